@@ -1,0 +1,1 @@
+# Scenarios, learner progress and classes will live here.
