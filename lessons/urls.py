@@ -6,4 +6,5 @@ app_name = "lessons"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("simulate/", views.simulate, name="simulate"),
 ]

@@ -149,10 +149,9 @@ class Decision(NamedTuple):
         shown = resource if resource is not None else request.resource
         if quote_resource:
             shown = f'"{shown}"'
-        text = (
-            f"User: {request.principal.display} is not authorized to perform: "
-            f"{request.action} on resource: {shown}"
-        )
+        text = f"User: {request.principal.display} is not authorized to perform: {request.action}"
+        if request.resource != "*":  # AWS leaves the resource out for actions on `*`
+            text = f"{text} on resource: {shown}"
         if self.reason is Reason.AWS_OWNED:
             return text
         if self.named_type is None:

@@ -490,7 +490,7 @@ class _Trace:
                 outcome = Outcome.NOT_APPLICABLE
             elif denies:
                 outcome = Outcome.DENIES
-            elif allows:
+            elif allows and not (policy_type is PolicyType.SCP and note.startswith("no allow")):
                 outcome = Outcome.ALLOWS
             else:
                 outcome = Outcome.NO_ALLOW
@@ -498,8 +498,9 @@ class _Trace:
 
         if self.scp_levels:
             missing = [identifier for identifier, allows, _ in self.scp_levels if not allows]
+            # Allows are kept for the levels that allow; the note names the levels that don't.
             add(PolicyType.SCP, True,
-                [r for _, a, _ in self.scp_levels for r in a] if not missing else [],
+                [r for _, a, _ in self.scp_levels for r in a],
                 [r for _, _, d in self.scp_levels for r in d],
                 f"no allow at {', '.join(missing)}" if missing else "every level allows")  # fmt: skip
         if self.rcp_levels:

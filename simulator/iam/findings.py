@@ -1054,11 +1054,15 @@ class _Checker:
                 f'Write "{proper}", not "{effect}": Effect values are case-sensitive, and AWS '
                 "refuses any other spelling."
             )
-        shown = f'"{_quote(effect)}"' if isinstance(effect, str) else _json_type(effect)
+        shown = (
+            f'The effect "{_quote(effect)}" is not valid.'
+            if isinstance(effect, str)
+            else f"The effect must be a string, not {_json_type(effect)}."
+        )
         self.add(
             FindingType.ERROR,
             IssueCode.INVALID_EFFECT,
-            f"The effect {shown} is not valid. Use Allow or Deny.",
+            f"{shown} Use Allow or Deny.",
             (*path, "Effect"),
             learn_more=learn_more,
         )

@@ -16,7 +16,8 @@ def test_home_renders_the_landing_page(client: Client) -> None:
 def test_home_links_to_the_policy_simulator(client: Client) -> None:
     response = client.get("/")
 
-    assert 'href="/simulate/"' in response.text
+    assert f'href="{reverse("lessons:simulate")}"' in response.text
+    assert reverse("lessons:simulate") == "/simulate/"
 
 
 @pytest.mark.django_db

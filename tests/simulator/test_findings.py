@@ -454,8 +454,15 @@ def test_an_invalid_effect_says_use_allow_or_deny(effect: Any) -> None:
 
     finding = only(check(text), IssueCode.INVALID_EFFECT)
 
-    assert finding.message.endswith("is not valid. Use Allow or Deny.")
+    assert finding.message.endswith("Use Allow or Deny.")
     assert finding.location == "Statement[0].Effect"
+
+
+def test_an_effect_of_the_wrong_type_names_the_type() -> None:
+    finding = only(
+        check(policy({"Effect": 5, "Action": "*", "Resource": "*"})), IssueCode.INVALID_EFFECT
+    )
+    assert finding.message == "The effect must be a string, not a number. Use Allow or Deny."
 
 
 def test_a_lower_case_effect_explains_case_sensitivity() -> None:
