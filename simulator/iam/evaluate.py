@@ -60,6 +60,7 @@ RCP_FULL_AWS_ACCESS = parse_policy(
 
 _WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
 _IGNORE, _REQUIRED, _OPTIONAL = 0, 1, 2  # how a policy type treats the Principal element
+_NONE: list[StatementRef] = []  # shared, never appended to: a policy type that is absent
 
 
 def _scan(
@@ -220,18 +221,20 @@ def evaluate(
 
     identity_allows: list[StatementRef] = []
     identity_denies: list[StatementRef] = []
-    boundary_allows: list[StatementRef] = []
-    boundary_denies: list[StatementRef] = []
-    session_allows: list[StatementRef] = []
-    session_denies: list[StatementRef] = []
+    boundary_allows: list[StatementRef] = _NONE
+    boundary_denies: list[StatementRef] = _NONE
+    session_allows: list[StatementRef] = _NONE
+    session_denies: list[StatementRef] = _NONE
     if iam_principal:
         _scan(identity_policies, PolicyType.IDENTITY, request, _IGNORE,
               allows=identity_allows, denies=identity_denies)  # fmt: skip
         if has_boundary:
+            boundary_allows, boundary_denies = [], []
             _scan(permissions_boundaries, PolicyType.BOUNDARY, request, _IGNORE,
                   allows=boundary_allows, denies=boundary_denies)  # fmt: skip
         if has_session_policy:
             assert session_policy is not None
+            session_allows, session_denies = [], []
             _scan((session_policy,), PolicyType.SESSION, request, _IGNORE,
                   allows=session_allows, denies=session_denies)  # fmt: skip
 
@@ -274,8 +277,16 @@ def evaluate(
                     Response.EXPLICITLY_DENIED, Reason.EXPLICIT_DENY, tuple(refs), policy_type
                 )
 
-    # 2. what AWS owns
-    owned = _aws_owned(request) if iam_principal else None
+    # 2. what AWS owns (a cheap look at the ARN first: almost nothing is AWS's)
+    resource = request.resource
+    owned = (
+        _aws_owned(request)
+        if iam_principal
+        and (
+            ":aws:policy/" in resource or "/aws-reserved/" in resource or ":alias/aws/" in resource
+        )
+        else None
+    )
     if owned is not None:
         return trace.decide(Response.IMPLICITLY_DENIED, Reason.AWS_OWNED, (), None, owned)
 
