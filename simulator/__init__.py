@@ -1,0 +1,11 @@
+"""The simulated AWS account: `World` and its errors. Pure Python, no Django.
+
+from simulator import World, AwsError
+world = World.new(seed=0)
+iam = world.session().client("iam")   # a real botocore client answered in-process
+"""
+
+from simulator.errors import AwsError
+from simulator.world import Credentials, World
+
+__all__ = ["AwsError", "Credentials", "World"]

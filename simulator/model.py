@@ -1,0 +1,250 @@
+"""The simulated account's state: plain dataclasses that serialize to JSON without loss.
+
+Everything a learner can change lives here; `World` (world.py) owns one `State` and every
+service module (services/*.py) reads and changes it through `World.call`. Policy documents
+are stored as the JSON text the caller sent (AWS keeps them URL-encoded; we keep the text).
+Times are UTC datetimes on the simulated clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = [
+    "AccessKey",
+    "AppSpec",
+    "Association",
+    "Bucket",
+    "DeletionTask",
+    "Group",
+    "ImdsToken",
+    "Instance",
+    "InstanceProfile",
+    "ManagedPolicy",
+    "PolicyVersion",
+    "Role",
+    "S3Object",
+    "State",
+    "StsSession",
+    "User",
+]
+
+
+@dataclass(slots=True)
+class AccessKey:
+    access_key_id: str  # AKIA...
+    secret_access_key: str
+    user_name: str
+    status: str  # "Active" | "Inactive"
+    created: datetime
+    last_used: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
+
+
+@dataclass(slots=True)
+class User:
+    name: str
+    user_id: str  # AIDA...
+    path: str
+    arn: str
+    created: datetime
+    inline_policies: dict[str, str] = field(default_factory=dict)  # name -> document text
+    attached_policies: list[str] = field(default_factory=list)  # managed policy ARNs
+    groups: list[str] = field(default_factory=list)  # group names
+    permissions_boundary: str | None = None  # managed policy ARN
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Group:
+    name: str
+    group_id: str  # AGPA...
+    path: str
+    arn: str
+    created: datetime
+    inline_policies: dict[str, str] = field(default_factory=dict)
+    attached_policies: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Role:
+    name: str
+    role_id: str  # AROA...
+    path: str
+    arn: str
+    created: datetime
+    trust_policy: str  # AssumeRolePolicyDocument text
+    description: str = ""
+    max_session_duration: int = 3600
+    inline_policies: dict[str, str] = field(default_factory=dict)
+    attached_policies: list[str] = field(default_factory=list)
+    permissions_boundary: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    service_linked: str | None = None  # the service principal of a service-linked role
+    used_by: list[str] = field(default_factory=list)  # resources of the service using this SLR
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+
+
+@dataclass(slots=True)
+class PolicyVersion:
+    version_id: str  # "v1", "v2", ... never reused
+    document: str
+    created: datetime
+
+
+@dataclass(slots=True)
+class ManagedPolicy:
+    name: str
+    policy_id: str  # ANPA...
+    arn: str  # arn:aws:iam::ACCOUNT:policy/... or arn:aws:iam::aws:policy/...
+    path: str
+    created: datetime
+    updated: datetime
+    versions: list[PolicyVersion]
+    default_version_id: str
+    next_version: int  # the number the next version gets
+    description: str = ""
+    aws_managed: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def default_document(self) -> str:
+        for version in self.versions:
+            if version.version_id == self.default_version_id:
+                return version.document
+        raise LookupError(self.default_version_id)
+
+
+@dataclass(slots=True)
+class InstanceProfile:
+    name: str
+    instance_profile_id: str  # AIPA...
+    path: str
+    arn: str
+    created: datetime
+    roles: list[str] = field(default_factory=list)  # at most one role name
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StsSession:
+    """Temporary credentials: from AssumeRole, or an instance profile's role on EC2."""
+
+    access_key_id: str  # ASIA...
+    secret_access_key: str
+    session_token: str
+    role_name: str
+    session_name: str  # the instance id for an instance profile's credentials
+    issued: datetime
+    expiration: datetime
+    session_policy: str | None = None
+    source: str = "AssumeRole"  # "AssumeRole" | "InstanceProfile"
+    instance_id: str | None = None
+    caller_arn: str | None = None  # who assumed the role (AssumeRole)
+    delivery: str | None = None  # "1.0" | "2.0": the IMDS version that delivered them
+
+
+@dataclass(slots=True)
+class DeletionTask:
+    """An asynchronous DeleteServiceLinkedRole."""
+
+    task_id: str
+    role_name: str
+    status: str  # NOT_STARTED | IN_PROGRESS | SUCCEEDED | FAILED
+    created: datetime
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class Association:
+    """An instance profile association (iip-assoc-...)."""
+
+    association_id: str
+    instance_profile_arn: str
+    instance_profile_id: str
+    state: str  # associating | associated | disassociating | disassociated
+    since: datetime
+
+
+@dataclass(slots=True)
+class ImdsToken:
+    token: str
+    expires: datetime
+
+
+@dataclass(slots=True)
+class AppSpec:
+    """The application running on an instance: the calls it makes on every tick.
+
+    Each call is {"service": "s3", "operation": "PutObject", "params": {...}}; string values may
+    use {instance} (the instance id), {tick} (the tick number) and {name} (the Name tag).
+    """
+
+    name: str
+    calls: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Instance:
+    instance_id: str  # i- + 17 hex
+    image_id: str
+    instance_type: str
+    state: str  # pending | running | stopping | stopped | shutting-down | terminated
+    private_ip: str
+    public_ip: str | None
+    launched: datetime
+    tags: dict[str, str] = field(default_factory=dict)
+    association: Association | None = None
+    past_associations: list[Association] = field(default_factory=list)
+    http_tokens: str = "optional"  # "optional" | "required"
+    http_put_response_hop_limit: int = 1
+    http_endpoint: str = "enabled"
+    files: dict[str, str] = field(default_factory=dict)  # path -> text
+    env: dict[str, str] = field(default_factory=dict)
+    app: AppSpec | None = None
+    ticks: int = 0
+    role_credentials: str | None = None  # access key id of the current StsSession
+    imds_tokens: list[ImdsToken] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class S3Object:
+    key: str
+    body: bytes
+    etag: str
+    last_modified: datetime
+    content_type: str = "binary/octet-stream"
+
+
+@dataclass(slots=True)
+class Bucket:
+    name: str
+    region: str
+    created: datetime
+    policy: str | None = None
+    objects: dict[str, S3Object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class State:
+    """One simulated AWS account."""
+
+    seed: int
+    account_id: str
+    region: str
+    now: datetime
+    counters: dict[str, int] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)  # by name
+    groups: dict[str, Group] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    policies: dict[str, ManagedPolicy] = field(default_factory=dict)  # by ARN
+    instance_profiles: dict[str, InstanceProfile] = field(default_factory=dict)
+    access_keys: dict[str, AccessKey] = field(default_factory=dict)  # by access key id
+    sessions: dict[str, StsSession] = field(default_factory=dict)  # by access key id
+    deletion_tasks: dict[str, DeletionTask] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+    events: list[dict[str, object]] = field(default_factory=list)
+    authorization_messages: dict[str, dict[str, object]] = field(default_factory=dict)
