@@ -1,0 +1,1007 @@
+"""Amazon S3: buckets, objects and bucket policies.
+
+Every handler asks the policy engine first, as S3 does for callers in the bucket owner's account
+(iam-facts §2: same-account callers get the enhanced AccessDenied text, which quotes the ARN),
+then looks for the bucket, then acts. The bucket policy takes part in every decision about the
+bucket and its objects as the resource-based policy (iam-facts §1): granted to a role's ARN it
+lets a session of that role in even when the role's own policies do not.
+
+    GetObject on a missing key: 404 NoSuchKey only for a caller allowed s3:ListBucket on the
+    bucket, else 403 AccessDenied (iam-facts §8), so that nobody learns what a bucket holds
+    without being allowed to list it.
+
+ARNs as S3 writes them (iam-facts §8): `arn:aws:s3:::bucket`, `arn:aws:s3:::bucket/key`.
+Objects are kept whole in the world's state, so their size is capped: one PutObject takes at
+most `MAX_OBJECT_SIZE` bytes (AWS allows 5 GB), beyond which S3's own `EntityTooLarge` answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote
+
+from simulator.errors import AwsError
+from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
+from simulator.iam.conditions import OPERATORS
+from simulator.model import Bucket, S3Object
+from simulator.services import operation
+from simulator.world import Call
+
+__all__ = [
+    "MAX_BUCKETS",
+    "MAX_OBJECT_SIZE",
+    "MAX_POLICY_SIZE",
+    "bucket_arn",
+    "canonical_user_id",
+    "copy_object",
+    "create_bucket",
+    "delete_bucket",
+    "delete_bucket_policy",
+    "delete_object",
+    "get_bucket_location",
+    "get_bucket_policy",
+    "get_object",
+    "head_bucket",
+    "head_object",
+    "list_buckets",
+    "list_objects",
+    "list_objects_v2",
+    "object_arn",
+    "put_bucket_policy",
+    "put_object",
+]
+
+MAX_OBJECT_SIZE = 5 * 1024 * 1024
+"""Bytes in one object. AWS takes 5 GB in one PutObject; a simulated world is saved as JSON."""
+MAX_POLICY_SIZE = 20 * 1024
+"""Bucket policies are limited to 20 KB (S3 User Guide, "Bucket policies and user policies")."""
+MAX_BUCKETS = 100
+"""Buckets in one simulated account (AWS's default quota is higher; a world stays small)."""
+MAX_KEY_BYTES = 1024
+"""An object key is at most 1,024 bytes of UTF-8."""
+MAX_LIST_KEYS = 1000
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
+_CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
+_STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+                       "Resource", "NotResource", "Condition")  # fmt: skip
+_OPERATOR_NAMES = {name.lower() for name in OPERATORS}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+# --- names, ARNs, errors --------------------------------------------------------------------
+
+
+def bucket_arn(name: str) -> str:
+    return f"arn:aws:s3:::{name}"
+
+
+def object_arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
+
+
+def canonical_user_id(account_id: str) -> str:
+    """The account's S3 canonical user ID: 64 hex digits, the same for every call."""
+    return hashlib.sha256(f"s3-canonical-user:{account_id}".encode()).hexdigest()
+
+
+def _no_such_bucket() -> AwsError:
+    return AwsError("NoSuchBucket", "The specified bucket does not exist", 404)
+
+
+def _no_such_key() -> AwsError:
+    return AwsError("NoSuchKey", "The specified key does not exist.", 404)
+
+
+def _malformed(message: str) -> AwsError:
+    return AwsError("MalformedPolicy", message, 400)
+
+
+def _invalid_argument(message: str) -> AwsError:
+    return AwsError("InvalidArgument", message, 400)
+
+
+_STRING_PARAMS = frozenset(
+    {
+        "ACL", "Bucket", "BucketRegion", "ContentType", "ContinuationToken", "Delimiter",
+        "EncodingType", "ExpectedBucketOwner", "ExpectedSourceBucketOwner", "Key", "Marker",
+        "MetadataDirective", "ObjectOwnership", "Policy", "Prefix", "Range",
+        "ServerSideEncryption", "SSEKMSKeyId", "StartAfter", "StorageClass",
+    }
+)  # fmt: skip
+_INT_PARAMS = frozenset({"MaxKeys", "MaxBuckets"})
+
+
+def _params(call: Call, *required: str) -> dict[str, Any]:
+    """The call's parameters, checked as botocore's model checks them before sending.
+
+    Calls through boto3 arrive checked; calls made with `World.call` directly (an instance's
+    application, a scenario's probe) may not, and a bad one must be an AwsError, never a crash.
+    """
+    params = call.params
+    for name in required:
+        if params.get(name) in (None, ""):
+            raise _invalid_argument(f'Missing required parameter in input: "{name}"')
+    for name, value in params.items():
+        if value is None:
+            continue
+        if name in _STRING_PARAMS and not isinstance(value, str):
+            raise _invalid_argument(f"Invalid type for parameter {name}: expected a string")
+        if name in _INT_PARAMS and (not isinstance(value, int) or isinstance(value, bool)):
+            raise _invalid_argument(f"Invalid type for parameter {name}: expected an integer")
+    return params
+
+
+def _valid_bucket_name(name: str) -> bool:
+    """S3's rules for general purpose bucket names (S3 User Guide, "Bucket naming rules")."""
+    if not _BUCKET_NAME.match(name) or ".." in name:
+        return False
+    if name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return True
+    return False
+
+
+# --- authorization ---------------------------------------------------------------------------
+
+
+def _context(call: Call, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The condition keys every S3 request carries, plus the operation's own."""
+    account = call.state.account_id
+    context: dict[str, Any] = {
+        "aws:ResourceAccount": account,
+        "s3:ResourceAccount": account,
+        "s3:authType": "REST-HEADER",
+        "s3:signatureversion": "AWS4-HMAC-SHA256",
+        "s3:TlsVersion": "1.3",
+    }
+    if extra:
+        context.update(extra)
+    return context
+
+
+def _authorize(
+    call: Call,
+    action: str,
+    resource: str,
+    bucket: Bucket | None,
+    extra: Mapping[str, Any] | None = None,
+) -> Decision:
+    return call.authorize(
+        action,
+        resource,
+        context=_context(call, extra),
+        resource_policy=bucket.policy if bucket is not None else None,
+        resource_account=call.state.account_id,
+    )
+
+
+def _missing_key(call: Call, bucket: Bucket) -> AwsError:
+    """A missing key: NoSuchKey for a caller who may list the bucket, else AccessDenied.
+
+    The ListBucket question is asked without keeping it as the call's decision when it allows:
+    the call was a GetObject, and the event should explain that one. When it denies, its denial
+    is the reason for the 403, so the error carries it (and its text names s3:ListBucket).
+    """
+    check = call.decide(
+        "s3:ListBucket",
+        bucket_arn(bucket.name),
+        context=_context(call),
+        resource_policy=bucket.policy,
+        resource_account=call.state.account_id,
+    )
+    if call.decisions and call.decisions[-1] is check:
+        call.decisions.pop()
+    if check.allowed:
+        return _no_such_key()
+    return call.world.denied(check)
+
+
+def _bucket(call: Call, name: str) -> Bucket:
+    """The bucket, after authorization: NoSuchBucket if there is none."""
+    bucket = call.state.buckets.get(name)
+    if bucket is None:
+        raise _no_such_bucket()
+    _check_owner(call, call.params.get("ExpectedBucketOwner"))
+    return bucket
+
+
+def _check_owner(call: Call, expected: Any) -> None:
+    if expected is not None and expected != call.state.account_id:
+        raise AwsError("AccessDenied", "Access Denied", 403)
+
+
+# --- buckets -----------------------------------------------------------------------------------
+
+
+@operation("s3", "CreateBucket")
+def create_bucket(call: Call) -> dict[str, Any]:
+    params = _params(call, "Bucket")
+    name: str = params["Bucket"]
+    constraint = _location_constraint(params.get("CreateBucketConfiguration"))
+    extra: dict[str, Any] = {}
+    if constraint is not None:
+        extra["s3:LocationConstraint"] = constraint
+    if "ACL" in params:
+        extra["s3:x-amz-acl"] = params["ACL"]
+    if "ObjectOwnership" in params:
+        extra["s3:x-amz-object-ownership"] = params["ObjectOwnership"]
+    call.authorize(
+        "s3:CreateBucket",
+        bucket_arn(name),
+        context=_context(call, extra),
+        resource_account=call.state.account_id,
+    )
+    if not _valid_bucket_name(name):
+        raise AwsError("InvalidBucketName", "The specified bucket is not valid.", 400)
+    region = _bucket_region(call, constraint)
+    state = call.state
+    existing = state.buckets.get(name)
+    if existing is not None:
+        if state.region == "us-east-1" and existing.region == "us-east-1":
+            # "For legacy compatibility, if you re-create an existing bucket that you already
+            # own in the North Virginia Region, Amazon S3 returns 200 OK" (S3 API Reference).
+            return {"Location": f"/{name}"}
+        raise AwsError(
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            409,
+        )
+    if len(state.buckets) >= MAX_BUCKETS:
+        raise AwsError(
+            "TooManyBuckets", "You have attempted to create more buckets than allowed", 400
+        )
+    state.buckets[name] = Bucket(name=name, region=region, created=state.now)
+    if state.region == "us-east-1":
+        return {"Location": f"/{name}"}
+    return {"Location": f"http://{name}.s3.amazonaws.com/"}
+
+
+def _location_constraint(configuration: Any) -> str | None:
+    if configuration is None:
+        return None
+    constraint = configuration.get("LocationConstraint") if isinstance(configuration, dict) else 0
+    if constraint is not None and not isinstance(constraint, str):
+        raise _invalid_argument("Invalid type for parameter CreateBucketConfiguration")
+    return constraint or None
+
+
+def _bucket_region(call: Call, constraint: str | None) -> str:
+    """Where the bucket goes, by S3's LocationConstraint rules for the endpoint's Region."""
+    region = call.state.region
+    if region == "us-east-1":
+        # The us-east-1 endpoint takes no constraint for itself, and any other real Region.
+        if constraint is None:
+            return region
+        if constraint == "EU":
+            return "eu-west-1"
+        if constraint == "us-east-1" or not _REGION.match(constraint):
+            raise AwsError(
+                "InvalidLocationConstraint", "The specified location-constraint is not valid", 400
+            )
+        return constraint
+    if constraint is None:
+        raise AwsError(
+            "IllegalLocationConstraintException",
+            "The unspecified location constraint is incompatible for the region specific "
+            "endpoint this request was sent to.",
+            400,
+        )
+    if constraint != region:
+        raise AwsError(
+            "IllegalLocationConstraintException",
+            f"The {constraint} location constraint is incompatible for the region specific "
+            "endpoint this request was sent to.",
+            400,
+        )
+    return region
+
+
+@operation("s3", "DeleteBucket")
+def delete_bucket(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:DeleteBucket", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    if bucket.objects:
+        raise AwsError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409)
+    del call.state.buckets[name]
+    return {}
+
+
+@operation("s3", "ListBuckets")
+def list_buckets(call: Call) -> dict[str, Any]:
+    params = _params(call)
+    # An action without resource-level permissions: the engine's text names no resource.
+    call.authorize("s3:ListAllMyBuckets", "*", context=_context(call))
+    prefix: str = params.get("Prefix") or ""
+    region: str | None = params.get("BucketRegion")
+    limit = params.get("MaxBuckets")
+    if limit is not None and not 1 <= limit <= 10000:  # an int: _params checked
+        raise _invalid_argument("Argument max-buckets must be an integer between 1 and 10000")
+    after = ""
+    token = params.get("ContinuationToken")
+    if token is not None:
+        after = _decode_token(token)
+    names = sorted(
+        name
+        for name, bucket in call.state.buckets.items()
+        if name.startswith(prefix) and name > after and (region is None or bucket.region == region)
+    )
+    response: dict[str, Any] = {}
+    if limit is not None and len(names) > limit:
+        names = names[:limit]
+        response["ContinuationToken"] = _encode_token(names[-1])
+    buckets = call.state.buckets
+    response["Buckets"] = [
+        {"Name": name, "CreationDate": buckets[name].created, "BucketRegion": buckets[name].region}
+        for name in names
+    ]
+    response["Owner"] = {"ID": canonical_user_id(call.state.account_id)}
+    if "Prefix" in params:
+        response["Prefix"] = prefix
+    return response
+
+
+@operation("s3", "HeadBucket")
+def head_bucket(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:ListBucket", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    return {"BucketRegion": bucket.region, "AccessPointAlias": False}
+
+
+@operation("s3", "GetBucketLocation")
+def get_bucket_location(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:GetBucketLocation", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    # us-east-1 buckets have no location constraint: S3 answers an empty one (None in boto3).
+    return {"LocationConstraint": None if bucket.region == "us-east-1" else bucket.region}
+
+
+# --- objects -----------------------------------------------------------------------------------
+
+
+def _body(value: Any) -> bytes:
+    """PutObject's Body as botocore accepts it: bytes, str, or a file-like object."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    read = getattr(value, "read", None)
+    if callable(read):
+        try:
+            data = read(MAX_OBJECT_SIZE + 1)
+        except (OSError, ValueError, TypeError):
+            data = None
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogatepass")
+        if isinstance(data, bytes | bytearray):
+            return bytes(data)
+    raise AwsError("InvalidArgument", "The request body could not be read.", 400)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+
+
+def _check_key(key: str) -> None:
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise AwsError("KeyTooLongError", "Your key is too long", 400)
+
+
+def _write_context(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Condition keys of a write that the request headers set."""
+    extra: dict[str, Any] = {}
+    for param, key in (
+        ("ACL", "s3:x-amz-acl"),
+        ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
+        ("SSEKMSKeyId", "s3:x-amz-server-side-encryption-aws-kms-key-id"),
+        ("StorageClass", "s3:x-amz-storage-class"),
+        ("MetadataDirective", "s3:x-amz-metadata-directive"),
+    ):
+        if params.get(param) is not None:
+            extra[key] = params[param]
+    return extra
+
+
+def _encryption(params: Mapping[str, Any]) -> str:
+    """Every new object is encrypted: SSE-S3 (AES256) unless the request asks for KMS."""
+    requested = params.get("ServerSideEncryption")
+    return requested if isinstance(requested, str) and requested else "AES256"
+
+
+@operation("s3", "PutObject")
+def put_object(call: Call) -> dict[str, Any]:
+    params = _params(call, "Bucket", "Key")
+    name: str = params["Bucket"]
+    key: str = params["Key"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:PutObject", object_arn(name, key), found, _write_context(params))
+    bucket = _bucket(call, name)
+    _check_key(key)
+    body = _body(params.get("Body"))
+    if len(body) > MAX_OBJECT_SIZE:
+        raise AwsError(
+            "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400
+        )
+    etag = _etag(body)
+    content_type = params.get("ContentType") or "binary/octet-stream"
+    bucket.objects[key] = S3Object(
+        key=key, body=body, etag=etag, last_modified=call.state.now, content_type=content_type
+    )
+    return {"ETag": etag, "ServerSideEncryption": _encryption(params)}
+
+
+def _object_for_read(call: Call) -> tuple[Bucket, S3Object]:
+    """GetObject's and HeadObject's shared path: authorize, find the bucket, find the key."""
+    params = _params(call, "Bucket", "Key")
+    name: str = params["Bucket"]
+    key: str = params["Key"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:GetObject", object_arn(name, key), found)
+    bucket = _bucket(call, name)
+    obj = bucket.objects.get(key)
+    if obj is None:
+        raise _missing_key(call, bucket)
+    return bucket, obj
+
+
+def _metadata(obj: S3Object) -> dict[str, Any]:
+    return {
+        "AcceptRanges": "bytes",
+        "LastModified": obj.last_modified,
+        "ContentLength": len(obj.body),
+        "ETag": obj.etag,
+        "ContentType": obj.content_type,
+        "ServerSideEncryption": "AES256",
+        "Metadata": {},
+    }
+
+
+def _byte_range(header: Any, size: int) -> tuple[int, int] | None:
+    """The inclusive byte range a Range header asks for, or None for the whole object.
+
+    As S3 does, a header it cannot read is ignored; one it can read but not satisfy is an error.
+    """
+    if not isinstance(header, str):
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        length = int(last)
+        if length == 0 or size == 0:
+            raise _invalid_range()
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if last != "" and int(last) < start:
+        return None
+    if start >= size:
+        raise _invalid_range()
+    return start, end
+
+
+def _invalid_range() -> AwsError:
+    return AwsError("InvalidRange", "The requested range is not satisfiable", 416)
+
+
+@operation("s3", "GetObject")
+def get_object(call: Call) -> dict[str, Any]:
+    _, obj = _object_for_read(call)
+    response = _metadata(obj)
+    span = _byte_range(call.params.get("Range"), len(obj.body))
+    if span is None:
+        response["Body"] = obj.body
+        return response
+    start, end = span
+    response["Body"] = obj.body[start : end + 1]
+    response["ContentLength"] = end - start + 1
+    response["ContentRange"] = f"bytes {start}-{end}/{len(obj.body)}"
+    return response
+
+
+@operation("s3", "HeadObject")
+def head_object(call: Call) -> dict[str, Any]:
+    """Authorized by s3:GetObject (iam-facts §8); errors have no body (the adapter's "403")."""
+    _, obj = _object_for_read(call)
+    return _metadata(obj)
+
+
+@operation("s3", "DeleteObject")
+def delete_object(call: Call) -> dict[str, Any]:
+    params = _params(call, "Bucket", "Key")
+    name: str = params["Bucket"]
+    key: str = params["Key"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:DeleteObject", object_arn(name, key), found)
+    bucket = _bucket(call, name)
+    bucket.objects.pop(key, None)  # deleting a key that is not there succeeds
+    return {}
+
+
+def _copy_source(value: Any) -> tuple[str, str]:
+    """CopySource as botocore takes it: "bucket/key" (URL-encoded) or {"Bucket", "Key"}."""
+    if isinstance(value, Mapping):
+        bucket, key = value.get("Bucket"), value.get("Key")
+        if isinstance(bucket, str) and isinstance(key, str) and bucket and key:
+            return bucket, key
+    elif isinstance(value, str):
+        text = unquote(value.split("?", 1)[0]).lstrip("/")
+        bucket, _, key = text.partition("/")
+        if bucket and key:
+            return bucket, key
+    raise _invalid_argument("Invalid copy source object key")
+
+
+@operation("s3", "CopyObject")
+def copy_object(call: Call) -> dict[str, Any]:
+    params = _params(call, "Bucket", "Key", "CopySource")
+    source_name, source_key = _copy_source(params["CopySource"])
+    name: str = params["Bucket"]
+    key: str = params["Key"]
+    state = call.state
+    source_bucket = state.buckets.get(source_name)
+    _authorize(call, "s3:GetObject", object_arn(source_name, source_key), source_bucket)
+    extra = _write_context(params)
+    extra["s3:x-amz-copy-source"] = f"{source_name}/{source_key}"
+    target = state.buckets.get(name)
+    _authorize(call, "s3:PutObject", object_arn(name, key), target, extra)
+    if source_bucket is None:
+        raise _no_such_bucket()
+    bucket = _bucket(call, name)
+    _check_owner(call, params.get("ExpectedSourceBucketOwner"))
+    _check_key(key)
+    source = source_bucket.objects.get(source_key)
+    if source is None:
+        raise _missing_key(call, source_bucket)
+    replace = params.get("MetadataDirective") == "REPLACE"
+    if (
+        (source_name, source_key) == (name, key)
+        and not replace
+        and not (params.get("StorageClass") or params.get("ServerSideEncryption"))
+    ):
+        raise AwsError(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect location "
+            "or encryption attributes.",
+            400,
+        )
+    content_type = source.content_type
+    if replace:
+        content_type = params.get("ContentType") or "binary/octet-stream"
+    copy = S3Object(
+        key=key,
+        body=source.body,
+        etag=source.etag,
+        last_modified=state.now,
+        content_type=content_type,
+    )
+    bucket.objects[key] = copy
+    return {
+        "CopyObjectResult": {"ETag": copy.etag, "LastModified": copy.last_modified},
+        "ServerSideEncryption": _encryption(params),
+    }
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def _encode_token(marker: str) -> str:
+    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode("ascii")
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError, binascii.Error):
+        raise _invalid_argument("The continuation token provided is incorrect") from None
+
+
+def _list_context(params: Mapping[str, Any]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if "Prefix" in params:
+        extra["s3:prefix"] = params["Prefix"]
+    if "Delimiter" in params:
+        extra["s3:delimiter"] = params["Delimiter"]
+    if "MaxKeys" in params:
+        extra["s3:max-keys"] = str(params["MaxKeys"])
+    return extra
+
+
+def _walk(
+    bucket: Bucket, *, prefix: str, delimiter: str, after: str, max_keys: int
+) -> tuple[list[S3Object], list[str], bool]:
+    """Keys after `after` (and not under `after` when it is a common prefix), grouped by the
+    delimiter: (objects, common prefixes, truncated)."""
+    objects: list[S3Object] = []
+    prefixes: list[str] = []
+    seen: set[str] = set()
+    if max_keys == 0:
+        return objects, prefixes, False
+    skip_under = after if delimiter and after.endswith(delimiter) else None
+    for key in sorted(bucket.objects):
+        if not key.startswith(prefix) or key <= after:
+            continue
+        if skip_under is not None and key.startswith(skip_under):
+            continue
+        common: str | None = None
+        if delimiter:
+            index = key.find(delimiter, len(prefix))
+            if index >= 0:
+                common = key[: index + len(delimiter)]
+        if common is not None and common in seen:
+            continue
+        if len(objects) + len(prefixes) >= max_keys:
+            return objects, prefixes, True
+        if common is not None:
+            seen.add(common)
+            prefixes.append(common)
+        else:
+            objects.append(bucket.objects[key])
+    return objects, prefixes, False
+
+
+def _max_keys(params: Mapping[str, Any]) -> int:
+    value = params.get("MaxKeys", MAX_LIST_KEYS)
+    if not isinstance(value, int) or value < 0:
+        raise _invalid_argument("Argument maxKeys must be an integer between 0 and 2147483647")
+    return min(value, MAX_LIST_KEYS)
+
+
+def _entry(obj: S3Object, *, url: bool, owner: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Key": quote(obj.key, safe="/") if url else obj.key,
+        "LastModified": obj.last_modified,
+        "ETag": obj.etag,
+        "Size": len(obj.body),
+        "StorageClass": "STANDARD",
+    }
+    if owner is not None:
+        entry["Owner"] = {"ID": owner}
+    return entry
+
+
+def _listing(call: Call) -> Bucket:
+    params = _params(call, "Bucket")
+    name: str = params["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:ListBucket", bucket_arn(name), found, _list_context(params))
+    if params.get("EncodingType") not in (None, "url"):
+        raise _invalid_argument("Invalid Encoding Method specified in Request")
+    return _bucket(call, name)
+
+
+@operation("s3", "ListObjectsV2")
+def list_objects_v2(call: Call) -> dict[str, Any]:
+    """s3:ListBucket on the BUCKET's ARN (iam-facts §8), with s3:prefix, s3:delimiter, s3:max-keys."""
+    params = call.params
+    bucket = _listing(call)
+    prefix: str = params.get("Prefix") or ""
+    delimiter: str = params.get("Delimiter") or ""
+    max_keys = _max_keys(params)
+    after: str = params.get("StartAfter") or ""
+    token = params.get("ContinuationToken")
+    if token is not None:
+        after = max(after, _decode_token(token))
+    objects, prefixes, truncated = _walk(
+        bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys
+    )
+    url = params.get("EncodingType") == "url"
+    owner = canonical_user_id(call.state.account_id) if params.get("FetchOwner") else None
+    response: dict[str, Any] = {"IsTruncated": truncated, "Name": bucket.name}
+    if objects:
+        response["Contents"] = [_entry(obj, url=url, owner=owner) for obj in objects]
+    response["Prefix"] = _encoded(prefix, url)
+    if delimiter:
+        response["Delimiter"] = _encoded(delimiter, url)
+    response["MaxKeys"] = max_keys
+    if prefixes:
+        response["CommonPrefixes"] = [{"Prefix": _encoded(p, url)} for p in prefixes]
+    if url:
+        response["EncodingType"] = "url"
+    response["KeyCount"] = len(objects) + len(prefixes)
+    if token is not None:
+        response["ContinuationToken"] = token
+    if truncated:
+        last = max([obj.key for obj in objects] + prefixes)
+        response["NextContinuationToken"] = _encode_token(last)
+    if "StartAfter" in params:
+        response["StartAfter"] = _encoded(params["StartAfter"], url)
+    return response
+
+
+@operation("s3", "ListObjects")
+def list_objects(call: Call) -> dict[str, Any]:
+    """The original listing (boto3's `bucket.objects.all()`), by Marker rather than token."""
+    params = call.params
+    bucket = _listing(call)
+    prefix: str = params.get("Prefix") or ""
+    delimiter: str = params.get("Delimiter") or ""
+    marker: str = params.get("Marker") or ""
+    max_keys = _max_keys(params)
+    objects, prefixes, truncated = _walk(
+        bucket, prefix=prefix, delimiter=delimiter, after=marker, max_keys=max_keys
+    )
+    url = params.get("EncodingType") == "url"
+    owner = canonical_user_id(call.state.account_id)
+    response: dict[str, Any] = {
+        "IsTruncated": truncated,
+        "Marker": _encoded(marker, url),
+        "Name": bucket.name,
+        "Prefix": _encoded(prefix, url),
+        "MaxKeys": max_keys,
+    }
+    if objects:
+        response["Contents"] = [_entry(obj, url=url, owner=owner) for obj in objects]
+    if delimiter:
+        response["Delimiter"] = _encoded(delimiter, url)
+        if truncated:
+            response["NextMarker"] = _encoded(max([o.key for o in objects] + prefixes), url)
+    if prefixes:
+        response["CommonPrefixes"] = [{"Prefix": _encoded(p, url)} for p in prefixes]
+    if url:
+        response["EncodingType"] = "url"
+    return response
+
+
+def _encoded(text: str, url: bool) -> str:
+    return quote(text, safe="/") if url else text
+
+
+# --- bucket policies ---------------------------------------------------------------------------
+
+
+@operation("s3", "PutBucketPolicy")
+def put_bucket_policy(call: Call) -> dict[str, Any]:
+    params = _params(call, "Bucket", "Policy")
+    name: str = params["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:PutBucketPolicy", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    text: str = params["Policy"]
+    _validate_bucket_policy(call, bucket.name, text)
+    bucket.policy = text
+    return {}
+
+
+@operation("s3", "GetBucketPolicy")
+def get_bucket_policy(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:GetBucketPolicy", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    if bucket.policy is None:
+        raise AwsError("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+    return {"Policy": bucket.policy}
+
+
+@operation("s3", "DeleteBucketPolicy")
+def delete_bucket_policy(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = call.state.buckets.get(name)
+    _authorize(call, "s3:DeleteBucketPolicy", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    bucket.policy = None  # deleting a policy that is not there succeeds (204)
+    return {}
+
+
+def _validate_bucket_policy(call: Call, bucket: str, text: str) -> None:
+    """Refuse what S3 refuses, with S3's MalformedPolicy texts, in the order S3 checks.
+
+    Then the engine's own grammar must accept it too, so that a stored policy always takes
+    part in decisions (an unreadable one would silently count for nothing).
+    """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_SIZE:
+        raise _malformed("Policy exceeds the maximum allowed document size.")
+    if not text.lstrip(" \t\r\n").startswith("{"):
+        raise _malformed("Policies must be valid JSON and the first byte must be '{'")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _malformed("This policy contains invalid Json") from None
+    if not isinstance(document, dict):
+        raise _malformed("This policy contains invalid Json")
+    for field in document:
+        if field not in ("Version", "Id", "Statement"):
+            raise _malformed(f"Unknown field {field}")
+    version = document.get("Version")
+    if version is not None and version not in ("2012-10-17", "2008-10-17"):
+        raise _malformed("The policy must contain a valid version string")
+    if "Id" in document and not isinstance(document["Id"], str):
+        raise _malformed("Invalid policy syntax.")
+    if "Statement" not in document:
+        raise _malformed("Missing required field Statement")
+    statements = document["Statement"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        raise _malformed("Invalid policy syntax.")
+    if not statements:
+        raise _malformed("Could not parse the policy: Statement is empty!")
+    for statement in statements:
+        _validate_statement(call, bucket, statement)
+    try:
+        Policy.from_json(text, name="bucket policy", kind=PolicyKind.RESOURCE)
+    except (PolicyGrammarError, ValueError, RecursionError):
+        raise _malformed("Invalid policy syntax.") from None
+
+
+def _validate_statement(call: Call, bucket: str, statement: Any) -> None:
+    if not isinstance(statement, dict):
+        raise _malformed("Invalid policy syntax.")
+    for field in statement:
+        if field not in _STATEMENT_ELEMENTS:
+            raise _malformed(f"Unknown field {field}")
+    for element in ("Principal", "Action", "Resource"):
+        if element in statement and f"Not{element}" in statement:
+            raise _malformed(f"Statement/policy already has instance of {element}")
+    effect = statement.get("Effect")
+    if effect is None:
+        raise _malformed("Missing required field Effect")
+    if effect not in ("Allow", "Deny"):
+        shown = effect if isinstance(effect, str) else json.dumps(effect)
+        raise _malformed(f"Invalid effect: {shown}")
+    if "Sid" in statement and not isinstance(statement["Sid"], str):
+        raise _malformed("Invalid policy syntax.")
+    principal = statement.get("Principal", statement.get("NotPrincipal"))
+    if principal is None:
+        raise _malformed("Missing required field Principal")
+    if not _valid_principal(call, principal):
+        raise _malformed("Invalid principal in policy")
+    actions = _string_list(statement.get("Action", statement.get("NotAction")), "Action")
+    for action in actions:
+        if not _known_action(action):
+            raise _malformed("Policy has invalid action")
+    resources = _string_list(statement.get("Resource", statement.get("NotResource")), "Resource")
+    for resource in resources:
+        if not _resource_of_bucket(resource, bucket):
+            raise _malformed("Policy has invalid resource")
+    if "Condition" in statement:
+        _validate_conditions(statement["Condition"])
+    if "Action" in statement and "Resource" in statement:
+        for action in actions:
+            if not _applies(action, resources):
+                raise _malformed("Action does not apply to any resource(s) in statement")
+
+
+def _string_list(value: Any, element: str) -> list[str]:
+    if value is None:
+        raise _malformed(f"Missing required field {element}")
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _malformed("Invalid policy syntax.")
+    if not value:
+        raise _malformed(f"Missing required field {element} cannot be empty!")
+    return value
+
+
+def _valid_principal(call: Call, principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict) or not principal:
+        return False
+    for kind, value in principal.items():
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+            return False
+        for item in items:
+            if kind == "AWS":
+                if not _valid_aws_principal(call, item):
+                    return False
+            elif kind == "Service":
+                if not _SERVICE_PRINCIPAL.match(item):
+                    return False
+            elif kind == "CanonicalUser":
+                if not _CANONICAL_USER.match(item):
+                    return False
+            elif kind != "Federated" or not item:
+                return False
+    return True
+
+
+def _valid_aws_principal(call: Call, value: str) -> bool:
+    """An account, its root, a user, role or session ARN. S3 stores an IAM user or role of the
+    account by its unique ID, so one that does not exist is refused (as IAM refuses it in a
+    trust policy, iam-facts §6)."""
+    if value == "*" or _ACCOUNT_ID.match(value):
+        return True
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[1] != "aws" or parts[3] != "":
+        return False
+    service, account, resource = parts[2], parts[4], parts[5]
+    if not _ACCOUNT_ID.match(account) or "*" in resource or "?" in resource:
+        return False
+    if service == "iam":
+        if resource == "root":
+            return True
+        kind, _, rest = resource.partition("/")
+        if kind not in ("user", "role") or not rest:
+            return False
+        if account != call.state.account_id:
+            return True
+        entities = call.state.users if kind == "user" else call.state.roles
+        return any(entity.arn == value for entity in entities.values())
+    if service == "sts":
+        kind, _, rest = resource.partition("/")
+        return kind in ("assumed-role", "federated-user") and bool(rest)
+    return False
+
+
+def _known_action(action: str) -> bool:
+    if action == "*":
+        return True
+    prefix, colon, name = action.partition(":")
+    if not colon or prefix.lower() != "s3" or not name:
+        return False
+    return bool(catalog.actions_matching(f"s3:{name}", limit=1))
+
+
+def _resource_of_bucket(resource: str, bucket: str) -> bool:
+    """A bucket policy names only its own bucket and the objects in it."""
+    if resource == "*":
+        return True
+    if not resource.startswith("arn:aws:s3:::"):
+        return False
+    path = resource[len("arn:aws:s3:::") :]
+    head = path.split("/", 1)[0]
+    if head == bucket:
+        return True
+    pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in head)
+    return bool(head) and re.fullmatch(pattern, bucket) is not None
+
+
+def _applies(action: str, resources: list[str]) -> bool:
+    """Whether an action (or pattern) works on at least one of the statement's resources."""
+    names = catalog.actions_matching(action if action != "*" else "s3:*")
+    for full in names:
+        info = catalog.action("s3", full.partition(":")[2])
+        if info is None or any(catalog.arn_fits_action(info, r) for r in resources):
+            return True
+    return not names
+
+
+def _validate_conditions(block: Any) -> None:
+    if not isinstance(block, dict):
+        raise _malformed("Invalid policy syntax.")
+    for operator, keys in block.items():
+        base = operator.partition(":")[2] if ":" in operator else operator
+        qualifier = operator.partition(":")[0].lower() if ":" in operator else None
+        lowered = base.lower()
+        if lowered.endswith("ifexists") and lowered != "ifexists":
+            lowered = lowered[: -len("ifexists")]
+            if lowered == "null":
+                lowered = ""
+        if lowered not in _OPERATOR_NAMES or qualifier not in (None, "forallvalues", "foranyvalue"):
+            raise _malformed(f"Invalid Condition type : {operator}")
+        if not isinstance(keys, dict):
+            raise _malformed("Invalid policy syntax.")
+        for key in keys:
+            if not catalog.condition_key_known(key):
+                raise _malformed("Policy has an invalid condition key")
