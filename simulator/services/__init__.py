@@ -20,7 +20,7 @@ Handler = Callable[["Call"], dict[str, Any]]
 
 _HANDLERS: dict[tuple[str, str], Handler] = {}
 _SETTLERS: list[Callable[[World], None]] = []
-_MODULES = ("iam", "sts", "s3")
+_MODULES = ("iam", "sts", "ec2", "s3", "instances", "imds")
 _loaded = False
 
 

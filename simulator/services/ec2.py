@@ -1,0 +1,954 @@
+"""Amazon EC2: instances, their instance profile associations, their metadata options.
+
+Every operation asks for its `ec2:` action on the instance ARN
+(`arn:aws:ec2:REGION:ACCOUNT:instance/i-...`; `instance/*` for RunInstances; `*` for the
+Describe operations) with the instance's condition keys, and, when it hands a role to an
+instance (RunInstances, AssociateIamInstanceProfile, ReplaceIamInstanceProfileAssociation),
+`iam:PassRole` on the role ARN with `iam:PassedToService=ec2.amazonaws.com`. EC2 reports any
+denial, PassRole's included, as `UnauthorizedOperation` (403): "You are not authorized to
+perform this operation. User: ... is not authorized to perform: iam:PassRole on resource:
+arn:aws:iam::ACCOUNT:role/NAME because no identity-based policy allows the iam:PassRole
+action. Encoded authorization failure message: ...", as a real RunInstances does.
+
+The clock: an instance boots at once. RunInstances and StartInstances answer `pending` as AWS
+does, but the instance is `running` by the time anyone looks, so its software can act straight
+away. Stopping and terminating take until the clock next moves (`stopping` -> `stopped`,
+`shutting-down` -> `terminated`), and so does an association (`associating` -> `associated`,
+`disassociating` -> gone), although the metadata service serves a new association's role at
+once and stops serving a disassociated one at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from simulator.errors import AwsError
+from simulator.model import Association, Instance, InstanceProfile, Role
+from simulator.services import Handler, imds, operation, settles
+from simulator.world import Call, World
+
+__all__ = [
+    "INSTANCE_QUOTA",
+    "associate_iam_instance_profile",
+    "describe_iam_instance_profile_associations",
+    "describe_instances",
+    "disassociate_iam_instance_profile",
+    "modify_instance_metadata_options",
+    "replace_iam_instance_profile_association",
+    "run_instances",
+    "settle",
+    "start_instances",
+    "stop_instances",
+    "terminate_instances",
+]
+
+INSTANCE_QUOTA = 250
+"""Instances not yet terminated that one account may hold (AWS's quota is in vCPUs)."""
+SESSION_RETENTION = timedelta(hours=12)
+"""How long expired instance-role credentials are remembered (to answer ExpiredToken)."""
+PAST_ASSOCIATIONS_KEPT = 10
+
+_HEX = "0123456789abcdef"
+_BYTES = "".join(chr(byte) for byte in range(256))
+_INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_IMAGE_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_ASSOCIATION_ID = re.compile(r"^iip-assoc-[0-9a-f]{17}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
+                "stopping": 64, "stopped": 80}  # fmt: skip
+_PASSED_TO_EC2 = {"iam:PassedToService": "ec2.amazonaws.com"}
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Only AwsError leaves a handler, even for parameters botocore never validated.
+
+    Calls through boto3 arrive validated against botocore's model; a direct `World.call` (a
+    scenario's setup, a form) may carry a missing or mistyped parameter: AWS's
+    MissingParameter / InvalidParameterValue rather than a Python exception.
+    """
+
+    @functools.wraps(handler)
+    def run(call: Call) -> dict[str, Any]:
+        try:
+            return handler(call)
+        except KeyError as missing:
+            raise AwsError(
+                "MissingParameter", f"The request must contain the parameter {missing.args[0]}", 400
+            ) from None
+        except (TypeError, ValueError, AttributeError):
+            raise AwsError(
+                "InvalidParameterValue",
+                f"A parameter of {call.operation} has a value of the wrong type or shape.",
+                400,
+            ) from None
+
+    return run
+
+
+# --- RunInstances -------------------------------------------------------------------------
+
+
+@operation("ec2", "RunInstances")
+@_guarded
+def run_instances(call: Call) -> dict[str, Any]:
+    params = call.params
+    state = call.state
+    if params.get("LaunchTemplate"):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The simulator does not offer launch templates: give ImageId and InstanceType.",
+            400,
+        )
+    image_id = params.get("ImageId")
+    if not image_id:
+        raise AwsError("MissingParameter", "The request must contain the parameter ImageId", 400)
+    instance_type = params.get("InstanceType") or "m1.small"
+    tags = _tags_from_specifications(params.get("TagSpecifications") or [])
+    metadata = params.get("MetadataOptions") or {}
+    http_tokens = metadata.get("HttpTokens") or "optional"
+    hop_limit = metadata.get("HttpPutResponseHopLimit", 1)
+    http_endpoint = metadata.get("HttpEndpoint") or "enabled"
+    profile_spec = params.get("IamInstanceProfile") or {}
+    profile_arn = _profile_arn_hint(call, profile_spec)
+    context: dict[str, Any] = {
+        "ec2:Region": state.region,
+        "ec2:InstanceType": instance_type,
+        "ec2:MetadataHttpTokens": http_tokens,
+        "ec2:MetadataHttpPutResponseHopLimit": str(hop_limit),
+        "ec2:MetadataHttpEndpoint": http_endpoint,
+    }
+    if profile_arn:
+        context["ec2:InstanceProfile"] = profile_arn
+    if tags:
+        context["aws:TagKeys"] = list(tags)
+        for key, value in tags.items():
+            context[f"aws:RequestTag/{key}"] = value
+    call.authorize("ec2:RunInstances", _arn(call, "*"), context=context)
+
+    if not _IMAGE_ID.match(image_id):
+        raise AwsError(
+            "InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")', 400
+        )
+    if not _INSTANCE_TYPE.match(instance_type) or len(instance_type) > 32:
+        raise AwsError(
+            "InvalidParameterValue", f"Invalid value '{instance_type}' for InstanceType.", 400
+        )
+    _check_hop_limit(hop_limit)
+    _check_choice("HttpTokens", http_tokens, ("optional", "required"))
+    _check_choice("HttpEndpoint", http_endpoint, ("enabled", "disabled"))
+    min_count, max_count = int(params["MinCount"]), int(params["MaxCount"])
+    if min_count < 1:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({min_count}) for parameter minCount is invalid. Expected a positive integer.",
+            400,
+        )
+    if max_count < min_count:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({max_count}) for parameter maxCount is invalid. "
+            "maxCount must be greater than or equal to minCount.",
+            400,
+        )
+    profile: InstanceProfile | None = None
+    if profile_spec:
+        profile, role = _resolve_profile(call, profile_spec)
+        _authorize_pass_role(call, role)
+    alive = sum(1 for instance in state.instances.values() if instance.state != "terminated")
+    room = INSTANCE_QUOTA - alive
+    if min_count > room:
+        raise AwsError(
+            "InstanceLimitExceeded",
+            f"Your quota allows for {max(room, 0)} more running instance(s). "
+            f"You requested at least {min_count}",
+            400,
+        )
+    if params.get("DryRun"):
+        raise _dry_run()
+    public = _wants_public_ip(params)
+    reservation_id = call.new_id("r-", 17, _HEX)
+    launched: list[dict[str, Any]] = []
+    for index in range(min(max_count, room)):
+        instance = Instance(
+            instance_id=call.new_id("i-", 17, _HEX),
+            image_id=image_id,
+            instance_type=instance_type,
+            state="running",
+            private_ip=_new_private_ip(call.world),
+            public_ip=_new_public_ip(call.world) if public else None,
+            launched=state.now,
+            tags=dict(tags),
+            http_tokens=http_tokens,
+            http_put_response_hop_limit=int(hop_limit),
+            http_endpoint=http_endpoint,
+        )
+        if profile is not None:
+            instance.association = Association(
+                association_id=call.new_id("iip-assoc-", 17, _HEX),
+                instance_profile_arn=profile.arn,
+                instance_profile_id=profile.instance_profile_id,
+                state="associated",
+                since=state.now,
+            )
+        state.instances[instance.instance_id] = instance
+        launched.append(_describe(call.world, instance, state_name="pending", launch_index=index))
+    return {
+        "ReservationId": reservation_id,
+        "OwnerId": state.account_id,
+        "Groups": [],
+        "Instances": launched,
+    }
+
+
+def _tags_from_specifications(specifications: list[dict[str, Any]]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for specification in specifications:
+        if specification.get("ResourceType", "instance") != "instance":
+            continue  # volumes, network interfaces: not simulated
+        for tag in specification.get("Tags") or []:
+            key, value = tag.get("Key", ""), tag.get("Value", "")
+            _check_tag(key, value)
+            tags[key] = value
+    if len(tags) > 50:
+        raise AwsError("TagLimitExceeded", "The maximum number of tags per resource is 50.", 400)
+    return tags
+
+
+def _check_tag(key: str, value: str) -> None:
+    if not key or len(key) > 128:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Tag key must be between 1 and 128 characters long: '{key[:128]}'",
+            400,
+        )
+    if key.lower().startswith("aws:"):
+        raise AwsError(
+            "InvalidParameterValue",
+            "Tag keys starting with 'aws:' are reserved for internal use",
+            400,
+        )
+    if len(value) > 256:
+        raise AwsError(
+            "InvalidParameterValue", "Tag value must be no longer than 256 characters.", 400
+        )
+
+
+def _dry_run() -> AwsError:
+    return AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    """botocore does not check enum values; EC2 does."""
+    if value not in choices:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The {name} value '{value}' is not valid. Specify one of: {', '.join(choices)}.",
+            400,
+        )
+
+
+def _check_hop_limit(hop_limit: Any) -> None:
+    if not isinstance(hop_limit, int) or not 1 <= hop_limit <= 64:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The HttpPutResponseHopLimit value '{hop_limit}' is not valid. "
+            "Specify a value between 1 and 64.",
+            400,
+        )
+
+
+def _wants_public_ip(params: dict[str, Any]) -> bool:
+    """Default subnets give instances a public address unless the interface says otherwise."""
+    for interface in params.get("NetworkInterfaces") or []:
+        if interface.get("DeviceIndex", 0) == 0 and "AssociatePublicIpAddress" in interface:
+            return bool(interface["AssociatePublicIpAddress"])
+    return True
+
+
+def _new_private_ip(world: World) -> str:
+    """172.31.x.y in the default VPC, deterministic and unused."""
+    taken = {instance.private_ip for instance in world.state.instances.values()}
+    while True:
+        third, fourth = _draw(world, "ip-private:", 2)
+        address = f"172.31.{third}.{4 + fourth % 251}"
+        if address not in taken:
+            return address
+
+
+def _new_public_ip(world: World) -> str:
+    """An address in Amazon's 54.144.0.0/12 range, deterministic and unused."""
+    taken = {instance.public_ip for instance in world.state.instances.values()}
+    while True:
+        second, third, fourth = _draw(world, "ip-public:", 3)
+        address = f"54.{144 + second % 16}.{third}.{1 + fourth % 254}"
+        if address not in taken:
+            return address
+
+
+def _draw(world: World, label: str, count: int) -> list[int]:
+    """`count` deterministic bytes from the world's id source."""
+    return [ord(char) for char in world.new_id(label, count, _BYTES)[len(label) :]]
+
+
+# --- instance profiles: finding them, passing their role ------------------------------------
+
+
+def _profile_arn_hint(call: Call, spec: dict[str, Any]) -> str | None:
+    """The profile ARN for condition keys, before knowing whether the profile exists."""
+    if spec.get("Arn"):
+        return str(spec["Arn"])
+    if spec.get("Name"):
+        profile = call.state.instance_profiles.get(spec["Name"])
+        if profile is not None:
+            return profile.arn
+        return f"arn:aws:iam::{call.state.account_id}:instance-profile/{spec['Name']}"
+    return None
+
+
+def _resolve_profile(call: Call, spec: dict[str, Any]) -> tuple[InstanceProfile, Role]:
+    """The profile named by {Name} or {Arn}, and its role, or EC2's InvalidParameterValue."""
+    profiles = call.state.instance_profiles
+    profile: InstanceProfile | None = None
+    if spec.get("Arn"):
+        arn = str(spec["Arn"])
+        profile = profiles.get(arn.rsplit("/", 1)[-1])
+        if profile is None or profile.arn != arn:
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Value ({arn}) for parameter iamInstanceProfile.arn is invalid. "
+                "Invalid IAM Instance Profile ARN",
+                400,
+            )
+        if spec.get("Name") and spec["Name"] != profile.name:
+            raise AwsError(
+                "InvalidParameterCombination",
+                "The IAM instance profile name and ARN do not refer to the same profile.",
+                400,
+            )
+    else:
+        name = str(spec.get("Name") or "")
+        profile = profiles.get(name)
+        if profile is None:
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Value ({name}) for parameter iamInstanceProfile.name is invalid. "
+                "Invalid IAM Instance Profile name",
+                400,
+            )
+    role = call.state.roles.get(profile.roles[0]) if profile.roles else None
+    if role is None:
+        raise AwsError(
+            "InvalidParameterValue",
+            f'IAM Instance Profile "{profile.arn}" has no associated IAM Roles',
+            400,
+        )
+    return profile, role
+
+
+def _authorize_pass_role(call: Call, role: Role) -> None:
+    """iam:PassRole on the role; EC2 reports a denial as its own UnauthorizedOperation."""
+    decision = call.decide("iam:PassRole", role.arn, context=_PASSED_TO_EC2)
+    if decision.allowed:
+        return
+    as_ec2 = decision._replace(request=decision.request._replace(service="ec2"))
+    error = call.world.denied(as_ec2)
+    raise AwsError(error.code, error.message, error.status, decision=decision)
+
+
+# --- DescribeInstances --------------------------------------------------------------------
+
+
+@operation("ec2", "DescribeInstances")
+@_guarded
+def describe_instances(call: Call) -> dict[str, Any]:
+    call.authorize("ec2:DescribeInstances", "*", context={"ec2:Region": call.state.region})
+    params = call.params
+    ids = list(params.get("InstanceIds") or [])
+    max_results = params.get("MaxResults")
+    if ids and max_results is not None:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
+            400,
+        )
+    _check_instance_ids(ids)
+    found = _existing(call, ids) if ids else list(call.state.instances.values())
+    checks = [
+        _instance_filter(f["Name"], f.get("Values") or []) for f in params.get("Filters") or []
+    ]
+    if params.get("DryRun"):
+        raise _dry_run()
+    selected = [instance for instance in found if all(check(instance) for check in checks)]
+    start, end = _page(params.get("NextToken"), max_results, len(selected))
+    response: dict[str, Any] = {
+        "Reservations": [
+            {
+                "ReservationId": _reservation_id(call.world, instance),
+                "OwnerId": call.state.account_id,
+                "Groups": [],
+                "Instances": [_describe(call.world, instance)],
+            }
+            for instance in selected[start:end]
+        ]
+    }
+    if end < len(selected):
+        response["NextToken"] = _token(end)
+    return response
+
+
+def _instance_filter(name: str, values: list[str]) -> Callable[[Instance], bool]:
+    patterns = [_wildcard(value) for value in values]
+
+    def matches(value: str | None) -> bool:
+        return value is not None and any(pattern.fullmatch(value) for pattern in patterns)
+
+    if name.startswith("tag:"):
+        key = name[4:]
+        return lambda instance: matches(instance.tags.get(key))
+    getters: dict[str, Callable[[Instance], str | None]] = {
+        "instance-id": lambda i: i.instance_id,
+        "instance-state-name": lambda i: i.state,
+        "instance-state-code": lambda i: str(_STATE_CODES[i.state]),
+        "instance-type": lambda i: i.instance_type,
+        "image-id": lambda i: i.image_id,
+        "private-ip-address": lambda i: i.private_ip,
+        "ip-address": lambda i: i.public_ip,
+        "iam-instance-profile.arn": lambda i: (
+            i.association.instance_profile_arn if i.association else None
+        ),
+        "iam-instance-profile.id": lambda i: (
+            i.association.instance_profile_id if i.association else None
+        ),
+        "metadata-options.http-tokens": lambda i: i.http_tokens,
+        "metadata-options.http-endpoint": lambda i: i.http_endpoint,
+    }
+    if name == "tag-key":
+        return lambda instance: any(matches(key) for key in instance.tags)
+    getter = getters.get(name)
+    if getter is None:
+        raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
+    return lambda instance: matches(getter(instance))
+
+
+def _wildcard(value: str) -> re.Pattern[str]:
+    """EC2 filter values: `*` any run, `?` one character, `\\` escapes."""
+    parts: list[str] = []
+    escaped = False
+    for char in value:
+        if escaped:
+            parts.append(re.escape(char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _page(token: str | None, max_results: int | None, total: int) -> tuple[int, int]:
+    start = 0
+    if token:
+        try:
+            start = int(base64.b64decode(token.encode(), validate=True).decode().removeprefix("o:"))
+        except ValueError:
+            raise AwsError(
+                "InvalidParameterValue", f"Invalid value '{token}' for NextToken", 400
+            ) from None
+    if max_results is None:
+        return start, total
+    if not 5 <= max_results <= 1000:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ( {max_results} ) for parameter maxResults is invalid. "
+            "Expecting a value greater than 5.",
+            400,
+        )
+    return start, min(total, start + max_results)
+
+
+def _token(offset: int) -> str:
+    return base64.b64encode(f"o:{offset}".encode()).decode()
+
+
+def _reservation_id(world: World, instance: Instance) -> str:
+    digest = hashlib.sha256(
+        f"{world.state.seed}:reservation:{instance.instance_id}".encode()
+    ).hexdigest()
+    return "r-" + digest[:17]
+
+
+def _stable_id(world: World, prefix: str, label: str) -> str:
+    digest = hashlib.sha256(f"{world.state.seed}:{label}".encode()).hexdigest()
+    return prefix + digest[:17]
+
+
+def _describe(
+    world: World, instance: Instance, *, state_name: str | None = None, launch_index: int = 0
+) -> dict[str, Any]:
+    """An instance in botocore's `Instance` shape."""
+    name = state_name or instance.state
+    region = world.region
+    private_dns = (
+        "ip-"
+        + instance.private_ip.replace(".", "-")
+        + (".ec2.internal" if region == "us-east-1" else f".{region}.compute.internal")
+    )
+    described: dict[str, Any] = {
+        "AmiLaunchIndex": launch_index,
+        "ImageId": instance.image_id,
+        "InstanceId": instance.instance_id,
+        "InstanceType": instance.instance_type,
+        "LaunchTime": instance.launched,
+        "Monitoring": {"State": "disabled"},
+        "Placement": {"AvailabilityZone": f"{region}a", "GroupName": "", "Tenancy": "default"},
+        "PrivateDnsName": private_dns if name != "terminated" else "",
+        "PrivateIpAddress": instance.private_ip,
+        "ProductCodes": [],
+        "PublicDnsName": "",
+        "State": {"Code": _STATE_CODES[name], "Name": name},
+        "StateTransitionReason": "",
+        "Architecture": "x86_64",
+        "BlockDeviceMappings": [],
+        "EbsOptimized": False,
+        "EnaSupport": True,
+        "Hypervisor": "xen",
+        "RootDeviceName": "/dev/xvda",
+        "RootDeviceType": "ebs",
+        "SecurityGroups": [{"GroupName": "default", "GroupId": _stable_id(world, "sg-", "sg")}],
+        "SourceDestCheck": True,
+        "VirtualizationType": "hvm",
+        "PlatformDetails": "Linux/UNIX",
+        "MetadataOptions": _metadata_options(instance, "applied"),
+    }
+    if name != "terminated":
+        described["SubnetId"] = _stable_id(world, "subnet-", "subnet")
+        described["VpcId"] = _stable_id(world, "vpc-", "vpc")
+    if instance.public_ip is not None:
+        described["PublicIpAddress"] = instance.public_ip
+        domain = (
+            ".compute-1.amazonaws.com"
+            if region == "us-east-1"
+            else f".{region}.compute.amazonaws.com"
+        )
+        described["PublicDnsName"] = "ec2-" + instance.public_ip.replace(".", "-") + domain
+    if instance.tags:
+        described["Tags"] = [{"Key": key, "Value": value} for key, value in instance.tags.items()]
+    association = instance.association
+    if association is not None and association.state != "disassociated":
+        described["IamInstanceProfile"] = {
+            "Arn": association.instance_profile_arn,
+            "Id": association.instance_profile_id,
+        }
+    return described
+
+
+def _metadata_options(instance: Instance, state: str) -> dict[str, Any]:
+    return {
+        "State": state,
+        "HttpTokens": instance.http_tokens,
+        "HttpPutResponseHopLimit": instance.http_put_response_hop_limit,
+        "HttpEndpoint": instance.http_endpoint,
+        "HttpProtocolIpv6": "disabled",
+        "InstanceMetadataTags": "disabled",
+    }
+
+
+# --- Start, Stop, Terminate -------------------------------------------------------------------
+
+
+@operation("ec2", "StartInstances")
+@_guarded
+def start_instances(call: Call) -> dict[str, Any]:
+    instances = _authorized_instances(call, "ec2:StartInstances")
+    changes = []
+    for instance in instances:
+        if instance.state in ("shutting-down", "terminated", "stopping"):
+            raise AwsError(
+                "IncorrectInstanceState",
+                f"The instance '{instance.instance_id}' is not in a state from which it can be started.",
+                400,
+            )
+    for instance in instances:
+        previous = instance.state
+        current = "pending" if previous == "stopped" else previous
+        instance.state = "running"
+        changes.append(_state_change(instance, previous, current))
+    return {"StartingInstances": changes}
+
+
+@operation("ec2", "StopInstances")
+@_guarded
+def stop_instances(call: Call) -> dict[str, Any]:
+    instances = _authorized_instances(call, "ec2:StopInstances")
+    for instance in instances:
+        if instance.state in ("shutting-down", "terminated"):
+            raise AwsError(
+                "IncorrectInstanceState",
+                f"This instance '{instance.instance_id}' is not in a state from which it can be stopped.",
+                400,
+            )
+    changes = []
+    for instance in instances:
+        previous = instance.state
+        if previous in ("pending", "running"):
+            instance.state = "stopping"
+            _forget_credentials(instance)
+        changes.append(_state_change(instance, previous, instance.state))
+    return {"StoppingInstances": changes}
+
+
+@operation("ec2", "TerminateInstances")
+@_guarded
+def terminate_instances(call: Call) -> dict[str, Any]:
+    instances = _authorized_instances(call, "ec2:TerminateInstances")
+    changes = []
+    for instance in instances:
+        previous = instance.state
+        if previous != "terminated":
+            instance.state = "shutting-down"
+            _forget_credentials(instance)
+            instance.public_ip = None
+            if instance.association is not None:
+                _retire(instance, instance.association)
+                instance.association = None
+        changes.append(_state_change(instance, previous, instance.state))
+    return {"TerminatingInstances": changes}
+
+
+def _state_change(instance: Instance, previous: str, current: str) -> dict[str, Any]:
+    return {
+        "InstanceId": instance.instance_id,
+        "CurrentState": {"Code": _STATE_CODES[current], "Name": current},
+        "PreviousState": {"Code": _STATE_CODES[previous], "Name": previous},
+    }
+
+
+def _authorized_instances(call: Call, action: str) -> list[Instance]:
+    """Instances named by InstanceIds, each authorized for `action`, then checked to exist."""
+    ids = list(call.params.get("InstanceIds") or [])
+    if not ids:
+        raise AwsError("MissingParameter", "The request must contain the parameter InstanceId", 400)
+    _check_instance_ids(ids)
+    for instance_id in ids:
+        instance = call.state.instances.get(instance_id)
+        call.authorize(action, _arn(call, instance_id), context=_instance_context(call, instance))
+    instances = _existing(call, ids)
+    if call.params.get("DryRun"):
+        raise _dry_run()
+    return instances
+
+
+def _forget_credentials(instance: Instance) -> None:
+    """The metadata service stops serving; issued credentials stay valid until they expire."""
+    instance.role_credentials = None
+    instance.imds_tokens = []
+
+
+# --- instance profile associations ---------------------------------------------------------
+
+
+@operation("ec2", "AssociateIamInstanceProfile")
+@_guarded
+def associate_iam_instance_profile(call: Call) -> dict[str, Any]:
+    instance_id: str = call.params["InstanceId"]
+    spec: dict[str, Any] = call.params["IamInstanceProfile"]
+    _check_instance_ids([instance_id])
+    instance = call.state.instances.get(instance_id)
+    context = _instance_context(call, instance)
+    hint = _profile_arn_hint(call, spec)
+    if hint:
+        context["ec2:NewInstanceProfile"] = hint
+    call.authorize("ec2:AssociateIamInstanceProfile", _arn(call, instance_id), context=context)
+    (instance,) = _existing(call, [instance_id])
+    profile, role = _resolve_profile(call, spec)
+    _authorize_pass_role(call, role)
+    if instance.association is not None:
+        raise AwsError(
+            "IncorrectState", f"There is an existing association for instance {instance_id}", 400
+        )
+    if instance.state not in ("running", "stopped"):
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance_id}' is not in a valid state for this operation.",
+            400,
+        )
+    instance.association = _new_association(call, profile)
+    instance.role_credentials = None
+    return {"IamInstanceProfileAssociation": _association(instance, instance.association)}
+
+
+@operation("ec2", "ReplaceIamInstanceProfileAssociation")
+@_guarded
+def replace_iam_instance_profile_association(call: Call) -> dict[str, Any]:
+    association_id: str = call.params["AssociationId"]
+    spec: dict[str, Any] = call.params["IamInstanceProfile"]
+    instance = _instance_for_association(call, association_id)
+    context = _instance_context(call, instance)
+    hint = _profile_arn_hint(call, spec)
+    if hint:
+        context["ec2:NewInstanceProfile"] = hint
+    resource = _arn(call, instance.instance_id if instance else "*")
+    call.authorize("ec2:ReplaceIamInstanceProfileAssociation", resource, context=context)
+    if instance is None or instance.association is None:
+        raise _association_not_found(association_id)
+    profile, role = _resolve_profile(call, spec)
+    _authorize_pass_role(call, role)
+    current = instance.association
+    if instance.state != "running" or current.state not in ("associating", "associated"):
+        raise AwsError(
+            "IncorrectState", f"The association {association_id} is not the active association", 400
+        )
+    _retire(instance, current)
+    instance.association = _new_association(call, profile)
+    instance.role_credentials = None
+    return {"IamInstanceProfileAssociation": _association(instance, instance.association)}
+
+
+@operation("ec2", "DisassociateIamInstanceProfile")
+@_guarded
+def disassociate_iam_instance_profile(call: Call) -> dict[str, Any]:
+    association_id: str = call.params["AssociationId"]
+    instance = _instance_for_association(call, association_id)
+    resource = _arn(call, instance.instance_id if instance else "*")
+    call.authorize(
+        "ec2:DisassociateIamInstanceProfile", resource, context=_instance_context(call, instance)
+    )
+    if instance is None or instance.association is None:
+        raise _association_not_found(association_id)
+    association = instance.association
+    if association.state not in ("associating", "associated"):
+        raise AwsError(
+            "IncorrectState", f"The association {association_id} is not the active association", 400
+        )
+    association.state = "disassociating"
+    association.since = call.state.now
+    instance.role_credentials = None
+    return {"IamInstanceProfileAssociation": _association(instance, association)}
+
+
+@operation("ec2", "DescribeIamInstanceProfileAssociations")
+@_guarded
+def describe_iam_instance_profile_associations(call: Call) -> dict[str, Any]:
+    call.authorize(
+        "ec2:DescribeIamInstanceProfileAssociations", "*", context={"ec2:Region": call.state.region}
+    )
+    params = call.params
+    wanted = list(params.get("AssociationIds") or [])
+    current = [
+        (instance, instance.association)
+        for instance in call.state.instances.values()
+        if instance.association is not None
+    ]
+    if wanted:
+        known = {association.association_id for _, association in current}
+        for association_id in wanted:
+            if not _ASSOCIATION_ID.match(association_id):
+                raise AwsError("InvalidParameterValue", "Invalid value for associationId.", 400)
+            if association_id not in known:
+                raise _association_not_found(association_id)
+        current = [pair for pair in current if pair[1].association_id in wanted]
+    for item in params.get("Filters") or []:
+        name, values = item["Name"], item.get("Values") or []
+        patterns = [_wildcard(value) for value in values]
+        if name == "instance-id":
+            current = [p for p in current if any(x.fullmatch(p[0].instance_id) for x in patterns)]
+        elif name == "state":
+            current = [p for p in current if any(x.fullmatch(p[1].state) for x in patterns)]
+        else:
+            raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
+    start, end = _page(params.get("NextToken"), params.get("MaxResults"), len(current))
+    response: dict[str, Any] = {
+        "IamInstanceProfileAssociations": [
+            {**_association(instance, association), "Timestamp": association.since}
+            for instance, association in current[start:end]
+        ]
+    }
+    if end < len(current):
+        response["NextToken"] = _token(end)
+    return response
+
+
+def _new_association(call: Call, profile: InstanceProfile) -> Association:
+    return Association(
+        association_id=call.new_id("iip-assoc-", 17, _HEX),
+        instance_profile_arn=profile.arn,
+        instance_profile_id=profile.instance_profile_id,
+        state="associating",
+        since=call.state.now,
+    )
+
+
+def _retire(instance: Instance, association: Association) -> None:
+    association.state = "disassociated"
+    instance.past_associations.append(association)
+    del instance.past_associations[:-PAST_ASSOCIATIONS_KEPT]
+
+
+def _association(instance: Instance, association: Association) -> dict[str, Any]:
+    return {
+        "AssociationId": association.association_id,
+        "InstanceId": instance.instance_id,
+        "IamInstanceProfile": {
+            "Arn": association.instance_profile_arn,
+            "Id": association.instance_profile_id,
+        },
+        "State": association.state,
+    }
+
+
+def _instance_for_association(call: Call, association_id: str) -> Instance | None:
+    if not _ASSOCIATION_ID.match(association_id):
+        raise AwsError("InvalidParameterValue", "Invalid value for associationId.", 400)
+    for instance in call.state.instances.values():
+        if (
+            instance.association is not None
+            and instance.association.association_id == association_id
+        ):
+            return instance
+    return None
+
+
+def _association_not_found(association_id: str) -> AwsError:
+    return AwsError(
+        "InvalidAssociationID.NotFound",
+        f"The association ID '{association_id}' does not exist",
+        400,
+    )
+
+
+# --- ModifyInstanceMetadataOptions --------------------------------------------------------------
+
+
+@operation("ec2", "ModifyInstanceMetadataOptions")
+@_guarded
+def modify_instance_metadata_options(call: Call) -> dict[str, Any]:
+    params = call.params
+    instance_id: str = params["InstanceId"]
+    _check_instance_ids([instance_id])
+    instance = call.state.instances.get(instance_id)
+    context = _instance_context(call, instance)
+    for param, key in (("HttpTokens", "ec2:MetadataHttpTokens"),
+                       ("HttpEndpoint", "ec2:MetadataHttpEndpoint"),
+                       ("HttpPutResponseHopLimit", "ec2:MetadataHttpPutResponseHopLimit")):  # fmt: skip
+        if param in params:
+            context[key] = str(params[param])
+    call.authorize("ec2:ModifyInstanceMetadataOptions", _arn(call, instance_id), context=context)
+    (instance,) = _existing(call, [instance_id])
+    if "HttpPutResponseHopLimit" in params and params["HttpPutResponseHopLimit"] != -1:
+        _check_hop_limit(params["HttpPutResponseHopLimit"])
+    if params.get("HttpTokens"):
+        _check_choice("HttpTokens", params["HttpTokens"], ("optional", "required"))
+    if params.get("HttpEndpoint"):
+        _check_choice("HttpEndpoint", params["HttpEndpoint"], ("enabled", "disabled"))
+    if instance.state in ("shutting-down", "terminated"):
+        raise AwsError(
+            "IncorrectInstanceState",
+            f"The instance '{instance_id}' is not in a state from which its metadata options can be modified.",
+            400,
+        )
+    if params.get("DryRun"):
+        raise _dry_run()
+    if params.get("HttpTokens"):
+        instance.http_tokens = params["HttpTokens"]
+    if params.get("HttpEndpoint"):
+        instance.http_endpoint = params["HttpEndpoint"]
+    if params.get("HttpPutResponseHopLimit", -1) != -1:
+        instance.http_put_response_hop_limit = int(params["HttpPutResponseHopLimit"])
+    return {
+        "InstanceId": instance_id,
+        "InstanceMetadataOptions": _metadata_options(instance, "pending"),
+    }
+
+
+# --- shared helpers -----------------------------------------------------------------------------
+
+
+def _arn(call: Call, instance_id: str) -> str:
+    return f"arn:aws:ec2:{call.state.region}:{call.state.account_id}:instance/{instance_id}"
+
+
+def _instance_context(call: Call, instance: Instance | None) -> dict[str, Any]:
+    """The condition keys EC2 sets for an instance resource."""
+    context: dict[str, Any] = {"ec2:Region": call.state.region}
+    if instance is None:
+        return context
+    context["ec2:InstanceID"] = instance.instance_id
+    context["ec2:InstanceType"] = instance.instance_type
+    context["ec2:MetadataHttpTokens"] = instance.http_tokens
+    context["ec2:MetadataHttpEndpoint"] = instance.http_endpoint
+    context["ec2:MetadataHttpPutResponseHopLimit"] = str(instance.http_put_response_hop_limit)
+    if instance.association is not None and instance.association.state != "disassociated":
+        context["ec2:InstanceProfile"] = instance.association.instance_profile_arn
+    for key, value in instance.tags.items():
+        context[f"ec2:ResourceTag/{key}"] = value
+        context[f"aws:ResourceTag/{key}"] = value
+    return context
+
+
+def _check_instance_ids(ids: Iterable[str]) -> None:
+    for instance_id in ids:
+        if not _INSTANCE_ID.match(instance_id):
+            raise AwsError("InvalidInstanceID.Malformed", f'Invalid id: "{instance_id}"', 400)
+
+
+def _existing(call: Call, ids: list[str]) -> list[Instance]:
+    instances = call.state.instances
+    missing = [instance_id for instance_id in dict.fromkeys(ids) if instance_id not in instances]
+    if len(missing) == 1:
+        raise AwsError(
+            "InvalidInstanceID.NotFound", f"The instance ID '{missing[0]}' does not exist", 400
+        )
+    if missing:
+        raise AwsError(
+            "InvalidInstanceID.NotFound",
+            f"The instance IDs '{', '.join(missing)}' do not exist",
+            400,
+        )
+    return [instances[instance_id] for instance_id in dict.fromkeys(ids)]
+
+
+# --- the clock ------------------------------------------------------------------------------------
+
+
+@settles
+def settle(world: World) -> None:
+    """Stops and terminations finish, associations settle, stale tokens and credentials go."""
+    now = world.now
+    for instance in world.state.instances.values():
+        if instance.state == "stopping":
+            instance.state = "stopped"
+        elif instance.state == "shutting-down":
+            instance.state = "terminated"
+        elif instance.state == "pending":
+            instance.state = "running"
+        association = instance.association
+        if association is not None and now > association.since:
+            if association.state == "associating":
+                association.state = "associated"
+            elif association.state == "disassociating":
+                _retire(instance, association)
+                instance.association = None
+        if instance.imds_tokens:
+            instance.imds_tokens = [token for token in instance.imds_tokens if token.expires > now]
+    sessions = world.state.sessions
+    stale = [
+        key
+        for key, session in sessions.items()
+        if session.source == "InstanceProfile" and now - session.expiration > SESSION_RETENTION
+    ]
+    for key in stale:
+        del sessions[key]
+
+
+# Re-exported for instances.py and tests: the metadata service's view of an association.
+active_association = imds.active_association

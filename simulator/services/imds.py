@@ -1,0 +1,472 @@
+"""The instance metadata service (IMDS): 169.254.169.254 as software on an instance sees it.
+
+    world.imds("i-...", "PUT", "/latest/api/token", {"X-aws-ec2-metadata-token-ttl-seconds": "21600"})
+    world.imds("i-...", "GET", "/latest/meta-data/iam/security-credentials/", {"X-aws-ec2-metadata-token": t})
+
+IMDSv2 (iam-facts §3): `PUT /latest/api/token` with a TTL of 1..21600 seconds gives a token that
+is valid only on that instance; a PUT carrying `X-Forwarded-For` is refused (403); a bad PUT is
+400; an invalid or expired token is 401, as is a request without a token when the instance
+requires IMDSv2 (`HttpTokens=required`); a disabled endpoint answers 403; anything unknown 404.
+
+The role's credentials (`iam/security-credentials/<role>`, keyed by the ROLE name, not the
+profile's) are an STS session named after the instance id, created the first time anything on
+the instance needs them, when the associated profile's role trusts ec2.amazonaws.com (the
+policy engine decides, with the trust policy as the resource policy). They live six hours; once
+they are an hour old the service hands out new ones (so always well over five minutes before
+they expire), and the old ones keep working until they expire: temporary credentials cannot
+be revoked. Credentials fetched without a token are delivered by IMDS "1.0", with one by "2.0";
+the session records which (`ec2:RoleDelivery`, CloudTrail's `ec2RoleDelivery`).
+
+Error documents follow AWS's own metadata mock (aws/amazon-ec2-metadata-mock): XHTML pages
+titled "401 - Unauthorized" and so on. An untrusting role gives the document quoted in
+aws/aws-cli#2060: `"Code" : "AssumeRoleUnauthorizedAccess"`, "EC2 cannot assume the role ...".
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from simulator.iam import Decision, PolicyGrammarError, PolicyKind, Principal, Request, evaluate
+from simulator.model import Association, ImdsToken, Instance, InstanceProfile, Role, StsSession
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+__all__ = [
+    "CREDENTIAL_LIFETIME",
+    "MAX_TOKEN_TTL",
+    "ROTATE_AFTER",
+    "RoleLookup",
+    "active_association",
+    "lookup",
+    "request",
+    "role_trusts_ec2",
+]
+
+TOKEN_PATH = "/latest/api/token"
+MAX_TOKEN_TTL = 21600
+MAX_TOKENS = 20
+"""Tokens kept per instance: the newest; older ones stop working (a simulator limit)."""
+CREDENTIAL_LIFETIME = timedelta(hours=6)
+ROTATE_AFTER = timedelta(hours=1)
+REFRESH_MARGIN = timedelta(minutes=5)
+EC2_SERVICE = "ec2.amazonaws.com"
+_EC2 = Principal.for_service(EC2_SERVICE)
+_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_SESSION_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_TEXT = {"Content-Type": "text/plain"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    503: "Service Unavailable",
+}
+_ACTIVE = ("associating", "associated")
+
+Response = tuple[int, dict[str, str], str]
+
+
+class RoleLookup(NamedTuple):
+    """What the metadata service knows about the instance's role.
+
+    `code` is the `Code` of the iam/info document: "Success", "InstanceProfileNotFound",
+    "AssumeRoleUnauthorizedAccess", or "NoRole" (a profile without a role, which AWS reports as
+    Success with a message and no credentials).
+    """
+
+    code: str
+    association: Association
+    profile: InstanceProfile | None
+    role: Role | None
+    session: StsSession | None
+
+
+# --- the HTTP face ------------------------------------------------------------------------
+
+
+def request(
+    world: World, instance_id: str, method: str, path: str, headers: dict[str, str]
+) -> Response:
+    """Answer one HTTP request from software on `instance_id` to 169.254.169.254."""
+    instance = world.instance(instance_id)
+    if instance.state != "running":
+        # Nothing runs on a stopped instance, so nothing can ask; say so rather than crash.
+        return 503, dict(_TEXT), f"{instance_id} is {instance.state}: no software runs on it."
+    if instance.http_endpoint != "enabled":
+        return _error(403)
+    lowered = {name.lower(): value for name, value in headers.items()}
+    method = method.upper()
+    path = path.split("?", 1)[0] or "/"
+    if method == "PUT":
+        return _put_token(world, instance, path, lowered)
+    if method not in ("GET", "HEAD"):
+        return _error(405)
+    token = lowered.get("x-aws-ec2-metadata-token")
+    if token is not None:
+        if not _token_valid(world, instance, token):
+            return _error(401)
+        delivery = "2.0"
+    elif instance.http_tokens == "required":
+        return _error(401)
+    else:
+        delivery = "1.0"
+    status, response_headers, body = _get(world, instance, path, delivery)
+    return status, response_headers, "" if method == "HEAD" else body
+
+
+def _put_token(world: World, instance: Instance, path: str, headers: dict[str, str]) -> Response:
+    if path.rstrip("/") != TOKEN_PATH:
+        # A token PUT to a versioned path (/2021-07-15/api/token) is refused; PUT elsewhere is
+        # not a method the service offers.
+        return _error(403 if path.rstrip("/").endswith("/api/token") else 405)
+    if "x-forwarded-for" in headers:
+        return _error(403)
+    raw = headers.get("x-aws-ec2-metadata-token-ttl-seconds", "").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOKEN_TTL:
+        return _error(400)
+    ttl = int(raw)
+    now = world.now
+    token = world.new_id("AQAEA", 51, _TOKEN_ALPHABET)
+    tokens = [kept for kept in instance.imds_tokens if kept.expires > now]
+    tokens.append(ImdsToken(token=token, expires=now + timedelta(seconds=ttl)))
+    instance.imds_tokens = tokens[-MAX_TOKENS:]
+    return 200, {**_TEXT, "X-Aws-Ec2-Metadata-Token-Ttl-Seconds": str(ttl)}, token
+
+
+def _token_valid(world: World, instance: Instance, token: str) -> bool:
+    now = world.now
+    return any(kept.token == token and kept.expires > now for kept in instance.imds_tokens)
+
+
+def _get(world: World, instance: Instance, path: str, delivery: str) -> Response:
+    key = path.rstrip("/")
+    if key in ("", "/latest"):
+        return _ok("latest" if key == "" else "dynamic\nmeta-data")
+    if key == "/latest/dynamic":
+        return _ok("instance-identity/")
+    if key == "/latest/dynamic/instance-identity":
+        return _ok("document")
+    if key == "/latest/dynamic/instance-identity/document":
+        return _ok(_json(_identity_document(world, instance)))
+    prefix = "/latest/meta-data"
+    if key == prefix:
+        return _ok("\n".join(_listing(instance)))
+    if not key.startswith(prefix + "/"):
+        return _error(404)
+    item = key[len(prefix) + 1 :]
+    simple = _simple_items(world, instance)
+    if item in simple:
+        value = simple[item]
+        return _ok(value) if value is not None else _error(404)
+    if item == "placement":
+        return _ok("availability-zone\nregion")
+    if item == "iam" or item.startswith("iam/"):
+        return _iam(world, instance, item, delivery)
+    return _error(404)
+
+
+def _listing(instance: Instance) -> list[str]:
+    items = ["ami-id", "hostname", "instance-id", "instance-type", "local-hostname", "local-ipv4",
+             "placement/", "public-hostname", "public-ipv4"]  # fmt: skip
+    if instance.public_ip is None:
+        items = [item for item in items if not item.startswith("public-")]
+    if active_association(instance) is not None:
+        items.insert(2, "iam/")
+    return items
+
+
+def _simple_items(world: World, instance: Instance) -> dict[str, str | None]:
+    local = "ip-" + instance.private_ip.replace(".", "-") + _internal_domain(world.region)
+    public = None
+    if instance.public_ip is not None:
+        public = "ec2-" + instance.public_ip.replace(".", "-") + _public_domain(world.region)
+    return {
+        "ami-id": instance.image_id,
+        "hostname": local,
+        "instance-id": instance.instance_id,
+        "instance-type": instance.instance_type,
+        "local-hostname": local,
+        "local-ipv4": instance.private_ip,
+        "public-hostname": public,
+        "public-ipv4": instance.public_ip,
+        "placement/availability-zone": f"{world.region}a",
+        "placement/region": world.region,
+    }
+
+
+def _internal_domain(region: str) -> str:
+    return ".ec2.internal" if region == "us-east-1" else f".{region}.compute.internal"
+
+
+def _public_domain(region: str) -> str:
+    return (
+        ".compute-1.amazonaws.com" if region == "us-east-1" else f".{region}.compute.amazonaws.com"
+    )
+
+
+def _identity_document(world: World, instance: Instance) -> dict[str, object]:
+    return {
+        "accountId": world.account_id,
+        "architecture": "x86_64",
+        "availabilityZone": f"{world.region}a",
+        "imageId": instance.image_id,
+        "instanceId": instance.instance_id,
+        "instanceType": instance.instance_type,
+        "pendingTime": _iso(instance.launched),
+        "privateIp": instance.private_ip,
+        "region": world.region,
+        "version": "2017-09-30",
+    }
+
+
+def _iam(world: World, instance: Instance, item: str, delivery: str) -> Response:
+    found = lookup(world, instance, delivery=delivery)
+    if found is None:
+        return _error(404)  # no profile associated: the iam subtree does not exist
+    if item == "iam":
+        return _ok("info\nsecurity-credentials/")
+    if item == "iam/info":
+        return _ok(_json(_info_document(world, found)))
+    if item == "iam/security-credentials":
+        return _ok(found.role.name) if found.role is not None else _error(404)
+    name = item.removeprefix("iam/security-credentials/")
+    if item == name or found.role is None or name != found.role.name:
+        return _error(404)
+    if found.code == "AssumeRoleUnauthorizedAccess":
+        return _ok(_json(_unauthorized_document(world, found.role)))
+    if found.session is None:
+        return _error(404)
+    session = found.session
+    return _ok(
+        _json(
+            {
+                "Code": "Success",
+                "LastUpdated": _iso(session.issued),
+                "Type": "AWS-HMAC",
+                "AccessKeyId": session.access_key_id,
+                "SecretAccessKey": session.secret_access_key,
+                "Token": session.session_token,
+                "Expiration": _iso(session.expiration),
+            }
+        )
+    )
+
+
+def _info_document(world: World, found: RoleLookup) -> dict[str, str]:
+    association = found.association
+    if found.code == "InstanceProfileNotFound":
+        return {
+            "Code": "InstanceProfileNotFound",
+            "Message": f"Instance Profile {association.instance_profile_arn} does not exist.",
+            "LastUpdated": _iso(world.now),
+        }
+    if found.code == "AssumeRoleUnauthorizedAccess" and found.role is not None:
+        return {**_unauthorized_document(world, found.role),
+                "InstanceProfileArn": association.instance_profile_arn,
+                "InstanceProfileId": association.instance_profile_id}  # fmt: skip
+    document = {
+        "Code": "Success",
+        "LastUpdated": _iso(found.session.issued if found.session else world.now),
+        "InstanceProfileArn": association.instance_profile_arn,
+        "InstanceProfileId": association.instance_profile_id,
+    }
+    if found.code == "NoRole":
+        document["Message"] = "Instance Profile does not contain a role."
+    return document
+
+
+def _unauthorized_document(world: World, role: Role) -> dict[str, str]:
+    return {
+        "Code": "AssumeRoleUnauthorizedAccess",
+        "Message": (
+            f"EC2 cannot assume the role {role.name}.  Please see documentation at "
+            "http://docs.amazonwebservices.com/IAM/latest/UserGuide/RolesTroubleshooting.html."
+        ),
+        "LastUpdated": _iso(world.now),
+    }
+
+
+def _ok(body: str) -> Response:
+    return 200, dict(_TEXT), body
+
+
+def _error(status: int) -> Response:
+    title = f"{status} - {_REASONS[status]}"
+    body = (
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n'
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+        '\t"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en" lang="en">\n'
+        f"  <head>\n    <title>{title}</title>\n  </head>\n"
+        f"  <body>\n    <h1>{title}</h1>\n  </body>\n</html>"
+    )
+    return status, {"Content-Type": "text/html"}, body
+
+
+def _json(document: dict[str, object] | dict[str, str]) -> str:
+    """IMDS prints its JSON documents with two-space indents and ` : ` separators."""
+    return json.dumps(document, indent=2, separators=(",", " : "))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the role's credentials ----------------------------------------------------------------
+
+
+def active_association(instance: Instance) -> Association | None:
+    """The association that gives the instance its role now (associating counts: at once)."""
+    association = instance.association
+    if association is None or association.state not in _ACTIVE:
+        return None
+    return association
+
+
+def lookup(world: World, instance: Instance, *, delivery: str) -> RoleLookup | None:
+    """The instance's role and current credentials, issuing or rotating them when due.
+
+    None when no instance profile is associated. Credentials are issued only when the role's
+    trust policy lets ec2.amazonaws.com assume it.
+    """
+    association = active_association(instance)
+    if association is None:
+        return None
+    state = world.state
+    name = association.instance_profile_arn.rsplit("/", 1)[-1]
+    profile = state.instance_profiles.get(name)
+    if profile is None or profile.instance_profile_id != association.instance_profile_id:
+        return RoleLookup("InstanceProfileNotFound", association, None, None, None)
+    role = state.roles.get(profile.roles[0]) if profile.roles else None
+    if role is None:
+        return RoleLookup("NoRole", association, profile, None, None)
+    session = _current_session(world, instance, role, delivery)
+    if session is None:
+        decision = _trust_decision(world, role)
+        if decision is None or not decision.allowed:
+            return RoleLookup("AssumeRoleUnauthorizedAccess", association, profile, role, None)
+        session = _issue(world, instance, role, delivery)
+        _record_assume_role(world, role, session, decision)
+    return RoleLookup("Success", association, profile, role, session)
+
+
+def role_trusts_ec2(world: World, role: Role) -> bool:
+    """Whether the role's trust policy lets ec2.amazonaws.com sts:AssumeRole (the engine decides)."""
+    decision = _trust_decision(world, role)
+    return decision is not None and decision.allowed
+
+
+def _trust_decision(world: World, role: Role) -> Decision | None:
+    """The engine's answer to "may ec2.amazonaws.com assume this role?"; None if unreadable."""
+    from simulator.world import compile_policy
+
+    try:
+        trust = compile_policy(role.trust_policy, "trust policy", PolicyKind.TRUST)
+    except (PolicyGrammarError, ValueError):
+        return None
+    return evaluate(
+        Request.build(
+            principal=_EC2,
+            action="sts:AssumeRole",
+            resource=role.arn,
+            resource_account=world.account_id,
+            now=world.now,
+        ),
+        resource_policy=trust,
+    )
+
+
+def _fresh(session: StsSession | None, role: Role, now: datetime) -> bool:
+    return (
+        session is not None
+        and session.role_name == role.name
+        and now - session.issued < ROTATE_AFTER
+        and now < session.expiration - REFRESH_MARGIN
+    )
+
+
+def _current_session(
+    world: World, instance: Instance, role: Role, delivery: str
+) -> StsSession | None:
+    """The credentials the service hands out now, if they are not yet due for rotation."""
+    sessions = world.state.sessions
+    now = world.now
+    key = instance.role_credentials
+    session = sessions.get(key) if key else None
+    if session is not None and session.delivery == delivery:
+        return session if _fresh(session, role, now) else None
+    # Credentials delivered by the other IMDS version are a separate session: find the newest.
+    for candidate in reversed(sessions.values()):
+        if (
+            candidate.instance_id == instance.instance_id
+            and candidate.source == "InstanceProfile"
+            and candidate.delivery == delivery
+        ):
+            return candidate if _fresh(candidate, role, now) else None
+    return None
+
+
+def _issue(world: World, instance: Instance, role: Role, delivery: str) -> StsSession:
+    now = world.now
+    key = world.new_id("ASIA")
+    session = StsSession(
+        access_key_id=key,
+        secret_access_key=world.new_secret(),
+        session_token="IQoJb3JpZ2luX2Vj"
+        + world.new_id("imds-token:", 176, _SESSION_TOKEN_ALPHABET)[11:],
+        role_name=role.name,
+        session_name=instance.instance_id,
+        issued=now,
+        expiration=now + CREDENTIAL_LIFETIME,
+        source="InstanceProfile",
+        instance_id=instance.instance_id,
+        delivery=delivery,
+    )
+    world.state.sessions[key] = session
+    instance.role_credentials = key
+    return session
+
+
+def _record_assume_role(world: World, role: Role, session: StsSession, decision: Decision) -> None:
+    """CloudTrail's record of EC2 assuming the role for the instance (iam-facts §3).
+
+    EC2 calls sts:AssumeRole itself, as the service principal, with the instance id as the
+    session name; the event carries the trust policy's decision for the "why" view.
+    """
+    from simulator.world import MAX_EVENTS, decision_summary
+
+    state = world.state
+    events = state.events
+    events.append(
+        {
+            "eventVersion": "1.08",
+            "eventTime": _iso(state.now),
+            "eventSource": "sts.amazonaws.com",
+            "eventName": "AssumeRole",
+            "awsRegion": state.region,
+            "sourceIPAddress": EC2_SERVICE,
+            "userAgent": EC2_SERVICE,
+            "userIdentity": {"type": "AWSService", "invokedBy": EC2_SERVICE},
+            "requestParameters": {"roleArn": role.arn, "roleSessionName": session.session_name},
+            "responseElements": {
+                "credentials": {
+                    "accessKeyId": session.access_key_id,
+                    "expiration": _iso(session.expiration),
+                }
+            },
+            "requestID": world.new_id("req-", 20, "0123456789ABCDEF")[4:],
+            "eventID": world.new_id("evt-", 32, "0123456789abcdef")[4:],
+            "readOnly": True,
+            "eventType": "AwsApiCall",
+            "recipientAccountId": state.account_id,
+            "credentialSource": "AWS service",
+            "instanceId": session.instance_id,
+            "decision": decision_summary(decision),
+        }
+    )
+    if len(events) > MAX_EVENTS:
+        del events[: len(events) - MAX_EVENTS]

@@ -1,0 +1,293 @@
+"""Software on the instances: the SDK's credential chain there, and the application each runs.
+
+    instances.set_app(world, "i-...", AppSpec(name="reports", calls=[...]))
+    results = instances.tick(world)          # every running instance's application, once
+    instances.resolve_credentials(world, "i-...")  # (Credentials, "instance profile") or None
+
+The chain is botocore's default one, in its order (iam-facts §3: env > ~/.aws/credentials >
+~/.aws/config > instance profile), read from the instance's own environment and files:
+
+1. environment: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SECURITY_TOKEN` or
+   `AWS_SESSION_TOKEN`); an id without a secret is botocore's PartialCredentialsError;
+2. shared credentials file: `~/.aws/credentials` (or `AWS_SHARED_CREDENTIALS_FILE`), the profile
+   `AWS_DEFAULT_PROFILE`/`AWS_PROFILE` names, else `[default]`; a file configparser cannot read
+   is botocore's ConfigParseError ("Unable to parse config file: PATH"), as the SDK raises it
+   rather than skipping the file;
+3. config file: `~/.aws/config` (or `AWS_CONFIG_FILE`), `[default]` or `[profile NAME]`;
+4. instance profile: the role's credentials from the metadata service, fetched the way the SDKs
+   fetch them (IMDSv2 first: a token, then the credentials, so delivered by "2.0"), unless
+   `AWS_EC2_METADATA_DISABLED=true` or the instance's metadata endpoint is disabled.
+
+A failure the SDK raises comes back as an `AwsError` whose code is botocore's exception name.
+Only ec2-user's home matters: software runs as ec2-user.
+"""
+
+from __future__ import annotations
+
+import configparser
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from simulator.errors import AwsError
+from simulator.model import AppSpec, Instance
+from simulator.services import imds
+from simulator.world import Credentials
+
+if TYPE_CHECKING:
+    from simulator.world import World
+
+__all__ = [
+    "CREDENTIALS_FILE",
+    "MAX_APP_CALLS",
+    "resolve_credentials",
+    "set_app",
+    "source_ip",
+    "tick",
+]
+
+HOME = "/home/ec2-user/"
+CREDENTIALS_FILE = HOME + ".aws/credentials"
+CONFIG_FILE = HOME + ".aws/config"
+MAX_APP_CALLS = 10
+"""Calls an application may make per tick: keeps a fleet's tick within its time budget."""
+
+ENVIRONMENT = "environment"
+SHARED_FILE = "shared credentials file"
+CONFIG = "config file"
+INSTANCE_PROFILE = "instance profile"
+
+Ini = Mapping[str, Mapping[str, str]]
+
+
+def resolve_credentials(world: World, instance_id: str) -> tuple[Credentials, str] | None:
+    """The credentials the AWS SDK finds on the instance, and where it found them.
+
+    None when the chain finds nothing (botocore's NoCredentialsError). Raises AwsError with
+    botocore's exception name for what the SDK raises: PartialCredentialsError,
+    ConfigParseError, ProfileNotFound.
+    """
+    instance = world.instance(instance_id)
+    env = instance.env
+    # botocore reads both files (and checks the profile) whenever it makes a client, so a
+    # broken file breaks the SDK even when the environment holds the credentials.
+    profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
+    credentials_path = _home(env.get("AWS_SHARED_CREDENTIALS_FILE") or CREDENTIALS_FILE)
+    config_path = _home(env.get("AWS_CONFIG_FILE") or CONFIG_FILE)
+    config_file = _read_ini(instance, config_path)
+    credentials_file = _read_ini(instance, credentials_path)
+    if (
+        profile != "default"
+        and profile not in credentials_file
+        and f"profile {profile}" not in config_file
+    ):
+        raise AwsError("ProfileNotFound", f"The config profile ({profile}) could not be found", 400)
+    found = _from_environment(env)
+    if found is not None:
+        return found, ENVIRONMENT
+    section = credentials_file.get(profile)
+    if section is not None and "aws_access_key_id" in section:
+        return _from_section(section, "shared-credentials-file"), SHARED_FILE
+    section = config_file.get("default" if profile == "default" else f"profile {profile}")
+    if section is None and profile == "default":
+        section = config_file.get("profile default")
+    if section is not None and "aws_access_key_id" in section:
+        return _from_section(section, "config-file"), CONFIG
+    if env.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
+        return None
+    return _from_instance_profile(world, instance)
+
+
+def _from_environment(env: Mapping[str, str]) -> Credentials | None:
+    access_key = env.get("AWS_ACCESS_KEY_ID", "")
+    if not access_key:
+        return None
+    secret = env.get("AWS_SECRET_ACCESS_KEY", "")
+    if not secret:
+        raise _partial("env", "AWS_SECRET_ACCESS_KEY")
+    token = env.get("AWS_SECURITY_TOKEN") or env.get("AWS_SESSION_TOKEN") or None
+    return Credentials(access_key, secret, token)
+
+
+def _from_section(section: Mapping[str, str], provider: str) -> Credentials:
+    if "aws_secret_access_key" not in section:
+        raise _partial(provider, "aws_secret_access_key")
+    token = section.get("aws_security_token", section.get("aws_session_token")) or None
+    return Credentials(section["aws_access_key_id"], section["aws_secret_access_key"], token)
+
+
+def _from_instance_profile(world: World, instance: Instance) -> tuple[Credentials, str] | None:
+    """The SDK's IMDS fetch: IMDSv2 (a token always succeeds on the host), then the role."""
+    if instance.state != "running" or instance.http_endpoint != "enabled":
+        return None
+    found = imds.lookup(world, instance, delivery="2.0")
+    if found is None or found.session is None:
+        return None  # no profile, no role, or the role does not trust EC2: no credentials
+    session = found.session
+    return (
+        Credentials(session.access_key_id, session.secret_access_key, session.session_token),
+        INSTANCE_PROFILE,
+    )
+
+
+def _partial(provider: str, variable: str) -> AwsError:
+    return AwsError(
+        "PartialCredentialsError",
+        f"Partial credentials found in {provider}, missing: {variable}",
+        400,
+    )
+
+
+def _read_ini(instance: Instance, path: str) -> Ini:
+    text = instance.files.get(path)
+    if text is None:
+        return {}
+    parsed = _parse_ini(text)
+    if parsed is None:
+        raise AwsError("ConfigParseError", f"Unable to parse config file: {path}", 400)
+    return parsed
+
+
+@lru_cache(maxsize=512)
+def _parse_ini(text: str) -> Ini | None:
+    """The file as botocore reads it (RawConfigParser), or None when it cannot be parsed."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    return {name: dict(parser.items(name)) for name in parser.sections()}
+
+
+def _home(path: str) -> str:
+    if path.startswith("~/"):
+        return HOME + path[2:]
+    if path.startswith("$HOME/"):
+        return HOME + path[6:]
+    return path
+
+
+# --- where calls come from --------------------------------------------------------------------
+
+
+def source_ip(world: World, instance_id: str) -> str:
+    """The address AWS sees the instance's calls come from: its public IP, else its private one."""
+    instance = world.instance(instance_id)
+    return instance.public_ip or instance.private_ip
+
+
+# --- the application --------------------------------------------------------------------------
+
+
+def set_app(world: World, instance_id: str, app: AppSpec) -> None:
+    """Install the application the instance runs on every tick (a non-API fact of a scenario).
+
+    Raises ValueError for a malformed application; KeyError for an unknown instance.
+    """
+    instance = world.instance(instance_id)
+    if not isinstance(app.name, str) or not app.name:
+        raise ValueError("An application needs a name.")
+    if len(app.calls) > MAX_APP_CALLS:
+        raise ValueError(f"An application makes at most {MAX_APP_CALLS} calls per tick.")
+    for number, spec in enumerate(app.calls, start=1):
+        if not isinstance(spec, dict):
+            raise ValueError(f"Call {number} must be a mapping with service, operation and params.")
+        service, name, params = spec.get("service"), spec.get("operation"), spec.get("params", {})
+        if not isinstance(service, str) or not service:
+            raise ValueError(f"Call {number} needs a service, such as s3.")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"Call {number} needs an operation, such as PutObject.")
+        if not isinstance(params, dict):
+            raise ValueError(f"Call {number}: params must be a mapping.")
+    instance.app = AppSpec(
+        name=app.name,
+        calls=[
+            {"service": c["service"], "operation": c["operation"], "params": c.get("params", {})}
+            for c in app.calls
+        ],
+    )
+
+
+def tick(
+    world: World, *, instance_ids: list[str] | None = None, ticks: int = 1
+) -> list[dict[str, Any]]:
+    """Run each running instance's application `ticks` times; one result per call.
+
+    A result: {"instance", "name" (its Name tag), "tick", "service", "operation", "ok",
+    "error" (the error code, or None), "message", "source" (where the credentials came from),
+    "access_key_id"}. Denials and other AWS errors are results, not exceptions; with no
+    credentials the error is "NoCredentials" and no call reaches AWS. The clock does not move.
+    """
+    state = world.state
+    if instance_ids is None:
+        targets = list(state.instances.values())
+    else:
+        targets = [world.instance(instance_id) for instance_id in instance_ids]
+    results: list[dict[str, Any]] = []
+    call = world.call
+    for _ in range(ticks):
+        for instance in targets:
+            app = instance.app
+            if instance.state != "running" or app is None or not app.calls:
+                continue
+            instance.ticks += 1
+            results.extend(_run(world, call, instance, app))
+    return results
+
+
+def _run(world: World, call: Any, instance: Instance, app: AppSpec) -> list[dict[str, Any]]:
+    instance_id = instance.instance_id
+    name = instance.tags.get("Name", "")
+    number = instance.ticks
+    values = {"{instance}": instance_id, "{tick}": str(number), "{name}": name}
+    credentials: Credentials | None = None
+    source: str | None = None
+    failure = AwsError("NoCredentials", "Unable to locate credentials", 400)
+    try:
+        found = resolve_credentials(world, instance_id)
+    except AwsError as error:
+        found, failure = None, error
+    if found is not None:
+        credentials, source = found
+    ip = instance.public_ip or instance.private_ip
+    results = []
+    for spec in app.calls:
+        service = str(spec["service"])
+        operation = str(spec["operation"])
+        result: dict[str, Any] = {
+            "instance": instance_id,
+            "name": name,
+            "tick": number,
+            "service": service,
+            "operation": operation,
+            "ok": False,
+            "error": None,
+            "message": None,
+            "source": source,
+            "access_key_id": credentials.access_key_id if credentials else None,
+        }
+        if credentials is None:
+            result["error"], result["message"] = failure.code, failure.message
+        else:
+            params = _substitute(spec.get("params") or {}, values)
+            try:
+                call(credentials, service, operation, params, source_ip=ip)
+                result["ok"] = True
+            except AwsError as error:
+                result["error"], result["message"] = error.code, error.message
+        results.append(result)
+    return results
+
+
+def _substitute(value: Any, values: dict[str, str]) -> Any:
+    """{instance}, {tick} and {name} in every string, however deep (other braces stay)."""
+    if isinstance(value, str):
+        if "{" in value:
+            for placeholder, replacement in values.items():
+                value = value.replace(placeholder, replacement)
+        return value
+    if isinstance(value, dict):
+        return {key: _substitute(item, values) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, values) for item in value]
+    return value
