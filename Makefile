@@ -14,7 +14,7 @@ help:
 	@echo "make run      install, migrate, serve http://127.0.0.1:8000"
 	@echo "make test     install, check for Chromium, run every test (browser tests too)"
 	@echo "make lint     ruff check and ruff format --check"
-	@echo "make bench    policy engine throughput on ../shared/conformance"
+	@echo "make bench    policy engine, World.call, save/load and fleet-tick benchmarks"
 
 venv: $(BIN)/python
 
@@ -56,4 +56,6 @@ lint: install
 	$(BIN)/ruff format --check .
 
 bench: install
-	$(BIN)/python -m simulator.iam.conformance --bench 5 ../shared/conformance
+	$(BIN)/python -m simulator.iam.conformance --bench 4 ../shared/conformance | tail -2
+	$(BIN)/python benchmarks/world.py
+	$(BIN)/python benchmarks/fleet_tick.py
