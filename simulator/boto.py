@@ -23,7 +23,7 @@ from simulator.errors import AwsError
 if TYPE_CHECKING:
     from simulator.world import Credentials, World
 
-__all__ = ["make_session"]
+__all__ = ["make_session", "shared_loader"]
 
 _PARAMS = "rolecall_params"
 _HEAD_REASONS = {301: "Moved Permanently", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
@@ -32,7 +32,7 @@ _HEAD_REASONS = {301: "Moved Permanently", 400: "Bad Request", 403: "Forbidden",
 def make_session(world: World, credentials: Credentials, *, source_ip: str | None) -> boto3.Session:
     core = botocore.session.Session()
     # One loader for every session: botocore's service models are read from disk once.
-    core.register_component("data_loader", _shared_loader())
+    core.register_component("data_loader", shared_loader())
     core.set_config_variable("region", world.region)
     # Never read the host's ~/.aws files or environment for anything that matters here.
     core.set_config_variable("credentials_file", "/dev/null")
@@ -65,7 +65,8 @@ def make_session(world: World, credentials: Credentials, *, source_ip: str | Non
 
 
 @functools.cache
-def _shared_loader() -> Any:
+def shared_loader() -> Any:
+    """botocore's model loader, one per process: every session shares the parsed models."""
     return botocore.session.Session().get_component("data_loader")
 
 

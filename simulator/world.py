@@ -49,7 +49,7 @@ OUTSIDE_IP = "198.51.100.23"
 """Where a copied key is used from: an address outside the account's network."""
 CONSOLE_IP = "203.0.113.10"
 """The learner's own computer, for calls made from the console panels."""
-MAX_EVENTS = 100
+MAX_EVENTS = 60
 """Events kept in the world: the newest; older ones fall off (a saved world stays small)."""
 MAX_LOGGED_TEXT = 300
 """Longer request parameters (policy documents, bodies) are shortened in the event log."""

@@ -25,6 +25,7 @@ Only ec2-user's home matters: software runs as ec2-user.
 from __future__ import annotations
 
 import configparser
+import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -232,7 +233,37 @@ def tick(
                 continue
             instance.ticks += 1
             results.extend(_run(world, call, instance, app))
+    write_app_logs(world, results)
     return results
+
+
+APP_LOG = "/var/log/app.log"
+"""Where each instance's application logs its last tick (one JSON object per call)."""
+_LOG_KEYS = ("tick", "service", "operation", "ok", "error", "message", "source", "access_key_id")
+
+
+def last_tick(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each instance's results from its last tick in `results`."""
+    last: dict[str, list[dict[str, Any]]] = {}
+    for row in results:
+        rows = last.setdefault(row["instance"], [])
+        if rows and rows[0]["tick"] != row["tick"]:
+            rows.clear()
+        rows.append(row)
+    return last
+
+
+def write_app_logs(world: World, results: list[dict[str, Any]]) -> None:
+    """Each application writes its last tick's calls to APP_LOG, as real software logs."""
+    when = world.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for instance_id, rows in last_tick(results).items():
+        lines = [
+            json.dumps(
+                {"time": when, **{key: row[key] for key in _LOG_KEYS}}, separators=(",", ":")
+            )
+            for row in rows
+        ]
+        world.write_file(instance_id, APP_LOG, "\n".join(lines) + "\n")
 
 
 def _run(world: World, call: Any, instance: Instance, app: AppSpec) -> list[dict[str, Any]]:
