@@ -112,6 +112,20 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": Path(os.environ.get("DATABASE_PATH") or BASE_DIR / "db.sqlite3"),
+        "OPTIONS": {
+            # A learner's change reads the world, acts and writes it back in one transaction:
+            # IMMEDIATE takes the write lock at the start, so concurrent changes queue instead
+            # of failing with "database is locked"; WAL lets readers go on meanwhile.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        # Tests use a file, not SQLite's shared in-memory cache, whose table locks fail at
+        # once instead of waiting: concurrency tests need the real locking.
+        "TEST": {
+            "NAME": os.environ.get("DJANGO_TEST_DATABASE_PATH")
+            or str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
+        },
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

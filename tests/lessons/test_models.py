@@ -1,0 +1,146 @@
+"""Attempts keep the learner's world and progress; concurrent changes never lose work."""
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from lessons import models
+from lessons import scenario as runner
+from lessons.models import Attempt, Learner
+from simulator import AwsError
+
+MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
+
+
+@pytest.fixture(autouse=True)
+def mini_catalogue(tmp_path, monkeypatch):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(MINI, folder / "mini.yaml")
+    monkeypatch.setattr(runner, "SCENARIO_DIR", folder)
+    models.catalogue.cache_clear()
+    yield
+    models.catalogue.cache_clear()
+
+
+def _attempt() -> Attempt:
+    return Attempt.start(Learner.new(), models.catalogue()["mini"])
+
+
+@pytest.mark.django_db
+def test_start_builds_the_setup_world_once():
+    learner = Learner.new()
+    first = Attempt.start(learner, models.catalogue()["mini"])
+    again = Attempt.start(learner, models.catalogue()["mini"])
+    assert first.pk == again.pk
+    assert "AppRole" in first.load_world().state.roles
+
+
+@pytest.mark.django_db
+def test_a_failed_call_is_saved_in_the_log():
+    attempt = _attempt()
+    with pytest.raises(AwsError):
+        attempt.act("iam", "GetRole", {"RoleName": "NoSuchRole"})
+    assert attempt.load_world().events[-1]["errorCode"] == "NoSuchEntity"
+
+
+@pytest.mark.django_db
+def test_check_fails_then_passes_after_the_learner_acts():
+    attempt = _attempt()
+    result = attempt.run_check()
+    assert not result.passed
+    assert attempt.step_index == 0
+    assert sum(attempt.failures["attach"].values()) == 2
+    instance_id = next(iter(attempt.load_world().state.instances))
+    attempt.act("ec2", "AssociateIamInstanceProfile",
+                {"IamInstanceProfile": {"Name": "AppRole"}, "InstanceId": instance_id})  # fmt: skip
+    assert attempt.run_check().passed
+    assert attempt.step_index == 1
+    assert attempt.finished
+    assert attempt.completed_at("attach") is not None
+
+
+@pytest.mark.django_db
+def test_hints_are_revealed_one_at_a_time():
+    attempt = _attempt()
+    assert attempt.hints_shown() == ()
+    attempt.reveal_hint()
+    assert attempt.hints_shown() == ("Use AssociateIamInstanceProfile.",)
+    attempt.reveal_hint()
+    attempt.reveal_hint()
+    assert len(attempt.hints_shown()) == 2
+
+
+@pytest.mark.django_db
+def test_reset_restores_the_setup_world_and_the_first_step():
+    attempt = _attempt()
+    attempt.act("iam", "CreateUser", {"UserName": "extra"})
+    attempt.reveal_hint()
+    attempt.reset()
+    assert "extra" not in attempt.load_world().state.users
+    assert attempt.step_index == 0
+    assert attempt.hints == {}
+
+
+@pytest.mark.django_db
+def test_answer_checks_the_option():
+    attempt = _attempt()
+    assert attempt.answer("q1", 0) is True
+    assert attempt.answer("q1", 1) is False
+    with pytest.raises(ValueError, match="No such option"):
+        attempt.answer("q1", 7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_acting_at_once_never_lose_work():
+    attempt = _attempt()
+    errors: list[BaseException] = []
+
+    def tab(prefix: str) -> None:
+        try:
+            mine = Attempt.objects.get(pk=attempt.pk)
+            for number in range(8):
+                mine.act("iam", "CreateUser", {"UserName": f"{prefix}-{number}"})
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tab, args=(name,)) for name in ("left", "right")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    users = Attempt.objects.get(pk=attempt.pk).load_world().state.users
+    assert {f"{p}-{n}" for p in ("left", "right") for n in range(8)} <= set(users)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reset_while_the_learner_acts_leaves_a_consistent_world():
+    attempt = _attempt()
+
+    def learner() -> None:
+        mine = Attempt.objects.get(pk=attempt.pk)
+        for number in range(6):
+            mine.act("iam", "CreateUser", {"UserName": f"u-{number}"})
+        connection.close()
+
+    def instructor() -> None:
+        Attempt.objects.get(pk=attempt.pk).reset()
+        connection.close()
+
+    threads = [threading.Thread(target=learner), threading.Thread(target=instructor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    world = Attempt.objects.get(pk=attempt.pk).load_world()
+    created = [name for name in world.state.users if name.startswith("u-")]
+    # Whatever the interleaving, the users that survive are a suffix of the learner's calls,
+    # and the world still holds the setup's role: nothing half-written.
+    assert created == [f"u-{n}" for n in range(6 - len(created), 6)]
+    assert "AppRole" in world.state.roles
