@@ -46,6 +46,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: install migrate
+	$(BIN)/python manage.py validate_scenarios
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install browsers
@@ -59,3 +60,4 @@ bench: install
 	$(BIN)/python -m simulator.iam.conformance --bench 4 ../shared/conformance | tail -2
 	$(BIN)/python benchmarks/world.py
 	$(BIN)/python benchmarks/fleet_tick.py
+	$(BIN)/python benchmarks/workspace.py

@@ -5,6 +5,7 @@ from lessons import views
 app_name = "lessons"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.catalogue, name="catalogue"),
+    path("s/<slug:slug>/", views.workspace, name="workspace"),
     path("simulate/", views.simulate, name="simulate"),
 ]

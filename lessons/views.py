@@ -1,17 +1,27 @@
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
+from lessons import activity, console, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
 from lessons.http import HtmxHttpRequest
+from lessons.learners import current_learner
+from lessons.scenario import CheckResult, Scenario
 from lessons.simulate import (
     BOUNDARY_SLOT,
     MAX_IDENTITY_POLICIES,
@@ -20,11 +30,7 @@ from lessons.simulate import (
     RESOURCE_SLOT,
     SESSION_SLOT,
 )
-
-
-@require_GET
-def home(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "lessons/home.html")
+from simulator import AwsError, World
 
 
 # Django's documented pattern for reading the body before CsrfViewMiddleware does ("Modifying
@@ -126,3 +132,501 @@ def _too_large(request: HtmxHttpRequest) -> HttpResponse:
         return render(request, "lessons/simulate.html#result", {"too_large": True, **_limits()})
     context = {**_page_context(SimulatorForm(WORKED_EXAMPLE)), "too_large": True}
     return render(request, "lessons/simulate.html", context, status=413)
+
+
+# --- The catalogue (/) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A scenario in the catalogue, with the learner's progress on it in words."""
+
+    scenario: Scenario
+    state: str  # "not-started" | "in-progress" | "completed"
+    progress: str  # "Not started", "Step 2 of 5", "Completed"
+    start: str  # the link's words: Start, Continue, Review
+
+
+def _card(scenario: Scenario, step_index: int | None) -> Card:
+    total = len(scenario.steps)
+    if step_index is None:
+        return Card(scenario, "not-started", "Not started", "Start")
+    if scenario.sandbox:
+        return Card(scenario, "in-progress", "Started", "Continue")
+    if step_index >= total:
+        return Card(scenario, "completed", "Completed", "Review")
+    return Card(scenario, "in-progress", f"Step {step_index + 1} of {total}", "Continue")
+
+
+@require_GET
+def catalogue(request: HtmxHttpRequest) -> HttpResponse:
+    """Every scenario with the learner's progress, the sandbox, and the policy simulator."""
+    learner = current_learner(request, create=False)
+    reached: dict[str, int] = {}
+    if learner is not None:
+        # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
+        attempts = models.Attempt.objects.for_learner(learner).values_list("scenario", "step_index")
+        reached = dict(attempts)
+    cards = [_card(scenario, reached.get(slug)) for slug, scenario in models.catalogue().items()]
+    return render(
+        request,
+        "lessons/catalogue.html",
+        {
+            "cards": [card for card in cards if not card.scenario.sandbox],
+            "sandboxes": [card for card in cards if card.scenario.sandbox],
+        },
+    )
+
+
+# --- The workspace (/s/<slug>/) ----------------------------------------------------------------
+
+MAX_SHOWN_INPUT = 40  # characters of a bad value quoted back in a message
+
+STATUS_ICONS = {"done": "✔", "failed": "✖", "problem": "⚠", "info": "ℹ"}
+# Session keys: per scenario slug, the status to show once after a redirect (JavaScript off),
+# and the last check's items (shown until the next check or a reset).
+FLASH_KEY = "workspace_status"
+CHECK_KEY = "workspace_check"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What the last action did, for the status region: words, an icon, AWS's error if any."""
+
+    kind: str  # "done" | "failed" | "problem" | "info"
+    message: str
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def icon(self) -> str:
+        return STATUS_ICONS[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """The result of a POST action: the status, and what to show next.
+
+    `region` names the htmx response (`step`, `console`, `workspace` or `status` alone);
+    `anchor` is the fragment to land on after the redirect when JavaScript is off.
+    """
+
+    status: Status
+    region: str
+    anchor: str
+    world_changed: bool = False
+    query: dict[str, str] = field(default_factory=dict)  # added to the redirect's query
+    scroll_to: str | None = None  # htmx: bring this element of the new fragment into view
+    # The console's extras (see console.Outcome): show the page again rather than redirect,
+    # so what was typed is not lost; answer htmx with one of _console.html's partials.
+    show_again: bool = False
+    console_partial: str | None = None
+    partial_context: dict[str, Any] = field(default_factory=dict)
+
+
+# The htmx response for each region: the partial swapped into the target, plus out-of-band
+# updates of the other regions the action changes.
+RESPONSES = {
+    "step": "stepped",
+    "console": "acted",
+    "workspace": "restarted",
+    "status": "status-only",
+}
+# The regions an htmx GET may ask for by its hx-target (a filter link, a panel refreshing).
+FRAGMENTS = ("step", "console", "activity")
+
+
+# Read the body before CsrfViewMiddleware does (see `simulate` above), so an oversized form
+# gets a clear message rather than a bare 400.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request", "HX-Target")
+def workspace(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    scenario = models.catalogue().get(slug)
+    if scenario is None:
+        raise Http404("There is no such scenario.")
+    if request.method == "POST":
+        try:
+            request.POST  # noqa: B018 -- parse now, inside our try
+        except (RequestDataTooBig, TooManyFieldsSent):
+            limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            status = Status("problem", f"That form was larger than the {limit} this page accepts, so none of it was read. Nothing was changed.")  # fmt: skip
+            return _respond_without_attempt(request, slug, status)
+    return _workspace(request, scenario)
+
+
+@csrf_protect
+def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
+    """The scenario's step, console and activity log, and the actions on them.
+
+    The attempt is always the session's learner's own: there is no attempt id to tamper with.
+    Its world is created on the first visit, so there is something to look at straight away.
+    """
+    learner = current_learner(request, create=True)
+    assert learner is not None
+    # The world stays unread until a region needs it: a hint or an answer never does, and
+    # the model's changes read their own fresh copy under the row lock anyway.
+    attempt = (
+        models.Attempt.objects.for_learner(learner)
+        .filter(scenario=scenario.slug)
+        .defer("world")
+        .first()
+    ) or models.Attempt.start(learner, scenario)
+    if request.method == "GET":
+        return _show(request, attempt)
+    action = request.POST.get("action", "")
+    if action.startswith("console-"):
+        acted = _console_action(attempt, request.POST)
+    elif action == "check":
+        acted = _check(request, attempt)
+    elif action == "hint":
+        acted = _hint(attempt)
+    elif action == "answer":
+        acted = _answer(attempt, request.POST)
+    elif action == "reset":
+        acted = _reset(request, attempt)
+    else:
+        acted = _unknown(action)
+    return _respond(request, attempt, acted)
+
+
+def _show(
+    request: HtmxHttpRequest, attempt: models.Attempt, *, status: Status | None = None
+) -> HttpResponse:
+    fragment = request.htmx.target if request.htmx else None
+    if request.method == "GET" and fragment in FRAGMENTS and not request.htmx.history_restore_request:  # fmt: skip
+        regions = {fragment}
+        name = f"lessons/workspace.html#{fragment}"
+    else:
+        regions = {"step", "console", "activity"}
+        name = "lessons/workspace.html"
+        status = status or _take_flash(request, attempt.scenario)
+    context = _context(request, attempt, regions=regions, status=status)
+    context["confirm_reset"] = request.GET.get("reset") == "confirm"
+    return render(request, name, context)
+
+
+def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) -> HttpResponse:
+    """Redirect after a plain POST (PRG); render the changed fragments for htmx.
+
+    A console form that failed (or only previewed) is the exception without JavaScript: the
+    page is shown again at once, with what was typed, as an invalid form would be.
+    """
+    if not request.htmx:
+        if acted.show_again:
+            return _show(request, attempt, status=acted.status)
+        _flash(request, attempt.scenario, acted.status)
+        return redirect(
+            _workspace_url(request, attempt.scenario, **acted.query) + "#" + acted.anchor
+        )
+    if acted.console_partial:
+        name = f"lessons/_console.html#{acted.console_partial}"
+        response = render(request, name, acted.partial_context)
+        if acted.world_changed:
+            response = trigger_client_event(response, "world-changed")
+        return response
+    regions = {
+        "step": {"step"},
+        "console": {"console", "activity"},
+        "workspace": {"step", "console", "activity"},
+        "status": set(),
+    }[acted.region]
+    context = _context(request, attempt, regions=regions, status=acted.status)
+    response = render(request, f"lessons/workspace.html#{RESPONSES[acted.region]}", context)
+    if acted.region == "status":
+        response = reswap(response, "none")
+    elif acted.scroll_to:
+        response = reswap(response, f"outerHTML show:#{acted.scroll_to}:top")
+    if acted.world_changed:
+        response = trigger_client_event(response, "world-changed")
+    return response
+
+
+def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status) -> HttpResponse:
+    """Answer a request that could not be read at all: change nothing, say why."""
+    if not request.htmx:
+        _flash(request, slug, status)
+        return redirect(_workspace_url(request, slug) + "#status")
+    response = render(request, "lessons/workspace.html#status-only", {"status": status})
+    return reswap(response, "none")
+
+
+# --- The actions ----------------------------------------------------------------------------------
+
+
+def _check(request: HtmxHttpRequest, attempt: models.Attempt) -> Acted:
+    step, number = attempt.step, attempt.step_index + 1
+    if step is None:
+        return Acted(_no_step(attempt), "step", "step")
+    result = attempt.run_check()
+    if result is None:  # another tab finished the scenario meanwhile
+        return Acted(_no_step(attempt), "step", "step")
+    _remember_check(request, attempt.scenario, step.id, result)
+    if not result.passed:
+        failed = sum(not item.passed for item in result.items)
+        message = f"Not yet: {failed} of {len(result.items)} checks of step {number} did not pass. The step shows what was checked and what happened."  # fmt: skip
+        return Acted(Status("failed", message), "step", "check-result")
+    ahead = attempt.step
+    following = f"Next: step {number + 1}, {ahead.title}." if ahead else "All steps are done: answer the questions to finish."  # fmt: skip
+    status = Status("done", f"Step {number} passed: {step.title}. {following}")
+    return Acted(status, "step", "passed", scroll_to="passed")
+
+
+def _hint(attempt: models.Attempt) -> Acted:
+    step = attempt.step
+    if step is None:
+        return Acted(_no_step(attempt), "step", "step")
+    if attempt.hints.get(step.id, 0) >= len(step.hints):
+        message = "This step has no hints." if not step.hints else "Every hint of this step is already shown."  # fmt: skip
+        return Acted(Status("info", message), "step", "hints")
+    shown = attempt.reveal_hint()
+    return Acted(Status("info", f"Hint {shown} of {len(step.hints)} is shown under the step."), "step", f"hint-{shown}")  # fmt: skip
+
+
+def _answer(attempt: models.Attempt, data: QueryDict) -> Acted:
+    questions = attempt.definition.questions
+    question_id = data.get("question", "")
+    number = next((n for n, q in enumerate(questions, start=1) if q.id == question_id), None)
+    if number is None:
+        message = "That question is not part of this scenario. Reload the page and answer from there."  # fmt: skip
+        return Acted(Status("problem", message), "step", "questions")
+    question = questions[number - 1]
+    anchor = f"question-{number}"
+    if not attempt.finished:
+        return Acted(Status("problem", "The questions open once every step has passed."), "step", anchor)  # fmt: skip
+    if question_id in attempt.answers:
+        return Acted(
+            Status("info", f"You have already answered question {number}."), "step", anchor
+        )
+    raw = data.get("option", "")
+    if not raw:
+        return Acted(Status("problem", f"Choose one of the answers to question {number} first."), "step", anchor)  # fmt: skip
+    option = int(raw) if raw.isdigit() and len(raw) <= 3 else -1
+    if not 0 <= option < len(question.options):
+        message = f"That is not one of the answers to question {number}. Choose one of the options shown."  # fmt: skip
+        return Acted(Status("problem", message), "step", anchor)
+    right = attempt.answer(question_id, option)
+    if right:
+        return Acted(Status("done", f"Question {number}: right."), "step", anchor)
+    return Acted(Status("failed", f"Question {number}: not quite. The right answer and why are shown."), "step", anchor)  # fmt: skip
+
+
+def _reset(request: HtmxHttpRequest, attempt: models.Attempt) -> Acted:
+    if request.POST.get("confirm") != "yes":
+        message = "Starting again clears your work on this scenario: confirm below."
+        return Acted(Status("info", message), "status", "reset-confirm", query={"reset": "confirm"})
+    attempt.reset()
+    _forget_check(request, attempt.scenario)
+    what = (
+        "The sandbox is" if attempt.definition.sandbox else "You are at step 1 and the account is"
+    )
+    message = f"Started again. {what} back to how the scenario sets it up."
+    return Acted(Status("done", message), "workspace", "status", world_changed=True)
+
+
+def _console_action(attempt: models.Attempt, data: QueryDict) -> Acted:
+    """Whatever the console's forms ask for; `console.perform` acts and says how it went."""
+    try:
+        outcome = console.perform(attempt, data)
+    except AwsError as error:  # the console returns an Outcome; this is a safety net
+        outcome = console.Outcome(False, "AWS refused the request.", error.code, error.message)
+    status = Status(
+        "done" if outcome.ok else "failed",
+        outcome.message,
+        outcome.error_code or "",
+        outcome.error_message or "",
+    )
+    # A refused call changes the world too: it is in the activity log. The console says when
+    # nothing was saved at all (a form it could not read, a preview).
+    changed = getattr(outcome, "changed", True)
+    return Acted(
+        status,
+        "console",
+        "status",
+        world_changed=changed,
+        show_again=not outcome.ok or not changed,
+        console_partial=getattr(outcome, "partial", None),
+        partial_context=getattr(outcome, "partial_context", None) or {},
+    )
+
+
+def _unknown(action: str) -> Acted:
+    if not action:
+        message = "The form said nothing to do. Use the page's buttons, or reload the page."
+    else:
+        shown = action[:MAX_SHOWN_INPUT] + ("…" if len(action) > MAX_SHOWN_INPUT else "")
+        message = f"This page has no action called “{shown}”. Use the page's buttons, or reload the page."  # fmt: skip
+    return Acted(Status("problem", message), "status", "status")
+
+
+def _no_step(attempt: models.Attempt) -> Status:
+    if attempt.definition.sandbox:
+        return Status("info", "The sandbox has no steps to check: act freely in the console.")
+    return Status("info", "Every step is done: the questions below are all that is left.")
+
+
+# --- What a page shows --------------------------------------------------------------------------
+
+
+def _context(
+    request: HtmxHttpRequest,
+    attempt: models.Attempt,
+    *,
+    regions: set[str],
+    status: Status | None,
+) -> dict[str, Any]:
+    """The template's context, computing only what the rendered regions need.
+
+    The world is loaded (once) only for the console and the activity log.
+    """
+    scenario = attempt.definition
+    context: dict[str, Any] = {
+        "attempt": attempt,
+        "scenario": scenario,
+        "status": status,
+        "workspace_url": _workspace_url(request, scenario.slug),
+        "steps_total": len(scenario.steps),
+        "steps_done": min(attempt.step_index, len(scenario.steps)),
+    }
+    if "step" in regions:
+        context.update(_step_context(request, attempt))
+    if "console" in regions or "activity" in regions:
+        world = attempt.load_world()
+        context["world"] = world
+        if "console" in regions:
+            context["console"] = console.panels(attempt, world)
+        if "activity" in regions:
+            context.update(_activity_context(request, world))
+    return context
+
+
+def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str, Any]:
+    scenario = attempt.definition
+    step = attempt.step
+    index = attempt.step_index
+    progress = [
+        {
+            "number": number,
+            "step": each,
+            "state": "done"
+            if number - 1 < index
+            else "current"
+            if number - 1 == index
+            else "upcoming",
+        }
+        for number, each in enumerate(scenario.steps, start=1)
+    ]
+    passed = scenario.steps[index - 1] if 0 < index <= len(scenario.steps) else None
+    check = request.session.get(CHECK_KEY, {}).get(scenario.slug)
+    hints_shown = attempt.hints_shown()
+    questions = []
+    for number, question in enumerate(scenario.questions, start=1):
+        chosen = attempt.answers.get(question.id)
+        if not (isinstance(chosen, int) and 0 <= chosen < len(question.options)):
+            chosen = None  # unanswered, or the scenario file changed its options since
+        questions.append(
+            {
+                "number": number,
+                "question": question,
+                "chosen": chosen,
+                "right": chosen is not None and question.options[chosen].correct,
+                "chosen_option": question.options[chosen] if chosen is not None else None,
+            }
+        )
+    answered = [q for q in questions if q["chosen"] is not None]
+    return {
+        "step": step,
+        "step_number": index + 1,
+        "progress": progress,
+        "passed_step": passed,
+        "passed_number": index,
+        "last_check": check
+        if check and check.get("step") in (getattr(step, "id", None), getattr(passed, "id", None))
+        else None,  # fmt: skip
+        "hints_shown": hints_shown,
+        "hints_left": len(step.hints) - len(hints_shown) if step else 0,
+        "questions": questions,
+        "answered": len(answered),
+        "answered_right": sum(q["right"] for q in answered),
+    }
+
+
+def _activity_context(request: HtmxHttpRequest, world: World) -> dict[str, Any]:
+    outcome = _outcome_filter(request)
+    events = activity.select(world.events, outcome=outcome)
+    return {
+        "outcome": outcome,
+        "rows": [_event_html(event) for event in events],
+        "log_limit": activity.LIMIT,
+    }
+
+
+def _event_html(event: Mapping[str, Any]) -> str:
+    """One row of the activity log. A recorded event never changes, so each is rendered once
+    per process: rendering thirty rows afresh would take most of an action's time budget."""
+    key = json.dumps(event, default=str)  # events are built in one key order
+    if settings.DEBUG:  # templates may change under runserver
+        return _render_event.__wrapped__(key)
+    return _render_event(key)
+
+
+@lru_cache(maxsize=4096)
+def _render_event(key: str) -> str:
+    row = activity.describe(json.loads(key))
+    return render_to_string("lessons/workspace.html#event", {"row": row})
+
+
+def _outcome_filter(request: HtmxHttpRequest) -> str:
+    """all or denied: from the query string, or for htmx from the page's own URL."""
+    value = request.GET.get("outcome")
+    if value is None and request.htmx and request.htmx.current_url:
+        value = parse_qs(urlsplit(request.htmx.current_url).query).get("outcome", [""])[0]
+    return value if value in activity.OUTCOMES else "all"
+
+
+def _workspace_url(request: HtmxHttpRequest, slug: str, **query: str) -> str:
+    """The workspace's URL, keeping the page's query (the log's filter) but not a reset prompt."""
+    params = request.GET.copy()
+    params.pop("reset", None)
+    for key, value in query.items():
+        params[key] = value
+    url = reverse("lessons:workspace", args=[slug])
+    return url + ("?" + params.urlencode() if params else "")
+
+
+# --- Remembered between requests (the session) -------------------------------------------------
+
+
+def _flash(request: HtmxHttpRequest, slug: str, status: Status) -> None:
+    flashes = request.session.get(FLASH_KEY, {})
+    flashes[slug] = asdict(status)
+    request.session[FLASH_KEY] = flashes
+
+
+def _take_flash(request: HtmxHttpRequest, slug: str) -> Status | None:
+    flashes = request.session.get(FLASH_KEY)
+    if not flashes or slug not in flashes:
+        return None
+    saved = flashes.pop(slug)
+    request.session[FLASH_KEY] = flashes
+    try:
+        status = Status(**saved)
+    except TypeError:
+        return None
+    return status if status.kind in STATUS_ICONS else None
+
+
+def _remember_check(request: HtmxHttpRequest, slug: str, step_id: str, result: CheckResult) -> None:
+    checks = request.session.get(CHECK_KEY, {})
+    checks[slug] = {
+        "step": step_id,
+        "passed": result.passed,
+        "items": [{"says": i.says, "passed": i.passed, "detail": i.detail} for i in result.items],
+    }
+    request.session[CHECK_KEY] = checks
+
+
+def _forget_check(request: HtmxHttpRequest, slug: str) -> None:
+    checks = request.session.get(CHECK_KEY, {})
+    if checks.pop(slug, None) is not None:
+        request.session[CHECK_KEY] = checks

@@ -1,15 +1,19 @@
+"""The home page is the catalogue: the site's heading, its links and its security headers."""
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 
 @pytest.mark.django_db
-def test_home_renders_the_landing_page(client: Client) -> None:
-    response = client.get(reverse("lessons:home"))
+def test_home_is_the_catalogue(client: Client) -> None:
+    response = client.get(reverse("lessons:catalogue"))
 
+    assert reverse("lessons:catalogue") == "/"
     assert response.status_code == 200
     assert "RoleCall — learn AWS IAM by doing" in response.text
     assert '<main id="main"' in response.text
+    assert 'aria-current="page">Scenarios</a>' in response.text
 
 
 @pytest.mark.django_db

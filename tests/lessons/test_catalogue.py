@@ -1,0 +1,82 @@
+"""The catalogue at /: every scenario with what it teaches and the learner's progress."""
+
+import pytest
+from django.test import Client
+
+from lessons.learners import SESSION_KEY
+from lessons.models import Attempt, Learner
+from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
+
+
+def _card(page: str, slug: str) -> str:
+    start = page.index(f'aria-labelledby="card-{slug}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_lists_every_scenario_with_what_you_will_learn(client: Client) -> None:
+    page = client.get("/").text
+
+    card = _card(page, "two-steps")
+    assert "Role in, keys out" in card
+    assert "What you will learn" in card
+    assert "<li>Attach an instance profile to a running instance</li>" in card
+    assert "About 10 minutes" in card
+    assert "Intermediate" in card
+    assert "2 steps" in card
+    assert 'href="/s/two-steps/"' in card
+    assert "Attach a role" in _card(page, "mini")
+
+
+def test_scenarios_come_in_catalogue_order(client: Client) -> None:
+    page = client.get("/").text
+
+    assert page.index("card-mini") < page.index("card-two-steps") < page.index("card-sandbox")
+
+
+def test_a_new_visitor_has_started_nothing_and_gets_no_learner(client: Client) -> None:
+    page = client.get("/").text
+
+    assert _card(page, "two-steps").count("Not started") == 1
+    assert 'Start<span class="visually-hidden">: Role in, keys out</span>' in page
+    assert Learner.objects.count() == 0
+    assert SESSION_KEY not in client.session
+
+
+def test_progress_is_in_words(client: Client) -> None:
+    client.get("/s/two-steps/")
+    learner = Learner.objects.get()
+    Attempt.objects.filter(learner=learner).update(step_index=1)
+    client.get("/s/mini/")
+    Attempt.objects.filter(learner=learner, scenario="mini").update(step_index=1)
+
+    page = client.get("/").text
+
+    assert "Step 2 of 2" in _card(page, "two-steps")
+    assert "Continue<span" in _card(page, "two-steps")
+    assert "Completed" in _card(page, "mini")
+    assert "Review<span" in _card(page, "mini")
+    assert "Not started" in _card(page, "sandbox")
+
+
+def test_progress_is_the_visitors_own(client: Client) -> None:
+    client.get("/s/two-steps/")
+
+    page = Client().get("/").text
+
+    assert "Not started" in _card(page, "two-steps")
+
+
+def test_offers_the_sandbox_and_the_policy_simulator(client: Client) -> None:
+    page = client.get("/").text
+
+    sandbox = _card(page, "sandbox")
+    assert "Free play, no steps" in sandbox
+    assert 'href="/s/sandbox/"' in sandbox
+    assert 'href="/simulate/"' in page
+    assert "Open the policy simulator" in page
+
+
+def test_catalogue_is_get_only(client: Client) -> None:
+    assert client.post("/").status_code == 405

@@ -1,0 +1,736 @@
+"""The workspace at /s/<slug>/: the step, its check and hints, the questions, reset, the
+console's actions and the activity log; each with JavaScript (htmx fragments) and without
+(a redirect after every POST)."""
+
+import contextlib
+import json
+from typing import Any
+
+import pytest
+from django.http import HttpResponse, QueryDict
+from django.test import Client
+from django.urls import reverse
+
+from lessons import activity, console, views
+from lessons.learners import SESSION_KEY
+from lessons.models import Attempt, Learner
+from simulator import AwsError, World
+from simulator.services import instances
+from simulator.world import OUTSIDE_IP
+from tests.lessons.workspace_scenarios import CREDENTIALS_FILE, PROFILE, scenarios  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
+
+HTMX = {"HX-Request": "true"}
+URL = "/s/two-steps/"
+
+
+def _attempt(client: Client, slug: str = "two-steps") -> Attempt:
+    learner = Learner.objects.get(key=client.session[SESSION_KEY])
+    return Attempt.objects.get(learner=learner, scenario=slug)
+
+
+def _started(client: Client, slug: str = "two-steps") -> Attempt:
+    client.get(f"/s/{slug}/")
+    return _attempt(client, slug)
+
+
+def _instance_id(attempt: Attempt) -> str:
+    return next(iter(attempt.load_world().state.instances))
+
+
+def _attach_role(attempt: Attempt) -> None:
+    attempt.act(
+        "ec2",
+        "AssociateIamInstanceProfile",
+        {"IamInstanceProfile": {"Name": PROFILE}, "InstanceId": _instance_id(attempt)},
+    )
+
+
+def _remove_key_file(attempt: Attempt) -> None:
+    instance_id = _instance_id(attempt)
+    attempt.apply(lambda world: world.delete_file(instance_id, CREDENTIALS_FILE))
+
+
+def _finish_steps(client: Client) -> Attempt:
+    attempt = _started(client)
+    _attach_role(attempt)
+    client.post(URL, {"action": "check"})
+    _remove_key_file(attempt)
+    client.post(URL, {"action": "check"})
+    attempt.refresh_from_db()
+    assert attempt.finished
+    return attempt
+
+
+def _is_fragment(response: HttpResponse) -> bool:
+    return response.status_code == 200 and "<html" not in response.text
+
+
+def _triggers(response: HttpResponse) -> dict[str, Any]:
+    return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+# --- Opening the workspace ----------------------------------------------------------------------
+
+
+def test_first_visit_creates_a_learner_and_an_attempt_and_shows_step_1(client: Client) -> None:
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert Learner.objects.count() == 1
+    attempt = _attempt(client)
+    assert attempt.step_index == 0
+    assert "web-1" in {i.tags.get("Name") for i in attempt.load_world().state.instances.values()}
+    assert "<h1>Role in, keys out</h1>" in response.text
+    assert "Step 1 of 2: Give web-1 a role" in response.text
+    assert "Step 1 of 2" in response.text
+    assert 'aria-current="step"' in response.text
+    assert "Check my work" in response.text
+    assert "Show a hint (3 left)" in response.text
+    assert 'id="console"' in response.text
+    assert 'id="activity"' in response.text
+    assert 'role="status"' in response.text
+
+
+def test_a_second_visit_finds_the_same_attempt(client: Client) -> None:
+    first = _started(client)
+    client.get(URL)
+
+    assert Attempt.objects.count() == 1
+    assert _attempt(client).pk == first.pk
+
+
+def test_step_markdown_is_rendered_and_raw_html_in_it_stays_text(client: Client) -> None:
+    response = client.get(URL)
+
+    assert "Attach the <strong>AppRole</strong> instance profile to web-1." in response.text
+    assert '<script>alert("step")</script>' not in response.text
+    assert "&lt;script&gt;alert(&quot;step&quot;)&lt;/script&gt;" in response.text
+
+
+def test_unknown_scenario_is_404(client: Client) -> None:
+    assert client.get("/s/no-such-scenario/").status_code == 404
+    assert client.post("/s/no-such-scenario/", {"action": "check"}).status_code == 404
+    assert Learner.objects.count() == 0
+
+
+def test_workspace_refuses_other_methods(client: Client) -> None:
+    assert client.put(URL).status_code == 405
+
+
+# --- Check my work ------------------------------------------------------------------------------
+
+
+def test_check_before_acting_fails_and_says_what_was_checked_and_what_happened(
+    client: Client,
+) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "check"})
+
+    assert response.status_code == 302
+    assert response.url == URL + "#check-result"
+    page = client.get(URL).text
+    assert "Last check: not passed yet" in page
+    assert "Software on web-1 can put a report" in page
+    assert "What happened: got NoCredentials" in page
+    assert "Instance web-1 has no role; it should have role AppRole" in page
+    assert "Not yet: 2 of 2 checks of step 1 did not pass." in page
+    assert _attempt(client).step_index == 0
+
+
+def test_check_after_doing_the_step_passes_explains_and_moves_on(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+
+    response = client.post(URL, {"action": "check"}, follow=True)
+
+    page = response.text
+    assert _attempt(client).step_index == 1
+    assert response.redirect_chain == [(URL + "#passed", 302)]
+    assert "Step 1 passed: Give web-1 a role." in page
+    assert "The instance now gets the role's <em>temporary</em> credentials." in page
+    assert "Step 2 of 2: Remove the stored key" in page
+    assert "Software on web-1 can put a report" in page  # the passing check's items
+    assert "Allowed, as expected" in page
+
+
+def test_status_shown_after_a_redirect_is_shown_once(client: Client) -> None:
+    _started(client)
+    client.post(URL, {"action": "check"})
+
+    assert "Not yet: 2 of 2 checks" in client.get(URL).text
+    assert "Not yet: 2 of 2 checks" not in client.get(URL).text
+
+
+def test_htmx_check_returns_the_step_panel_with_progress_and_status_out_of_band(
+    client: Client,
+) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+
+    response = client.post(URL, {"action": "check"}, headers=HTMX)
+
+    assert _is_fragment(response)
+    assert response.text.lstrip().startswith('<section id="step"')
+    assert '<p id="progress" class="progress" hx-swap-oob="true">' in response.text
+    assert (
+        '<div id="status" class="status" role="status" aria-live="polite" tabindex="-1" hx-swap-oob="innerHTML">'
+        in response.text
+    )
+    assert "Step 2 of 2" in response.text
+    assert response.headers["HX-Reswap"] == "outerHTML show:#passed:top"
+    assert "world-changed" not in _triggers(response)  # a check runs on a copy of the world
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_finishing_every_step_shows_scenario_complete_and_the_questions(client: Client) -> None:
+    _finish_steps(client)
+
+    page = client.get(URL).text
+    step = page[page.index('<section id="step"') : page.index('<section id="console"')]
+
+    assert "Scenario complete" in step
+    assert "Completed: all 2 steps done" in page
+    assert "How many roles can an instance profile hold?" in page
+    assert step.count('type="radio"') == 4
+    assert step.count("Submit answer") == 2
+    assert "Check my work" not in step
+
+
+def test_check_when_every_step_is_done_says_so(client: Client) -> None:
+    _finish_steps(client)
+
+    response = client.post(URL, {"action": "check"}, headers=HTMX)
+
+    assert "Every step is done" in response.text
+
+
+# --- Hints ----------------------------------------------------------------------------------------
+
+
+def test_hints_are_revealed_one_at_a_time(client: Client) -> None:
+    _started(client)
+
+    first = client.post(URL, {"action": "hint"}, headers=HTMX)
+
+    assert _is_fragment(first)
+    assert "<code>AssociateIamInstanceProfile</code>" in first.text
+    assert "The profile is called AppRole." not in first.text
+    assert "Show a hint (2 left)" in first.text
+    assert "Hint 1 of 3 is shown" in first.text
+
+    client.post(URL, {"action": "hint"}, headers=HTMX)
+    third = client.post(URL, {"action": "hint"}, headers=HTMX)
+
+    assert "Pick web-1." in third.text
+    assert "Show a hint" not in third.text
+    assert "Every hint is shown." in third.text
+
+    more = client.post(URL, {"action": "hint"}, headers=HTMX)
+    assert "Every hint of this step is already shown." in more.text
+    assert _attempt(client).hints == {"attach": 3}
+
+
+def test_hint_without_javascript_redirects_to_the_hint(client: Client) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "hint"})
+
+    assert response.status_code == 302
+    assert response.url == URL + "#hint-1"
+    assert 'id="hint-1"' in client.get(URL).text
+
+
+# --- Questions ------------------------------------------------------------------------------------
+
+
+def test_a_right_answer_says_so_and_shows_every_option_with_why(client: Client) -> None:
+    _finish_steps(client)
+
+    response = client.post(
+        URL, {"action": "answer", "question": "profile-roles", "option": "0"}, headers=HTMX
+    )
+
+    assert _is_fragment(response)
+    assert "Question 1: right." in response.text
+    assert "Right: you answered “One”." in response.text
+    assert "An instance profile holds one role; not adjustable." in response.text
+    assert "Ten is the default quota of managed policies on a role." in response.text
+    assert "(the right answer)" in response.text
+    assert _attempt(client).answers == {"profile-roles": 0}
+
+
+def test_a_wrong_answer_says_so_and_explains_the_chosen_option(client: Client) -> None:
+    _finish_steps(client)
+
+    response = client.post(URL, {"action": "answer", "question": "rotation", "option": "0"})
+    page = client.get(response.url).text
+
+    assert response.url == URL + "#question-2"
+    assert "Question 2: not quite." in page
+    assert "Not quite: you answered “Long-term access keys”." in page
+    assert "Those belong to IAM users." in page
+    assert "They expire and are rotated." in page
+
+
+def test_all_answers_give_the_score(client: Client) -> None:
+    _finish_steps(client)
+    client.post(URL, {"action": "answer", "question": "profile-roles", "option": "0"})
+    client.post(URL, {"action": "answer", "question": "rotation", "option": "0"})
+
+    assert "You answered 1 of 2 questions right." in client.get(URL).text
+
+
+def test_an_answer_is_kept_once_given(client: Client) -> None:
+    _finish_steps(client)
+    client.post(URL, {"action": "answer", "question": "profile-roles", "option": "1"})
+
+    response = client.post(
+        URL, {"action": "answer", "question": "profile-roles", "option": "0"}, headers=HTMX
+    )
+
+    assert "You have already answered question 1." in response.text
+    assert _attempt(client).answers == {"profile-roles": 1}
+
+
+def test_questions_wait_until_every_step_has_passed(client: Client) -> None:
+    _started(client)
+
+    response = client.post(
+        URL, {"action": "answer", "question": "profile-roles", "option": "0"}, headers=HTMX
+    )
+
+    assert "The questions open once every step has passed." in response.text
+    assert _attempt(client).answers == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "option", "message"),
+    [
+        ("no-such-question", "0", "That question is not part of this scenario."),
+        ("", "0", "That question is not part of this scenario."),
+        ("x" * 100_000, "0", "That question is not part of this scenario."),
+        ("profile-roles", "", "Choose one of the answers to question 1 first."),
+        ("profile-roles", "2", "That is not one of the answers to question 1."),
+        ("profile-roles", "-1", "That is not one of the answers to question 1."),
+        ("profile-roles", "one", "That is not one of the answers to question 1."),
+        ("profile-roles", "9" * 100_000, "That is not one of the answers to question 1."),
+    ],
+    ids=[
+        "unknown-id",
+        "no-id",
+        "huge-id",
+        "no-option",
+        "index-past-end",
+        "negative",
+        "word",
+        "huge",
+    ],
+)
+def test_tampered_answers_get_a_clear_message_and_change_nothing(
+    client: Client, question: str, option: str, message: str
+) -> None:
+    _finish_steps(client)
+
+    response = client.post(
+        URL, {"action": "answer", "question": question, "option": option}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert _attempt(client).answers == {}
+
+
+# --- Starting again -------------------------------------------------------------------------------
+
+
+def test_reset_without_javascript_asks_first_and_changes_nothing(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+    client.post(URL, {"action": "check"})
+
+    response = client.post(URL, {"action": "reset"})
+
+    assert response.status_code == 302
+    assert response.url == URL + "?reset=confirm#reset-confirm"
+    page = client.get(response.url).text
+    assert "Start this scenario again?" in page
+    assert 'name="confirm" value="yes"' in page
+    assert "No, keep my work" in page
+    assert _attempt(client).step_index == 1
+
+
+def test_reset_restores_the_setup_world_and_step_1(client: Client) -> None:
+    attempt = _started(client)
+    setup_world = attempt.world
+    _attach_role(attempt)
+    client.post(URL, {"action": "hint"})
+    client.post(URL, {"action": "check"})
+
+    response = client.post(URL, {"action": "reset", "confirm": "yes"}, follow=True)
+
+    attempt = _attempt(client)
+    assert attempt.step_index == 0
+    assert attempt.hints == {}
+    assert attempt.completed == {}
+    assert attempt.world == setup_world
+    assert "Started again." in response.text
+    assert "Step 1 of 2: Give web-1 a role" in response.text
+    assert "Step 1 passed" not in response.text
+    assert "Last check" not in response.text
+
+
+def test_htmx_reset_swaps_every_region_and_says_the_world_changed(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+
+    response = client.post(URL, {"action": "reset", "confirm": "yes"}, headers=HTMX)
+
+    assert _is_fragment(response)
+    assert "world-changed" in _triggers(response)
+    for region in ("step", "console", "activity", "progress"):
+        assert f'id="{region}"' in response.text
+    assert response.text.count('hx-swap-oob="true"') == 4
+    log = response.text[response.text.index('<section id="activity"') :]
+    assert "AssociateIamInstanceProfile" not in log  # the log is the setup's again
+
+
+# --- The console (lessons/console.py) -------------------------------------------------------------
+
+
+@pytest.fixture
+def get_role(monkeypatch: pytest.MonkeyPatch) -> list[QueryDict]:
+    """A stand-in console action: iam GetRole as the admin, saying how it went."""
+    seen: list[QueryDict] = []
+
+    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
+        seen.append(data)
+        name = data.get("role", "")
+        try:
+            attempt.act("iam", "GetRole", {"RoleName": name})
+        except AwsError as error:
+            return console.Outcome(False, f"Could not read role {name}.", error.code, error.message)
+        return console.Outcome(True, f"Read role {name}.")
+
+    monkeypatch.setattr(console, "perform", perform)
+    return seen
+
+
+def test_console_actions_go_to_the_console_and_report_aws_errors(
+    client: Client, get_role: list[QueryDict]
+) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "console-get-role", "role": "NoSuchRole"}, headers=HTMX)
+
+    assert get_role[0]["role"] == "NoSuchRole"
+    assert _is_fragment(response)
+    assert response.text.lstrip().startswith('<section id="console"')
+    assert "world-changed" in _triggers(response)
+    assert "Could not read role NoSuchRole." in response.text
+    assert "<code>NoSuchEntity</code>" in response.text
+    assert "The role with name NoSuchRole cannot be found." in response.text
+    assert '<section id="activity"' in response.text  # the log, out of band, with the new call
+    assert "iam GetRole" in response.text
+
+
+def test_console_action_without_javascript_redirects_to_the_status(
+    client: Client, get_role: list[QueryDict]
+) -> None:
+    _started(client)
+
+    response = client.post(
+        URL + "?outcome=denied", {"action": "console-get-role", "role": "AppRole"}
+    )
+
+    assert response.status_code == 302
+    assert response.url == URL + "?outcome=denied#status"
+    assert "Read role AppRole." in client.get(response.url).text
+
+
+def test_a_failed_console_call_without_javascript_shows_the_page_again_with_aws_error(
+    client: Client, get_role: list[QueryDict]
+) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "console-get-role", "role": "NoSuchRole"})
+
+    assert response.status_code == 200  # shown again, as an invalid form is: nothing typed is lost
+    assert "<html" in response.text
+    assert "Could not read role NoSuchRole." in response.text
+    assert "<code>NoSuchEntity</code>" in response.text
+
+
+def test_a_console_action_that_saved_nothing_does_not_say_the_world_changed(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
+        outcome = console.Outcome(False, "Nothing to save.")
+        outcome.changed = False
+        return outcome
+
+    monkeypatch.setattr(console, "perform", perform)
+    _started(client)
+
+    response = client.post(URL, {"action": "console-preview"}, headers=HTMX)
+
+    assert "Nothing to save." in response.text
+    assert "world-changed" not in _triggers(response)
+
+
+def test_a_console_outcome_may_answer_htmx_with_one_console_partial(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
+        outcome = console.Outcome(True, "Checked as you type.")
+        outcome.partial, outcome.partial_context = "findings", {"words": "No findings"}
+        return outcome
+
+    def render(request: Any, name: str, context: dict[str, Any]) -> HttpResponse:
+        rendered.append((name, context))
+        return HttpResponse("findings")
+
+    _started(client)
+    rendered: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(console, "perform", perform)
+    monkeypatch.setattr(views, "render", render)
+
+    client.post(URL, {"action": "console-validate"}, headers=HTMX)
+
+    assert rendered == [("lessons/_console.html#findings", {"words": "No findings"})]
+
+
+# --- Bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "The form said nothing to do."),
+        ({"action": ""}, "The form said nothing to do."),
+        ({"action": "launch-missiles"}, "This page has no action called “launch-missiles”."),
+        ({"action": "x" * 50_000}, "This page has no action called “" + "x" * 40 + "…”."),
+    ],
+    ids=["missing", "empty", "unknown", "huge"],
+)
+def test_a_bogus_action_gets_a_clear_message_with_javascript(
+    client: Client, data: dict[str, str], message: str
+) -> None:
+    _started(client)
+
+    response = client.post(URL, data, headers=HTMX)
+
+    assert response.status_code == 200
+    assert _is_fragment(response)
+    assert message in response.text
+    assert response.headers["HX-Reswap"] == "none"
+    assert "HX-Trigger" not in response.headers
+
+
+def test_a_bogus_action_gets_a_clear_message_without_javascript(client: Client) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "launch-missiles"}, follow=True)
+
+    assert response.redirect_chain == [(URL + "#status", 302)]
+    assert "This page has no action called “launch-missiles”." in response.text
+
+
+def test_an_oversized_form_gets_a_clear_message(client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    _started(client)
+
+    htmx = client.post(URL, {"action": "check", "junk": "x" * 20_000}, headers=HTMX)
+    plain = client.post(URL, {"action": "check", "junk": "x" * 20_000}, follow=True)
+
+    assert htmx.status_code == 200
+    assert "larger than the" in htmx.text
+    assert "larger than the" in plain.text
+    assert _attempt(client).checks == {}
+
+
+def test_post_without_a_csrf_token_is_refused(client: Client) -> None:
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.get(URL)
+
+    response = csrf_client.post(URL, {"action": "reset", "confirm": "yes"})
+
+    assert response.status_code == 403
+
+
+# --- One learner's work is theirs alone -----------------------------------------------------------
+
+
+def test_two_sessions_never_see_each_others_attempt(client: Client) -> None:
+    other = Client()
+    mine = _started(client)
+    _attach_role(mine)
+    client.post(URL, {"action": "check"})
+    client.post(URL, {"action": "hint"})
+
+    theirs_page = other.get(URL).text
+    theirs = _attempt(other)
+
+    assert theirs.pk != mine.pk
+    assert theirs.learner_id != mine.learner_id
+    assert "Step 1 of 2: Give web-1 a role" in theirs_page
+    assert "AssociateIamInstanceProfile" not in theirs_page
+    other.post(URL, {"action": "reset", "confirm": "yes"})
+    assert _attempt(client).step_index == 1
+
+
+def test_a_session_with_a_stale_learner_key_gets_a_new_learner(client: Client) -> None:
+    session = client.session
+    session[SESSION_KEY] = "not-a-learner"
+    session.save()
+
+    client.get(URL)
+
+    assert client.session[SESSION_KEY] != "not-a-learner"
+    assert Learner.objects.count() == 1
+
+
+# --- The activity log -----------------------------------------------------------------------------
+
+
+def _call_as_instance(attempt: Attempt, operation: str, params: dict[str, Any]) -> None:
+    instance_id = _instance_id(attempt)
+
+    def call(world: World) -> None:
+        found = instances.resolve_credentials(world, instance_id)
+        assert found is not None
+        with contextlib.suppress(AwsError):
+            world.call(found[0], "s3", operation, params, source_ip=instances.source_ip(world, instance_id))  # fmt: skip
+
+    attempt.apply(call)
+
+
+def test_the_log_shows_each_call_newest_first_with_who_what_and_why(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+    _call_as_instance(attempt, "GetObject", {"Bucket": "reports-bucket", "Key": "q1.csv"})
+
+    page = client.get(URL).text
+    log = page[page.index('<section id="activity"') :]
+
+    assert log.index("s3 GetObject") < log.index("ec2 AssociateIamInstanceProfile")
+    assert "AccessDenied" in log
+    assert "reports-bucket/q1.csv" in log
+    assert "assumed-role/AppRole/" in log
+    assert "instance role" in log
+    assert "admin console" in log
+    assert "no identity-based policy allows the s3:GetObject action" in log  # AWS's message
+    assert "What each policy type said" in log
+    assert "<details" in log
+
+
+def test_the_log_can_show_only_denied_calls_without_javascript(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+    _call_as_instance(attempt, "GetObject", {"Bucket": "reports-bucket", "Key": "q1.csv"})
+
+    page = client.get(URL + "?outcome=denied").text
+    log = page[page.index('<section id="activity"') :]
+
+    assert "s3 GetObject" in log
+    assert "AssociateIamInstanceProfile" not in log
+    assert 'href="?outcome=denied#activity"' in log
+    assert 'href="?#activity"' in log  # back to every call
+
+
+def test_htmx_asks_for_the_log_alone(client: Client) -> None:
+    _started(client)
+
+    response = client.get(URL + "?outcome=denied", headers={**HTMX, "HX-Target": "activity"})
+
+    assert _is_fragment(response)
+    assert response.text.lstrip().startswith('<section id="activity"')
+    assert "No denied calls among the last 30." in response.text
+    assert "HX-Target" in response.headers["Vary"]
+
+
+def test_htmx_asks_for_the_console_alone(client: Client) -> None:
+    _started(client)
+
+    response = client.get(URL, headers={**HTMX, "HX-Target": "console"})
+
+    assert _is_fragment(response)
+    assert response.text.lstrip().startswith('<section id="console"')
+
+
+def test_an_htmx_history_restore_gets_the_whole_page(client: Client) -> None:
+    response = client.get(
+        URL, headers={**HTMX, "HX-Target": "activity", "HX-History-Restore-Request": "true"}
+    )
+
+    assert "<html" in response.text
+
+
+def test_the_log_keeps_the_last_30_calls() -> None:
+    events = [
+        {"eventID": str(n), "eventName": "GetRole", "eventSource": "iam.amazonaws.com"}
+        for n in range(50)
+    ]
+
+    rows = activity.rows(events)
+
+    assert len(rows) == 30
+    assert [row.event_id for row in rows[:2]] == ["49", "48"]
+
+
+def test_a_stored_key_used_from_outside_says_so() -> None:
+    event = {
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "PutObject",
+        "sourceIPAddress": OUTSIDE_IP,
+        "credentialSource": "long-term access key",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::111122223333:user/app",
+            "userName": "app",
+        },  # fmt: skip
+        "requestParameters": {"Bucket": "b", "Key": "k"},
+    }
+
+    row = activity.describe(event)
+
+    assert (row.who, row.credentials, row.from_outside) == ("user/app", "stored key", True)
+    assert (row.target, row.result, row.allowed) == ("b/k", "Allowed", True)
+
+
+def test_a_launch_is_named_by_its_name_tag() -> None:
+    params = {
+        "ImageId": "ami-0abc",
+        "TagSpecifications": [
+            {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-1"}]}
+        ],
+    }
+
+    assert activity.target_words("ec2.amazonaws.com", params) == "Name web-1"
+
+
+# --- The sandbox ----------------------------------------------------------------------------------
+
+
+def test_the_sandbox_has_the_console_and_log_but_no_steps(client: Client) -> None:
+    response = client.get("/s/sandbox/")
+
+    assert response.status_code == 200
+    assert 'id="step"' not in response.text
+    assert 'id="console"' in response.text
+    assert "sandbox-bucket" in response.text
+    assert "Sandbox: no steps, act freely" in response.text
+
+
+def test_checking_the_sandbox_says_there_is_nothing_to_check(client: Client) -> None:
+    client.get("/s/sandbox/")
+
+    response = client.post("/s/sandbox/", {"action": "check"}, follow=True)
+
+    assert "The sandbox has no steps to check" in response.text
+
+
+def test_the_workspace_url_is_named() -> None:
+    assert reverse("lessons:workspace", args=["two-steps"]) == URL
