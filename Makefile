@@ -5,16 +5,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install.stamp
+LOAD_STAMP := $(VENV)/.load.stamp
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install browsers migrate run test lint bench
+.PHONY: help venv install install-load browsers migrate run test test-postgres lint bench loadtest
 
 help:
 	@echo "make run      install, migrate, serve http://127.0.0.1:8000"
 	@echo "make test     install, check for Chromium, run every test (browser tests too)"
+	@echo "make test-postgres  the tests again on a throwaway PostgreSQL server (no browser tests)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make bench    policy engine, World.call, save/load and fleet-tick benchmarks"
+	@echo "make loadtest 200 learners in one class against gunicorn, on SQLite then PostgreSQL"
+	@echo "              (about 5 minutes each; LOADTEST_DB=sqlite or postgres for one)"
 
 venv: $(BIN)/python
 
@@ -29,6 +33,12 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install-load: $(LOAD_STAMP)
+
+$(LOAD_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,load]"
 	@touch $@
 
 browsers:
@@ -52,6 +62,12 @@ run: install migrate
 test: install browsers
 	$(BIN)/pytest
 
+# .ci/postgres starts a private PostgreSQL server (Debian's packages; apt-installs them when
+# run as root), runs the command with DATABASE_URL pointing at it, then stops and deletes it.
+# fsync is off: nothing in a test database needs to survive a crash.
+test-postgres: install
+	PG_DURABLE=0 bash .ci/postgres $(BIN)/pytest -m "not e2e"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -61,3 +77,15 @@ bench: install
 	$(BIN)/python benchmarks/world.py
 	$(BIN)/python benchmarks/fleet_tick.py
 	$(BIN)/python benchmarks/workspace.py
+
+LOADTEST_DB ?= sqlite postgres
+LOADTEST_ARGS ?=
+
+loadtest: install install-load
+	@for db in $(LOADTEST_DB); do \
+		case $$db in \
+			sqlite) env -u DATABASE_URL $(BIN)/python benchmarks/loadtest/run.py $(LOADTEST_ARGS) || exit 1 ;; \
+			postgres) bash .ci/postgres $(BIN)/python benchmarks/loadtest/run.py $(LOADTEST_ARGS) || exit 1 ;; \
+			*) echo "LOADTEST_DB: sqlite and/or postgres, not $$db"; exit 2 ;; \
+		esac; \
+	done

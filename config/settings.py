@@ -108,10 +108,12 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
+
+def sqlite_database(name: str | Path) -> dict[str, object]:
+    """SQLite, the zero-setup default: a file, tuned for a class of concurrent learners."""
+    return {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": Path(os.environ.get("DATABASE_PATH") or BASE_DIR / "db.sqlite3"),
+        "NAME": Path(name),
         "OPTIONS": {
             # A learner's change reads the world, acts and writes it back in one transaction:
             # IMMEDIATE takes the write lock at the start, so concurrent changes queue instead
@@ -127,7 +129,29 @@ DATABASES = {
             or str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")
         },
     }
-}
+
+
+# DATABASE_URL (e.g. postgres://rolecall:secret@127.0.0.1:5432/rolecall) selects another
+# database, PostgreSQL for a class on a server; without it, SQLite at DATABASE_PATH.
+# (Lower-case names: Django's error pages show UPPER-case settings, and this one has a password.)
+if _database_url := os.environ.get("DATABASE_URL", "").strip():
+    import dj_database_url
+
+    _database = dj_database_url.parse(
+        _database_url,
+        # Each gunicorn worker thread keeps its connection for this many seconds instead of
+        # connecting per request (a new PostgreSQL connection costs a few milliseconds);
+        # a connection the server dropped meanwhile is noticed and replaced before use.
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", default=600),
+        conn_health_checks=True,
+    )
+    if _database["ENGINE"] == "django.db.backends.sqlite3":  # sqlite:///path: same tuning
+        _database = {**_database, **sqlite_database(_database["NAME"])}
+    DATABASES = {"default": _database}
+else:
+    DATABASES = {
+        "default": sqlite_database(os.environ.get("DATABASE_PATH") or BASE_DIR / "db.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
