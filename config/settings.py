@@ -161,6 +161,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Classroom: instructors sign in with Django's auth views; learners join with a code, and
+# wrong join or resume codes are rate-limited per client address (lessons/classes.py).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "lessons:teach"
+LOGOUT_REDIRECT_URL = "login"
+ROLECALL_JOIN_FAILURES_PER_MINUTE = env_int("DJANGO_JOIN_FAILURES_PER_MINUTE", default=10)
+# Behind a reverse proxy every request comes from the proxy's address: trust the address it
+# appends to X-Forwarded-For instead. Only when a proxy always sets that header.
+ROLECALL_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", default=False)
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -224,3 +234,8 @@ LOGGING = {
         "django": {"level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": True},
     },
 }
+
+# Classroom dashboard: a learner is "stuck" after this many minutes without progress on a step,
+# or this many failed checks of it.
+ROLECALL_STUCK_MINUTES = int(os.environ.get("ROLECALL_STUCK_MINUTES", "5"))
+ROLECALL_STUCK_FAILED_CHECKS = int(os.environ.get("ROLECALL_STUCK_FAILED_CHECKS", "3"))

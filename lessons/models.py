@@ -8,12 +8,13 @@ two tabs of one learner (or a learner and the instructor) never lose each other'
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lessons import scenario as scenarios
@@ -231,4 +232,411 @@ class Attempt(models.Model):
         return datetime.fromisoformat(value) if value else None
 
 
-__all__ = ["Attempt", "AwsError", "Learner", "catalogue"]
+__all__ = ["Attempt", "AwsError", "Classroom", "Learner", "Membership", "catalogue"]
+
+
+# --- Classroom ---------------------------------------------------------------------------------
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
+JOIN_CODE_LENGTH = 8  # 32**8 = 10**12 codes: with joins rate-limited, not guessable in practice
+DISPLAY_NAME_MAX = 40  # as typed; a number may be added to make it unique in the class
+
+
+def normalise_code(raw: str) -> str:
+    """A code as typed, in the form it is stored: case, spaces and dashes do not matter."""
+    return "".join(raw.split()).replace("-", "").upper()[:32]
+
+
+def group_code(code: str) -> str:
+    """A code in groups of four, easier to read aloud and to type: "QK7M 4XPA"."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """An attempt's progress without its world, read in bulk for the instructor's pages."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "pk", "learner_id", "scenario", "step_index", "completed", "hints", "checks",
+        "failures", "answers", "step_started", "updated",
+    )  # fmt: skip
+
+    pk: int
+    learner_id: int
+    scenario: str
+    step_index: int
+    completed: dict[str, str]  # as on Attempt
+    hints: dict[str, int]
+    checks: dict[str, int]
+    failures: dict[str, dict[str, int]]
+    answers: dict[str, int]
+    step_started: datetime
+    updated: datetime
+
+    @property
+    def definition(self) -> Scenario:
+        return catalogue()[self.scenario]
+
+    @property
+    def finished(self) -> bool:
+        return self.step_index >= len(self.definition.steps)
+
+    @property
+    def step(self) -> scenarios.Step | None:
+        steps = self.definition.steps
+        return steps[self.step_index] if self.step_index < len(steps) else None
+
+
+class JoinRefused(Exception):
+    """Joining a class was refused; the message says why, in words for the learner."""
+
+
+class ClassroomQuerySet(models.QuerySet["Classroom"]):
+    def for_instructor(self, user: Any) -> ClassroomQuerySet:
+        return self.filter(instructor=user)
+
+    def open_for_joining(self) -> ClassroomQuerySet:
+        return self.filter(ended__isnull=True).filter(
+            models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=timezone.now())
+        )
+
+    def with_code(self, raw: str) -> ClassroomQuerySet:
+        """The class whose join code is `raw` as a learner typed it (any case, spaces)."""
+        return self.filter(join_code=normalise_code(raw))
+
+
+class Classroom(models.Model):
+    """A live class: an instructor, scenarios in order, a join code, its learners."""
+
+    instructor = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="classrooms")
+    title = models.CharField(max_length=120)
+    scenarios = models.JSONField(default=list)  # slugs, in the order the class takes them
+    unlock_one_by_one = models.BooleanField(default=False)
+    unlocked = models.PositiveIntegerField(default=1)  # scenarios open when one by one
+    join_code = models.CharField(max_length=16, unique=True, editable=False)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    ended = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    message_posted = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ClassroomQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.join_code:
+            self.join_code = self.new_code()
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def new_code() -> str:
+        return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+    @property
+    def is_open(self) -> bool:
+        """Accepting joins and learners' actions: not ended, not past its end time."""
+        if self.ended is not None:
+            return False
+        return self.ends_at is None or self.ends_at > timezone.now()
+
+    def open_scenarios(self) -> list[str]:
+        """The slugs a learner may work on now."""
+        if not self.unlock_one_by_one:
+            return list(self.scenarios)
+        return list(self.scenarios[: max(self.unlocked, 1)])
+
+    # --- joining (lessons/classes.py) -----------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        instructor: Any,
+        title: str,
+        scenarios: Sequence[str],
+        unlock_one_by_one: bool = False,
+        ends_at: datetime | None = None,
+    ) -> Classroom:
+        """A new class with a fresh join code (drawn again in the unlikely case it is taken)."""
+        for _ in range(5):
+            classroom = cls(
+                instructor=instructor,
+                title=title,
+                scenarios=list(scenarios),
+                unlock_one_by_one=unlock_one_by_one,
+                ends_at=ends_at,
+            )
+            try:
+                with transaction.atomic():
+                    classroom.save()
+            except IntegrityError:
+                continue
+            return classroom
+        raise IntegrityError("No free join code was found.")
+
+    @property
+    def grouped_code(self) -> str:
+        return group_code(self.join_code)
+
+    def join(self, learner: Learner, display_name: str) -> Membership:
+        """Put `learner` in this class under `display_name`, made unique: "Sam", "Sam 2"...
+
+        Joining again (the same learner: a reload, the same device) returns their membership
+        unchanged. Raises JoinRefused when the class has ended or the learner was removed.
+        Names are compared ignoring case, so the dashboard never shows "sam" next to "Sam".
+        """
+        name = " ".join(display_name.split())[:DISPLAY_NAME_MAX] or "Learner"
+        if not self.is_open:
+            raise JoinRefused("This class has ended.")
+        for _ in range(10):
+            existing = self.members.filter(learner=learner).first()
+            if existing is not None:
+                if existing.removed is not None:
+                    raise JoinRefused(
+                        "You were removed from this class. Ask your instructor if that was a mistake."
+                    )
+                return existing
+            membership = Membership(
+                classroom=self, learner=learner, display_name=self.free_name(name)
+            )
+            try:
+                with transaction.atomic():
+                    membership.save()
+            except IntegrityError:
+                continue  # someone took that name (or this learner joined in another tab) just now
+            return membership
+        raise JoinRefused("Many people are joining at this moment: try again in a few seconds.")
+
+    def free_name(self, name: str) -> str:
+        """`name`, or `name` with the first number that makes it unique in this class."""
+        taken = {
+            each.casefold()
+            for each in self.members.filter(display_name__istartswith=name).values_list(
+                "display_name", flat=True
+            )
+        }
+        if name.casefold() not in taken:
+            return name
+        number = 2
+        while f"{name} {number}".casefold() in taken:
+            number += 1
+        return f"{name} {number}"
+
+    def member_for(self, learner: Learner) -> Membership | None:
+        """The learner's membership of this class, unless they were removed."""
+        return self.members.active().filter(learner=learner).first()
+
+    def landing_for(self, learner: Learner) -> str | None:
+        """The slug to open for `learner`: the first open scenario they have not finished
+        (the last open one when they finished them all); None when none is installed."""
+        known = catalogue()
+        open_now = [slug for slug in self.open_scenarios() if slug in known]
+        if not open_now:
+            return None
+        reached = dict(
+            Attempt.objects.filter(learner=learner, scenario__in=open_now).values_list(
+                "scenario", "step_index"
+            )
+        )
+        for slug in open_now:
+            steps = len(known[slug].steps)
+            if reached.get(slug, 0) < steps or (steps == 0 and slug not in reached):
+                return slug
+        return open_now[-1]
+
+    # --- the instructor's dashboard (lessons/dashboard.py) --------------------------------------
+
+    def definitions(self) -> list[Scenario]:
+        """The class's scenarios in order, skipping any whose file has gone since."""
+        known = catalogue()
+        return [known[slug] for slug in self.scenarios if slug in known]
+
+    def is_locked(self, slug: str) -> bool:
+        """Whether learners cannot open `slug` yet (only when unlocked one by one)."""
+        return slug in self.scenarios and slug not in self.open_scenarios()
+
+    def progress_by_learner(
+        self, *, include_removed: bool = False
+    ) -> dict[int, dict[str, Progress]]:
+        """Every member's progress on this class's scenarios, by learner id and slug.
+
+        One query, of plain values: no world (each may be 200 KB of JSON, and none is needed
+        to show progress), and no model instances (for 200 learners, building them would take
+        longer than the query).
+        """
+        members = Membership.objects.filter(classroom=self)
+        if not include_removed:
+            members = members.active()
+        rows = (
+            Attempt.objects.filter(
+                learner_id__in=members.values("learner_id"), scenario__in=self.scenarios
+            )
+            .order_by()
+            .values_list(*Progress.FIELDS)
+        )
+        found: dict[int, dict[str, Progress]] = {}
+        for row in rows:
+            progress = Progress(*row)
+            found.setdefault(progress.learner_id, {})[progress.scenario] = progress
+        return found
+
+    def reveal_hint(
+        self,
+        members: Sequence[Membership] | None = None,
+        *,
+        scenario: str | None = None,
+        step_id: str | None = None,
+    ) -> int:
+        """Reveal the next hint of each member's current step; return how many got one.
+
+        `members` defaults to every active member. Each learner's step is the current step of
+        `scenario` when given, else of the attempt they worked on last (among those not
+        finished); with `step_id`, only learners on that very step get a hint. A learner with
+        every hint of their step already shown gets none.
+        The rows are locked while the hints change, as a learner's own change does, and only
+        `hints` is written: the worlds are neither read nor rewritten.
+        """
+        if members is None:
+            members = list(self.members.active())
+        learner_ids = [member.learner_id for member in members]
+        slugs = [scenario] if scenario is not None else self.scenarios
+        revealed: list[Attempt] = []
+        with transaction.atomic():
+            attempts = (
+                Attempt.objects.select_for_update()
+                .filter(learner_id__in=learner_ids, scenario__in=slugs)
+                .defer("world", "variables")
+                .order_by("pk")  # one lock order for every caller: no deadlock
+            )
+            by_learner: dict[int, list[Attempt]] = {}
+            for attempt in attempts:
+                if attempt.scenario in catalogue():
+                    by_learner.setdefault(attempt.learner_id, []).append(attempt)
+            for own in by_learner.values():
+                attempt = current_attempt(own)
+                step = attempt.step if attempt is not None else None
+                if attempt is None or step is None or (step_id and step.id != step_id):
+                    continue
+                shown = attempt.hints.get(step.id, 0)
+                if shown < len(step.hints):
+                    attempt.hints[step.id] = shown + 1
+                    revealed.append(attempt)
+            Attempt.objects.bulk_update(revealed, ["hints"])
+        return len(revealed)
+
+    def post_message(self, text: str) -> None:
+        """Show `text` in every learner's workspace; an empty text takes the message down."""
+        self.message = text.strip()[:500]
+        self.message_posted = timezone.now() if self.message else None
+        self.save(update_fields=["message", "message_posted"])
+
+    def unlock_next(self) -> bool:
+        """Open the next scenario (when unlocked one by one); False when there is none."""
+        if not self.unlock_one_by_one:
+            return False
+        changed = Classroom.objects.filter(pk=self.pk, unlocked__lt=len(self.scenarios)).update(
+            unlocked=models.F("unlocked") + 1
+        )
+        self.refresh_from_db(fields=["unlocked"])
+        return bool(changed)
+
+    def lock_last(self) -> bool:
+        """Close the last open scenario again, keeping the first open; False when it can't."""
+        if not self.unlock_one_by_one:
+            return False
+        changed = Classroom.objects.filter(pk=self.pk, unlocked__gt=1).update(
+            unlocked=models.F("unlocked") - 1
+        )
+        self.refresh_from_db(fields=["unlocked"])
+        return bool(changed)
+
+    def end(self) -> None:
+        """Stop joins and learners' actions now; results stay."""
+        if self.ended is None:
+            self.ended = timezone.now()
+            self.save(update_fields=["ended"])
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        return self.filter(removed__isnull=True)
+
+    def current_for(self, learner: Learner) -> Membership | None:
+        """The class the learner is in (the one joined last, if several), with its Classroom:
+        it decides which scenarios they see and whether they may still act."""
+        return (
+            self.active()
+            .filter(learner=learner)
+            .select_related("classroom")
+            .order_by("-joined", "-pk")
+            .first()
+        )
+
+    def with_resume_code(self, raw: str) -> MembershipQuerySet:
+        """The membership whose personal resume code is `raw` as typed (any case, spaces)."""
+        return self.active().filter(resume_code=normalise_code(raw))
+
+
+class Membership(models.Model):
+    """A learner in a class, under a display name unique in that class."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="members")
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="memberships")
+    display_name = models.CharField(max_length=60)
+    resume_code = models.CharField(max_length=16, unique=True, editable=False)
+    joined = models.DateTimeField(auto_now_add=True)
+    removed = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["classroom", "display_name"], name="unique_name_in_class"
+            ),
+            models.UniqueConstraint(
+                fields=["classroom", "learner"], name="one_membership_per_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.classroom}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.resume_code:
+            self.resume_code = Classroom.new_code()
+        super().save(*args, **kwargs)
+
+    # --- joining (lessons/classes.py) -----------------------------------------------------------
+
+    @property
+    def grouped_resume_code(self) -> str:
+        return group_code(self.resume_code)
+
+    # --- the instructor's dashboard (lessons/dashboard.py) --------------------------------------
+
+    def remove(self) -> None:
+        """Take the learner out of the class: off the dashboard, no more access to the class.
+        Their attempts stay, so the exported results still have them."""
+        if self.removed is None:
+            self.removed = timezone.now()
+            self.save(update_fields=["removed"])
+
+    def reset(self, slug: str) -> bool:
+        """Start the learner's attempt at `slug` again; False when they had not started it."""
+        attempt = (
+            Attempt.objects.filter(learner_id=self.learner_id, scenario=slug).defer("world").first()
+        )
+        if attempt is None or slug not in catalogue():
+            return False
+        attempt.reset()
+        return True
+
+
+def current_attempt[A: (Attempt, Progress)](attempts: Iterable[A]) -> A | None:
+    """The attempt a learner worked on last, among those not finished."""
+    known = catalogue()
+    unfinished = [a for a in attempts if a.scenario in known and not a.finished]
+    return max(unfinished, key=lambda attempt: (attempt.updated, attempt.pk), default=None)

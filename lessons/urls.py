@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons import views
+from lessons import classes, dashboard, views
 
 app_name = "lessons"
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("", views.catalogue, name="catalogue"),
     path("s/<slug:slug>/", views.workspace, name="workspace"),
     path("simulate/", views.simulate, name="simulate"),
+    path("join/", classes.join, name="join"),
+    path("resume/", classes.resume, name="resume"),
+    path("teach/", classes.teach, name="teach"),
+    path("teach/<str:code>/projector/", classes.projector, name="projector"),
+    path("teach/<str:code>/", dashboard.dashboard, name="dashboard"),
+    path("teach/<str:code>/results.csv", dashboard.export_csv, name="export"),
+    path("teach/<str:code>/summary/", dashboard.summary, name="summary"),
 ]

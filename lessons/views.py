@@ -15,7 +15,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import (
+    HTMX_STOP_POLLING,
+    HttpResponseClientRedirect,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
 
 from lessons import activity, console, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
@@ -167,6 +173,9 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
         # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
         attempts = models.Attempt.objects.for_learner(learner).values_list("scenario", "step_index")
         reached = dict(attempts)
+        membership = models.Membership.objects.current_for(learner)
+        if membership is not None:
+            return _class_catalogue(request, membership, reached)
     cards = [_card(scenario, reached.get(slug)) for slug, scenario in models.catalogue().items()]
     return render(
         request,
@@ -176,6 +185,22 @@ def catalogue(request: HtmxHttpRequest) -> HttpResponse:
             "sandboxes": [card for card in cards if card.scenario.sandbox],
         },
     )
+
+
+def _class_catalogue(
+    request: HtmxHttpRequest, membership: models.Membership, reached: dict[str, int]
+) -> HttpResponse:
+    """A learner in a class sees the class's scenarios, in its order; locked ones say so."""
+    classroom = membership.classroom
+    open_now = set(classroom.open_scenarios())
+    cards = [
+        _card(scenario, reached.get(scenario.slug))
+        if scenario.slug in open_now
+        else Card(scenario, "locked", "Locked: your instructor opens it later", "")
+        for scenario in classroom.definitions()
+    ]
+    context = {"cards": cards, "sandboxes": [], "membership": membership, "classroom": classroom}
+    return render(request, "lessons/catalogue.html", context)
 
 
 # --- The workspace (/s/<slug>/) ----------------------------------------------------------------
@@ -234,6 +259,7 @@ RESPONSES = {
 }
 # The regions an htmx GET may ask for by its hx-target (a filter link, a panel refreshing).
 FRAGMENTS = ("step", "console", "activity")
+CLASS_ENDED = "This class has ended: your work is kept and you can look at it, but nothing more can be changed."  # fmt: skip
 
 
 # Read the body before CsrfViewMiddleware does (see `simulate` above), so an oversized form
@@ -264,6 +290,19 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     """
     learner = current_learner(request, create=True)
     assert learner is not None
+    # In a class, only the class's open scenarios; its message is polled as a fragment.
+    membership = models.Membership.objects.current_for(learner)
+    if membership is not None:
+        refused = _class_refusal(request, membership, scenario)
+        if refused is not None:
+            return refused
+        request.classroom_membership = membership  # type: ignore[attr-defined]  # for _context
+        if request.method == "GET" and request.htmx.target == "class-message":
+            return _class_message(request, membership, scenario)
+    elif request.method == "GET" and request.htmx.target == "class-message":
+        # No longer in a class (removed, or the class is gone): empty the banner and stop
+        # polling (htmx's 286), rather than answering with the whole page.
+        return HttpResponse(status=HTMX_STOP_POLLING)
     # The world stays unread until a region needs it: a hint or an answer never does, and
     # the model's changes read their own fresh copy under the row lock anyway.
     attempt = (
@@ -274,6 +313,8 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     ) or models.Attempt.start(learner, scenario)
     if request.method == "GET":
         return _show(request, attempt)
+    if membership is not None and not membership.classroom.is_open:
+        return _respond(request, attempt, Acted(Status("problem", CLASS_ENDED), "status", "status"))
     action = request.POST.get("action", "")
     if action.startswith("console-"):
         acted = _console_action(attempt, request.POST)
@@ -340,6 +381,45 @@ def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) ->
     if acted.world_changed:
         response = trigger_client_event(response, "world-changed")
     return response
+
+
+def _class_refusal(
+    request: HtmxHttpRequest, membership: models.Membership, scenario: Scenario
+) -> HttpResponse | None:
+    """A clear page instead of a scenario the learner's class has not (yet) opened to them."""
+    classroom = membership.classroom
+    if scenario.slug not in classroom.scenarios:
+        locked, status = False, 404
+    elif scenario.slug not in classroom.open_scenarios():
+        locked, status = True, 403
+    else:
+        return None
+    if request.htmx:  # htmx does not swap a 4xx: load the page itself, which explains
+        return HttpResponseClientRedirect(reverse("lessons:workspace", args=[scenario.slug]))
+    context = {"scenario": scenario, "classroom": classroom, "locked": locked}
+    return render(request, "lessons/locked.html", context, status=status)
+
+
+def _class_version(classroom: models.Classroom) -> str:
+    """Changes whenever the banner would: a message posted or taken down, the class ending."""
+    posted = classroom.message_posted.timestamp() if classroom.message_posted else 0
+    return f"{posted:.6f}-{int(classroom.is_open)}"
+
+
+def _class_message(
+    request: HtmxHttpRequest, membership: models.Membership, scenario: Scenario
+) -> HttpResponse:
+    """The polled banner: 204 (htmx swaps nothing) while it has not changed since `seen`."""
+    version = _class_version(membership.classroom)
+    if request.GET.get("seen") == version:
+        return HttpResponse(status=204)
+    context = {
+        "membership": membership,
+        "classroom": membership.classroom,
+        "class_version": version,
+        "scenario": scenario,
+    }
+    return render(request, "lessons/workspace.html#class-message", context)
 
 
 def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status) -> HttpResponse:
@@ -488,6 +568,11 @@ def _context(
         "steps_total": len(scenario.steps),
         "steps_done": min(attempt.step_index, len(scenario.steps)),
     }
+    membership = getattr(request, "classroom_membership", None)
+    if membership is not None:
+        context["membership"] = membership
+        context["classroom"] = membership.classroom
+        context["class_version"] = _class_version(membership.classroom)
     if "step" in regions:
         context.update(_step_context(request, attempt))
     if "console" in regions or "activity" in regions:

@@ -1,0 +1,710 @@
+"""The instructor's live dashboard of a class, its actions, the results as CSV and a summary.
+
+`/teach/<code>/` shows one row per learner and one column per step, each cell done / working /
+stuck / not started in words and an icon, refreshing itself every few seconds (htmx polls the
+grid alone; without JavaScript a Refresh link). Its named POST actions act on the class: a hint
+for everyone or for one learner, a message to every workspace, the next scenario locked or
+unlocked, one learner's scenario reset, a learner removed, the class ended.
+
+Only the class's own instructor reaches any of it: anyone else gets a 404, as does a membership
+id or a scenario that is not this class's. The dashboard reads progress without the learners'
+worlds (`Classroom.attempts_by_learner`): two queries for any number of learners.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from lessons.http import HtmxHttpRequest
+from lessons.models import Attempt, Classroom, Membership, Progress, catalogue, current_attempt
+from lessons.scenario import Probe, Scenario, Step
+from lessons.views import STATUS_ICONS, Status
+
+STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
+STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
+SHORT_TITLE = 14  # characters of a step's title in a column header
+FLASH_KEY = "dashboard_status"  # session: per class code, the status to show after a redirect
+CONFIRMED = ("end", "remove", "reset")  # actions that ask first
+
+
+# --- The board: what the grid, the step summaries and the summary page show ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    state: str  # "done" | "working" | "stuck" | "not-started"
+    label: str  # the state in words (app.css adds the state's icon: ✔ ▶ ⚠ ·)
+    time: str = ""  # time on the current step ("12 min"), working or stuck only
+    why: str = ""  # why stuck, for the cell's description
+
+    @property
+    def html(self) -> str:
+        """The grid's <td>. Built here, not in the template: 200 learners x 20 steps are 4,000
+        cells, and the template language would take most of the page's time budget on them.
+        Kept short for the same reason: the icon comes from the stylesheet (with empty
+        alternative text), and "not started" is for screen readers, beside a visible dot."""
+        if self.state == "not-started":
+            return format_html('<td class="cell--{}"><span class="visually-hidden">{}</span></td>', self.state, self.label)  # fmt: skip
+        return format_html(
+            '<td class="cell--{}">{}{}{}</td>',
+            self.state,
+            self.label,
+            format_html(' <span class="cell__time">{}</span>', self.time) if self.time else "",
+            format_html('<span class="visually-hidden">: {}</span>', self.why) if self.why else "",
+        )
+
+
+DONE = Cell("done", "done")
+NOT_STARTED = Cell("not-started", "not started")
+_CONSTANT_HTML = {id(DONE): DONE.html, id(NOT_STARTED): NOT_STARTED.html}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One step of one of the class's scenarios."""
+
+    scenario: Scenario
+    step: Step
+    number: int  # within its scenario, from 1
+    short: str  # the title, abbreviated for the header
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    scenario: Scenario
+    span: int  # how many columns
+    locked: bool
+    position: int  # in the class, from 1
+
+
+@dataclass(slots=True)
+class Row:
+    member: Membership
+    attempts: Mapping[str, Progress]
+    cells: list[Cell]
+    done: int = 0
+    hints: int = 0
+    checks: int = 0
+
+    @property
+    def cells_html(self) -> SafeString:
+        constant = _CONSTANT_HTML
+        # Safe: each cell escapes its own values (format_html).
+        return mark_safe("".join(constant.get(id(cell)) or cell.html for cell in self.cells))
+
+
+@dataclass(slots=True)
+class StepSummary:
+    column: Column
+    done: int = 0
+    working: int = 0
+    stuck: int = 0
+    percent: int = 0
+    failing: str = ""  # the most common failing check, in words
+    failing_times: int = 0  # how often it failed, in all
+    failing_learners: int = 0  # for how many learners
+
+
+@dataclass(slots=True)
+class Board:
+    classroom: Classroom
+    groups: list[Group]
+    columns: list[Column]
+    rows: list[Row]
+    steps: list[StepSummary]
+    now: datetime
+    stuck_minutes: int
+    stuck_checks: int
+
+    @property
+    def stuck(self) -> int:
+        return sum(summary.stuck for summary in self.steps)
+
+
+def build_board(
+    classroom: Classroom, *, include_removed: bool = False, now: datetime | None = None
+) -> Board:
+    """Everyone's progress on every step of the class, with no world read: two queries."""
+    now = now or timezone.now()
+    stuck_minutes = int(getattr(settings, "ROLECALL_STUCK_MINUTES", STUCK_MINUTES))
+    stuck_checks = int(getattr(settings, "ROLECALL_STUCK_FAILED_CHECKS", STUCK_FAILED_CHECKS))
+    members = Membership.objects.filter(classroom=classroom)
+    if not include_removed:
+        members = members.active()
+    members = sorted(members, key=lambda member: (member.display_name.casefold(), member.pk))
+    attempts = classroom.progress_by_learner(include_removed=include_removed)
+
+    groups: list[Group] = []
+    columns: list[Column] = []
+    for position, scenario in enumerate(classroom.definitions(), start=1):
+        groups.append(
+            Group(scenario, len(scenario.steps), classroom.is_locked(scenario.slug), position)
+        )
+        for number, step in enumerate(scenario.steps, start=1):
+            short = step.title if len(step.title) <= SHORT_TITLE else step.title[: SHORT_TITLE - 1].rstrip() + "…"  # fmt: skip
+            columns.append(Column(scenario, step, number, short))
+    summaries = [StepSummary(column) for column in columns]
+    # Per column, per check key: how often it failed in all, and for how many learners.
+    failures: list[dict[str, int]] = [{} for _ in columns]
+    failing_learners: list[dict[str, int]] = [{} for _ in columns]
+
+    rows: list[Row] = []
+    for member in members:
+        own = attempts.get(member.learner_id, {})
+        latest = current_attempt(own.values())
+        row = Row(member, own, [])
+        for index, column in enumerate(columns):
+            attempt = own.get(column.scenario.slug)
+            cell = _cell(attempt, column, latest, now, stuck_minutes, stuck_checks)
+            row.cells.append(cell)
+            summary = summaries[index]
+            if cell is DONE:
+                summary.done += 1
+                row.done += 1
+            elif cell.state == "working":
+                summary.working += 1
+            elif cell.state == "stuck":
+                summary.stuck += 1
+            if attempt is not None:
+                step_id = column.step.id
+                row.hints += attempt.hints.get(step_id, 0)
+                row.checks += attempt.checks.get(step_id, 0)
+                tally = attempt.failures.get(step_id)
+                if tally:
+                    times, learners = failures[index], failing_learners[index]
+                    for key, count in tally.items():
+                        times[key] = times.get(key, 0) + count
+                        learners[key] = learners.get(key, 0) + 1
+        rows.append(row)
+
+    for index, summary in enumerate(summaries):
+        summary.percent = round(100 * summary.done / len(rows)) if rows else 0
+        if failures[index]:
+            key, times = max(failures[index].items(), key=lambda item: item[1])
+            summary.failing = check_words(summary.column.step).get(key) or _unknown_check(key)
+            summary.failing_times = times
+            summary.failing_learners = failing_learners[index][key]
+    return Board(classroom, groups, columns, rows, summaries, now, stuck_minutes, stuck_checks)
+
+
+def _cell(
+    attempt: Progress | None,
+    column: Column,
+    latest: Progress | None,
+    now: datetime,
+    stuck_minutes: int,
+    stuck_checks: int,
+) -> Cell:
+    """done, working, stuck or not started.
+
+    Stuck: on this step with `stuck_checks` failed checks, or for `stuck_minutes` without
+    passing it while this is the scenario the learner worked on last (a scenario they left for
+    another is not where they are stuck).
+    """
+    if attempt is None:
+        return NOT_STARTED
+    step = column.step
+    if step.id in attempt.completed:
+        return DONE
+    index = column.number - 1
+    if index < attempt.step_index:
+        return DONE  # passed before the scenario file changed its steps
+    if index > attempt.step_index:
+        return NOT_STARTED
+    minutes = max(int((now - attempt.step_started).total_seconds() // 60), 0)
+    failed = attempt.checks.get(step.id, 0)  # every check of the current step so far failed
+    time = _duration(minutes)
+    if failed >= stuck_checks:
+        return Cell("stuck", "stuck", time, f"{failed} failed checks")
+    if minutes >= stuck_minutes and attempt is latest:
+        return Cell("stuck", "stuck", time, f"no step passed for {time}")
+    return Cell("working", "working", time)
+
+
+def _duration(minutes: int) -> str:
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+# --- A check's words, from its key ----------------------------------------------------------------
+
+_ACTORS = {
+    "instance": "As software on instance {}",
+    "key": "With the access key saved as {}",
+    "stolen_from": "With the credentials copied off {}, from outside",
+    "first_stolen_from": "With the first role credentials copied off {}, from outside",
+}
+
+
+def check_words(step: Step) -> dict[str, str]:
+    """Each check of `step` in words, by the key `Attempt.failures` counts it under."""
+    words = {}
+    for probe in step.probes:
+        words[f"{probe.line}:{probe.service}:{probe.operation}"] = probe.says or _probe_words(probe)
+    for condition in step.conditions:
+        described = condition.says or (
+            condition.kind.replace("_", " ").capitalize()
+            + ": "
+            + ", ".join(f"{name} {value}" for name, value in condition.args.items())
+        )
+        words[f"{condition.line}:{condition.kind}"] = described
+    return words
+
+
+def _probe_words(probe: Probe) -> str:
+    actor = "As the admin"
+    if isinstance(probe.actor, Mapping) and len(probe.actor) == 1:
+        ((kind, name),) = probe.actor.items()
+        actor = _ACTORS.get(kind, "As {}").format(name)
+    params = probe.params
+    target = next(
+        (params[key] for key in ("Key", "RoleName", "UserName", "Bucket") if params.get(key)), ""
+    )
+    return f"{actor}, {probe.service} {probe.operation}" + (f" {target}" if target else "") + f" gives {probe.expect}"  # fmt: skip
+
+
+def _unknown_check(key: str) -> str:
+    line = key.split(":", 1)[0]
+    return f"A check no longer in the scenario file (it was on line {line})"
+
+
+# --- The dashboard (/teach/<code>/) ---------------------------------------------------------------
+
+
+class MessageForm(forms.Form):
+    message = forms.CharField(
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        label="Message to every learner",
+        help_text="Up to 500 characters. It appears at the top of every learner's workspace.",
+    )
+
+
+def _classroom(request: HtmxHttpRequest, code: str) -> Classroom:
+    """The class with this join code, if the signed-in user teaches it: else 404."""
+    return get_object_or_404(Classroom.objects.for_instructor(request.user).with_code(code))
+
+
+# Compressed: for 200 learners the grid is some 400 KB of HTML, fetched every 5 seconds, and
+# 15 KB gzipped. (Django's GZipMiddleware code pads each response against BREACH, and the
+# CSRF tokens in the page are masked per response.)
+@gzip_page
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request", "HX-Target")
+def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    classroom = _classroom(request, code)
+    if request.method == "POST":
+        return _act(request, classroom)
+    target = request.htmx.target if request.htmx and not request.htmx.history_restore_request else None  # fmt: skip
+    if target == "grid":  # the grid refreshing itself
+        return render(request, "lessons/dashboard.html#grid", _context(request, classroom))
+    learner = _member(classroom, request.GET.get("learner"))
+    if target == "learner":  # a learner's name opened
+        context = {**_context(request, classroom, board=False), "learner": _learner(classroom, learner)}  # fmt: skip
+        return render(request, "lessons/dashboard.html#learner", context)
+    context = _context(request, classroom, status=_take_flash(request, classroom))
+    context["learner"] = _learner(classroom, learner)
+    context["confirm"] = _confirming(classroom, request.GET, learner)
+    return render(request, "lessons/dashboard.html", context)
+
+
+def _context(
+    request: HtmxHttpRequest,
+    classroom: Classroom,
+    *,
+    board: bool = True,
+    status: Status | None = None,
+    message_form: MessageForm | None = None,
+) -> dict[str, Any]:
+    return {
+        "classroom": classroom,
+        "board": build_board(classroom) if board else None,
+        "status": status,
+        "dashboard_url": reverse("lessons:dashboard", args=[classroom.join_code]),
+        "message_form": message_form or MessageForm(initial={"message": classroom.message}),
+        "scenario_count": len(classroom.scenarios),
+        "learner": None,
+        "confirm": None,
+    }
+
+
+def _member(classroom: Classroom, raw: str | None) -> Membership | None:
+    """The active member with this id, in this class; a 404 for any other id."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise Http404("There is no such learner in this class.")
+    return get_object_or_404(
+        Membership.objects.active().select_related("learner"), classroom=classroom, pk=int(raw)
+    )
+
+
+def _scenario(classroom: Classroom, slug: str | None) -> Scenario:
+    found = next((s for s in classroom.definitions() if s.slug == slug), None)
+    if found is None:
+        raise Http404("This class has no such scenario.")
+    return found
+
+
+def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] | None:
+    """One learner's progress per scenario, for their panel of actions."""
+    if member is None:
+        return None
+    attempts = {
+        attempt.scenario: attempt
+        for attempt in Attempt.objects.filter(
+            learner_id=member.learner_id, scenario__in=classroom.scenarios
+        ).defer("world", "variables")
+    }
+    current = current_attempt(attempts.values())
+    scenarios = []
+    for scenario in classroom.definitions():
+        attempt = attempts.get(scenario.slug)
+        step = attempt.step if attempt else None
+        total = len(scenario.steps)
+        if attempt is None:
+            where = "not started"
+        elif scenario.sandbox:
+            where = "started (a sandbox has no steps)"
+        elif step is None:
+            where = f"all {total} steps done"
+        else:
+            where = f"step {attempt.step_index + 1} of {total}: {step.title}"
+        scenarios.append(
+            {
+                "scenario": scenario,
+                "attempt": attempt,
+                "where": where,
+                "current": attempt is not None and attempt is current,
+                "hints_left": max(len(step.hints) - attempt.hints.get(step.id, 0), 0)
+                if step
+                else 0,
+                "hints_used": sum(attempt.hints.values()) if attempt else 0,
+            }
+        )
+    return {"member": member, "scenarios": scenarios}
+
+
+def _confirming(
+    classroom: Classroom, query: QueryDict, member: Membership | None
+) -> dict[str, Any] | None:
+    """Without JavaScript, a destructive action asks first: `?confirm=<action>` shows the question."""
+    action = query.get("confirm")
+    if action not in CONFIRMED:
+        return None
+    if action == "end":
+        return {"action": "end"} if classroom.is_open else None
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    if action == "remove":
+        return {"action": "remove", "member": member}
+    return {"action": "reset", "member": member, "scenario": _scenario(classroom, query.get("scenario"))}  # fmt: skip
+
+
+# --- The actions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    status: Status
+    member: Membership | None = None  # the learner acted on: their panel stays open
+    confirm: dict[str, str] | None = None  # no JavaScript: ask first (the redirect's query)
+    message_form: MessageForm | None = None  # an invalid message, shown again
+    anchor: str = "dash-status"
+
+
+def _act(request: HtmxHttpRequest, classroom: Classroom) -> HttpResponse:
+    data = request.POST
+    action = data.get("action", "")
+    member = _member(classroom, data.get("learner"))  # a tampered id is a 404 before anything
+    handler = ACTIONS.get(action)
+    if handler is None:
+        acted = Acted(Status("problem", _unknown_action(action)), member)
+    elif not classroom.is_open:
+        acted = Acted(Status("problem", "This class has ended: its results stay, but nothing in it can change now."), member)  # fmt: skip
+    else:
+        acted = handler(classroom, data, member)
+    return _respond(request, classroom, acted)
+
+
+def _respond(request: HtmxHttpRequest, classroom: Classroom, acted: Acted) -> HttpResponse:
+    """PRG without JavaScript; with htmx the grid, plus the status and the panels out of band."""
+    url = reverse("lessons:dashboard", args=[classroom.join_code])
+    if not request.htmx:
+        if acted.message_form is not None:  # show what was typed again, with the problem
+            context = _context(request, classroom, status=acted.status, message_form=acted.message_form)  # fmt: skip
+            context["learner"] = _learner(classroom, acted.member)
+            return render(request, "lessons/dashboard.html", context)
+        query = QueryDict(mutable=True)
+        if acted.member is not None and acted.member.removed is None:
+            query["learner"] = str(acted.member.pk)
+        if acted.confirm:
+            query.update(acted.confirm)
+        else:
+            _flash(request, classroom, acted.status)
+        anchor = "confirm" if acted.confirm else acted.anchor
+        return redirect(url + ("?" + query.urlencode() if query else "") + "#" + anchor)
+    context = _context(request, classroom, status=acted.status, message_form=acted.message_form)
+    member = acted.member if acted.member is not None and acted.member.removed is None else None
+    context["learner"] = _learner(classroom, member)
+    return render(request, "lessons/dashboard.html#acted", context)
+
+
+def _hint_all(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    where = data.get("step", "")  # "<slug>/<step id>": only those on that step
+    scenario = step = None
+    if where:
+        slug, _, step_id = where.partition("/")
+        scenario = _scenario(classroom, slug)
+        step = scenario.step(step_id)
+        if step is None:
+            raise Http404("That scenario has no such step.")
+    count = classroom.reveal_hint(scenario=scenario.slug if scenario else None, step_id=step.id if step else None)  # fmt: skip
+    on = f" on “{step.title}”" if step else ""
+    if not count:
+        return Acted(Status("info", f"No learner{on} had a hint left to reveal."))
+    return Acted(Status("done", f"The next hint is shown to {count} learner{'s' if count != 1 else ''}{on}."))  # fmt: skip
+
+
+def _hint_one(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    slug = data.get("scenario") or None
+    if slug is not None:
+        _scenario(classroom, slug)
+    if classroom.reveal_hint([member], scenario=slug):
+        return Acted(Status("done", f"The next hint is shown to {member.display_name}."), member, anchor="learner")  # fmt: skip
+    return Acted(Status("info", f"{member.display_name} has no hint left to reveal on their current step."), member, anchor="learner")  # fmt: skip
+
+
+def _message(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    form = MessageForm(data)
+    if not form.is_valid():
+        errors = " ".join(form.errors.get("message", []))
+        return Acted(Status("problem", f"The message was not posted. {errors}"), message_form=form, anchor="message")  # fmt: skip
+    text = form.cleaned_data["message"]
+    classroom.post_message(text)
+    if not text:
+        return Acted(Status("done", "The message is taken down."), anchor="message")
+    return Acted(Status("done", "The message is posted: every learner's workspace shows it."), anchor="message")  # fmt: skip
+
+
+def _clear_message(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    classroom.post_message("")
+    return Acted(Status("done", "The message is taken down."), anchor="message")
+
+
+def _unlock(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if not classroom.unlock_one_by_one:
+        return Acted(Status("info", "Every scenario of this class is open already."))
+    if not classroom.unlock_next():
+        return Acted(Status("info", "Every scenario is unlocked already."))
+    opened = _title(classroom.scenarios[classroom.unlocked - 1])
+    return Acted(Status("done", f"Unlocked “{opened}”: learners can open it now."))
+
+
+def _lock(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if not classroom.unlock_one_by_one:
+        return Acted(Status("info", "This class opens every scenario at once: there is nothing to lock."))  # fmt: skip
+    if not classroom.lock_last():
+        return Acted(Status("info", "Only the first scenario is open: it stays open."))
+    closed = _title(classroom.scenarios[classroom.unlocked])
+    return Acted(Status("done", f"Locked “{closed}” again: learners cannot open it until you unlock it. Their work on it is kept."))  # fmt: skip
+
+
+def _title(slug: str) -> str:
+    scenario = catalogue().get(slug)
+    return scenario.title if scenario is not None else slug
+
+
+def _reset(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    scenario = _scenario(classroom, data.get("scenario"))
+    if data.get("confirm") != "yes":
+        ask = Status("info", "Confirm the reset below.")
+        return Acted(ask, member, confirm={"confirm": "reset", "scenario": scenario.slug})
+    if not member.reset(scenario.slug):
+        return Acted(Status("info", f"{member.display_name} has not started “{scenario.title}”: there is nothing to reset."), member, anchor="learner")  # fmt: skip
+    return Acted(Status("done", f"“{scenario.title}” starts again for {member.display_name}: step 1, the account as the scenario sets it up."), member, anchor="learner")  # fmt: skip
+
+
+def _remove(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    if data.get("confirm") != "yes":
+        return Acted(Status("info", "Confirm the removal below."), member, confirm={"confirm": "remove"})  # fmt: skip
+    member.remove()
+    return Acted(Status("done", f"{member.display_name} is removed from the class. Their results stay in the CSV export."), member)  # fmt: skip
+
+
+def _end(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if data.get("confirm") != "yes":
+        return Acted(Status("info", "Confirm below."), confirm={"confirm": "end"})
+    classroom.end()
+    return Acted(Status("done", "The class has ended: no one can join, learners' work is read-only, and the results stay here."))  # fmt: skip
+
+
+ACTIONS = {
+    "hint-all": _hint_all,
+    "hint-one": _hint_one,
+    "message": _message,
+    "message-clear": _clear_message,
+    "unlock": _unlock,
+    "lock": _lock,
+    "reset": _reset,
+    "remove": _remove,
+    "end": _end,
+}
+
+
+def _unknown_action(action: str) -> str:
+    if not action:
+        return "The form said nothing to do. Use the page's buttons, or reload the page."
+    shown = action[:40] + ("…" if len(action) > 40 else "")
+    return f"This page has no action called “{shown}”. Use the page's buttons, or reload the page."
+
+
+def _flash(request: HtmxHttpRequest, classroom: Classroom, status: Status) -> None:
+    flashes = request.session.get(FLASH_KEY, {})
+    flashes[classroom.join_code] = asdict(status)
+    request.session[FLASH_KEY] = flashes
+
+
+def _take_flash(request: HtmxHttpRequest, classroom: Classroom) -> Status | None:
+    flashes = request.session.get(FLASH_KEY)
+    if not flashes or classroom.join_code not in flashes:
+        return None
+    saved = flashes.pop(classroom.join_code)
+    request.session[FLASH_KEY] = flashes
+    try:
+        status = Status(**saved)
+    except TypeError:
+        return None
+    return status if status.kind in STATUS_ICONS else None
+
+
+# --- Results (/teach/<code>/results.csv) --------------------------------------------------------------
+
+CSV_COLUMNS = ["learner", "scenario", "step", "completed at", "attempts", "hints used", "removed at"]  # fmt: skip
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+@login_required
+@require_GET
+def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """One row per learner per step of the class, removed learners included (marked)."""
+    classroom = _classroom(request, code)
+    board = build_board(classroom, include_removed=True)
+    filename = (slugify(classroom.title) or "class") + "-results.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in board.rows:
+        removed = row.member.removed.isoformat() if row.member.removed else ""
+        for column in board.columns:
+            attempt = row.attempts.get(column.scenario.slug)
+            step_id = column.step.id
+            completed = attempt.completed.get(step_id, "") if attempt else ""
+            writer.writerow(
+                csv_safe(value)
+                for value in (
+                    row.member.display_name,
+                    column.scenario.title,
+                    column.step.title,
+                    completed,
+                    attempt.checks.get(step_id, 0) if attempt else 0,
+                    attempt.hints.get(step_id, 0) if attempt else 0,
+                    removed,
+                )
+            )
+    return response
+
+
+# --- The summary (/teach/<code>/summary/) ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def summary(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """Per step, per learner and per question: a page to print after class."""
+    classroom = _classroom(request, code)
+    board = build_board(classroom)
+    return render(
+        request,
+        "lessons/summary.html",
+        {
+            "classroom": classroom,
+            "board": board,
+            "steps_total": len(board.columns),
+            "questions": _answers(board),
+            "removed": classroom.members.filter(removed__isnull=False).count(),
+        },
+    )
+
+
+def _answers(board: Board) -> list[dict[str, Any]]:
+    """How the active learners answered each scenario's questions."""
+    found = []
+    for group in board.groups:
+        scenario = group.scenario
+        for number, question in enumerate(scenario.questions, start=1):
+            chosen: Counter[int] = Counter()
+            for row in board.rows:
+                attempt = row.attempts.get(scenario.slug)
+                option = attempt.answers.get(question.id) if attempt else None
+                if isinstance(option, int) and 0 <= option < len(question.options):
+                    chosen[option] += 1
+            answered = sum(chosen.values())
+            found.append(
+                {
+                    "scenario": scenario,
+                    "number": number,
+                    "question": question,
+                    "answered": answered,
+                    "options": [
+                        {
+                            "option": option,
+                            "count": chosen[index],
+                            "percent": round(100 * chosen[index] / answered) if answered else 0,
+                        }
+                        for index, option in enumerate(question.options)
+                    ],
+                }
+            )
+    return found
+
+
+__all__ = ["Board", "build_board", "check_words", "csv_safe", "dashboard", "export_csv", "summary"]

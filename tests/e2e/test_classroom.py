@@ -1,0 +1,337 @@
+"""A live class in Chromium: an instructor and three learners, each in a browser context of
+their own (their own session), side by side in one browser.
+
+The instructor signs in, creates a class, shows the projector page and follows the dashboard;
+the learners join with the code and work (or not). Every action of the instructor is then
+seen from the learners' side: a hint, a message, the next scenario unlocked, a reset, a
+removal, the results exported, the class ended.
+"""
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from tests.e2e.helpers import Guard, Learner, scenario
+
+ATTACH = scenario("attach-replace")
+KEYS = scenario("keys-vs-role")
+CLASS = "IAM roles, Tuesday"
+USERNAME = "ada"
+PASSWORD = "a long instructor passphrase"  # noqa: S105 (a test account)
+MESSAGE = "Ten minutes left on step 1: ask me if the association id is unclear."
+CLASS_ENDED = "This class has ended: your work is kept"
+CSV_HEADER = ["learner", "scenario", "step", "completed at", "attempts", "hints used", "removed at"]  # fmt: skip
+
+
+class Room:
+    """One browser, one context per person: each page guarded (no other host, no console
+    error) and patient (15 s per wait)."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.guards: dict[str, Guard] = {}
+        self.contexts: list[BrowserContext] = []
+
+    def page(self, who: str) -> Page:
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        self.contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        self.guards[who] = Guard(page, self.base_url)
+        return page
+
+    def assert_clean(self) -> None:
+        for who, guard in self.guards.items():
+            assert guard.elsewhere == [], f"{who}: requests to other hosts: {guard.elsewhere}"
+            assert guard.errors == [], f"{who}: errors in the browser console: {guard.errors}"
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def room(live_server: LiveServer, browser: Browser) -> Iterator[Room]:
+    room = Room(browser, live_server.url)
+    yield room
+    room.close()
+
+
+# --- The learners' side -----------------------------------------------------------------------------
+
+
+def join(page: Page, base_url: str, code: str, name: str) -> None:
+    """/join/: the class code as the projector shows it, and a display name."""
+    page.goto(base_url + "/join/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Join a class")
+    page.get_by_label("Class code").fill(code)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join the class").click()
+
+
+def joined(page: Page, name: str) -> Learner:
+    """Landed in the class's first scenario, at step 1, as `name` (made unique)."""
+    me = Learner(page)
+    me.steps = ATTACH["steps"]
+    expect(page.get_by_role("heading", level=1)).to_have_text(ATTACH["title"])
+    expect(page.locator(".messages")).to_contain_text(f"Welcome, {name}: you are in “{CLASS}”")
+    expect(page.locator(".class-banner__class")).to_have_text(f"Class “{CLASS}”: you are {name}.")
+    me.at_step(1)
+    return me
+
+
+def attach_upload_role(me: Learner) -> None:
+    app = me.open("app-1")
+    app.get_by_label("Instance profile").select_option("UploadRole")
+    me.press("Attach (associate)", app)
+    me.expect_status("Associated instance profile UploadRole with")
+
+
+def reload(me: Learner, step: int) -> None:
+    me.page.reload()
+    me.at_step(step)
+
+
+def card(page: Page, title: str) -> Locator:
+    return page.get_by_role("article", name=title, exact=True)
+
+
+def start_link(page: Page, title: str) -> Locator:
+    return page.get_by_role("link", name=re.compile(rf"^(Start|Continue)\s?: {re.escape(title)}$"))
+
+
+# --- The instructor's side ----------------------------------------------------------------------------
+
+
+def grid_row(page: Page, name: str) -> Locator:
+    return page.locator("#grid tbody tr").filter(
+        has=page.get_by_role("rowheader", name=name, exact=True)
+    )
+
+
+def first_step(page: Page, name: str) -> Locator:
+    """The learner's cell of the class's first step (after the name and the steps done)."""
+    return grid_row(page, name).locator("td").nth(1)
+
+
+def acted(page: Page, text: str) -> None:
+    expect(page.locator("#dash-status")).to_contain_text(text)
+
+
+def open_learner(page: Page, name: str) -> Locator:
+    """A learner's panel, opened from their name in the grid."""
+    page.locator("#grid").get_by_role("link", name=name, exact=True).click()
+    panel = page.locator("#learner")
+    expect(panel.get_by_role("heading", level=2)).to_have_text(name)
+    return panel
+
+
+def confirming(page: Page) -> list[str]:
+    """Accept every confirm() the dashboard asks (hx-confirm); the questions are kept."""
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return asked
+
+
+def test_an_instructor_runs_a_class_for_three_learners(
+    live_server: LiveServer, room: Room, tmp_path: Path
+) -> None:
+    base = live_server.url
+    User.objects.create_user(USERNAME, password=PASSWORD)
+
+    # --- The instructor signs in, creates the class, shows the projector ------------------------
+    teacher = room.page("instructor")
+    asked = confirming(teacher)
+    teacher.goto(base + "/teach/")
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Instructor sign-in")
+    teacher.get_by_label("User name").fill(USERNAME)
+    teacher.get_by_label("Password").fill(PASSWORD)
+    teacher.get_by_role("button", name="Sign in").click()
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Your classes")
+    expect(teacher.get_by_text(f"Signed in as {USERNAME}")).to_be_visible()
+
+    teacher.get_by_label("Title", exact=True).fill(CLASS)
+    for order, data in enumerate((ATTACH, KEYS), start=1):
+        title = data["title"]
+        teacher.get_by_role("checkbox", name=re.compile(rf"^{re.escape(title)} \(")).check()
+        teacher.get_by_label(f"Order of {title}", exact=True).fill(str(order))
+    teacher.get_by_label("Unlock the scenarios one by one").check()
+    teacher.get_by_role("button", name="Create the class").click()
+    expect(teacher.get_by_role("heading", level=1)).to_have_text(CLASS)
+    ready = teacher.locator(".messages")
+    expect(ready).to_contain_text(f"“{CLASS}” is ready: its join code is ")
+    found = re.search(r"its join code is (\w{4} \w{4})\.", ready.inner_text())
+    assert found, ready.inner_text()
+    code = found.group(1)
+    state = teacher.locator("#class-state")
+    expect(state).to_contain_text("Open")
+    expect(state).to_contain_text("1 of 2 unlocked, one by one")
+
+    teacher.get_by_role("link", name=re.compile("large, with a QR code, for the projector")).click()
+    expect(teacher.get_by_role("heading", level=1)).to_have_text(CLASS)
+    expect(teacher.locator(".projector__code")).to_have_text(code)
+    expect(teacher.get_by_text("The class code is " + " ".join(code.replace(" ", "")))).to_be_attached()  # fmt: skip
+    qr = teacher.get_by_role("img", name=re.compile("^QR code that opens "))
+    join_url = f"{base}/join/?code={code.replace(' ', '')}"
+    expect(qr).to_have_attribute("aria-label", f"QR code that opens {join_url}")
+    expect(qr.locator("svg")).to_have_count(1)
+    expect(teacher.locator("#joined")).to_have_text("0 learners joined")
+    teacher.get_by_role("link", name="Dashboard", exact=True).click()
+    expect(teacher.locator("#grid")).to_contain_text("No one has joined yet.")
+
+    # --- Three learners join, two of them as "Sam" -------------------------------------------------
+    pages = [room.page(f"learner {n}") for n in (1, 2, 3)]
+    for page, name in zip(pages, ("Sam", "Sam", "Riya"), strict=True):
+        join(page, base, code, name)
+    first, second, third = (
+        joined(page, name) for page, name in zip(pages, ("Sam", "Sam 2", "Riya"), strict=True)
+    )
+
+    # Sam completes step 1 through the console.
+    first.run_fleet()
+    first.expect_status("0 of 2 calls allowed", "NoCredentials")
+    attach_upload_role(first)
+    first.run_fleet()
+    first.expect_status("1 of 2 calls allowed", "GetObject AccessDenied ×1")
+    first.check_passes(1)
+
+    # Sam 2 attaches the role and takes it away again before checking: the one check of the
+    # step that fails, three times over, is "app-1 has the role UploadRole".
+    attach_upload_role(second)
+    second.run_fleet()
+    app = second.open("app-1")
+    second.press("Detach (disassociate)", app)
+    second.expect_status("Association iip-assoc-", " is disassociat")
+    for _ in range(3):
+        second.check_fails()
+    # Riya does nothing.
+
+    # --- The dashboard refreshes itself: three rows, done, stuck, the failing check ----------------
+    expect(first_step(teacher, "Sam")).to_have_class("cell--done", timeout=12_000)
+    expect(grid_row(teacher, "Sam")).to_have_count(1)
+    expect(first_step(teacher, "Sam")).to_have_text("done")
+    expect(first_step(teacher, "Sam 2")).to_have_class("cell--stuck")
+    expect(first_step(teacher, "Sam 2")).to_contain_text("stuck")
+    expect(first_step(teacher, "Sam 2")).to_contain_text("3 failed checks")
+    expect(first_step(teacher, "Riya")).to_have_class("cell--working")
+    expect(teacher.locator("#grid tbody tr")).to_have_count(3)
+    expect(teacher.locator(".dash-grid__meta")).to_contain_text("3 learners, 1 stuck.")
+    step_one = teacher.locator(".step-sum").first
+    expect(step_one).to_contain_text(f"1. {ATTACH['steps'][0]['title']}")
+    expect(step_one).to_contain_text("1 of 3 done (33%), 1 working, 1 stuck.")
+    expect(step_one.locator(".step-sum__failing")).to_contain_text(
+        "Most often failing: app-1 has the role UploadRole (3 times, 1 learner)"
+    )
+
+    # --- A hint to everyone: each learner's page shows the next hint of their step ---------------
+    teacher.get_by_role("button", name="Next hint to everyone", exact=True).click()
+    acted(teacher, "The next hint is shown to 3 learners.")
+    for me, step in ((first, 2), (second, 1), (third, 1)):
+        reload(me, step)
+        hint = me.steps[step - 1]["hints"][0]
+        expect(me.page.locator("#hint-1")).to_contain_text(" ".join(hint.split()[:4]))
+
+    # --- A message: every learner's workspace shows it -----------------------------------------------
+    teacher.get_by_label("Message to every learner").fill(MESSAGE)
+    teacher.get_by_role("button", name="Post to every learner").click()
+    acted(teacher, "The message is posted: every learner's workspace shows it.")
+    for me, step in ((first, 2), (second, 1), (third, 1)):
+        reload(me, step)
+        expect(me.page.locator("#class-message")).to_contain_text(
+            f"From your instructor: {MESSAGE}"
+        )
+
+    # --- The next scenario: locked in a learner's catalogue until the instructor unlocks it -------
+    catalogue = second.page
+    catalogue.get_by_role("link", name="The class's scenarios").click()
+    expect(catalogue.get_by_role("heading", level=1)).to_have_text(CLASS)
+    expect(card(catalogue, KEYS["title"])).to_contain_text("Locked: your instructor opens it later")
+    expect(start_link(catalogue, KEYS["title"])).to_have_count(0)
+    expect(card(catalogue, ATTACH["title"])).to_contain_text("Step 1 of 5")
+
+    teacher.get_by_role("button", name="Unlock the next scenario").click()
+    acted(teacher, f"Unlocked “{KEYS['title']}”: learners can open it now.")
+    expect(state).to_contain_text("2 of 2 unlocked, one by one")
+    catalogue.reload()
+    expect(card(catalogue, KEYS["title"])).to_contain_text("Not started")
+    expect(start_link(catalogue, KEYS["title"])).to_be_visible()
+    start_link(catalogue, ATTACH["title"]).click()
+    second.at_step(1)
+
+    # --- Reset Sam's scenario: Sam is back at step 1 ---------------------------------------------------
+    panel = open_learner(teacher, "Sam")
+    attempt = panel.get_by_role("listitem").filter(has_text=ATTACH["title"])
+    expect(attempt).to_contain_text(f"step 2 of 5: {ATTACH['steps'][1]['title']}")
+    attempt.get_by_role("button", name="Reset this scenario…").click()
+    acted(teacher, f"“{ATTACH['title']}” starts again for Sam: step 1")
+    assert asked[-1].startswith(f"Reset “{ATTACH['title']}” for Sam?"), asked
+    expect(first_step(teacher, "Sam")).to_have_class("cell--working")
+    reload(first, 1)
+    expect(first.page.locator("#progress")).to_contain_text("Step 1 of 5")
+
+    # --- Remove Riya: her row goes ---------------------------------------------------------------------
+    panel = open_learner(teacher, "Riya")
+    panel.get_by_role("button", name="Remove from the class…").click()
+    acted(teacher, "Riya is removed from the class.")
+    assert asked[-1].startswith("Remove Riya from the class?"), asked
+    expect(grid_row(teacher, "Riya")).to_have_count(0)
+    expect(teacher.locator("#grid tbody tr")).to_have_count(2)
+    expect(teacher.locator(".dash-grid__meta")).to_contain_text("2 learners")
+
+    # --- The results as CSV: every learner, the removed one marked -----------------------------------
+    with teacher.expect_download() as download:
+        teacher.get_by_role("link", name="Download results (CSV)").click()
+    assert download.value.suggested_filename == "iam-roles-tuesday-results.csv"
+    saved = tmp_path / "results.csv"
+    download.value.save_as(saved)
+    rows = list(csv.reader(saved.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == CSV_HEADER
+    steps = len(ATTACH["steps"]) + len(KEYS["steps"])
+    by_name: dict[str, list[list[str]]] = {}
+    for row in rows[1:]:
+        by_name.setdefault(row[0], []).append(row)
+    assert sorted(by_name) == ["Riya", "Sam", "Sam 2"]
+    assert all(len(own) == steps for own in by_name.values())
+    assert all(row[6] for row in by_name["Riya"])  # removed at
+    assert not any(row[6] for row in by_name["Sam"] + by_name["Sam 2"])
+    attach_1 = {name: own[0] for name, own in by_name.items()}
+    assert [attach_1["Sam 2"][i] for i in (1, 2, 4, 5)] == [
+        ATTACH["title"],
+        ATTACH["steps"][0]["title"],
+        "3",  # attempts: three failed checks
+        "1",  # hints used: the one revealed to everyone
+    ]
+    assert attach_1["Sam"][3] == ""  # reset: step 1 no longer completed
+
+    # --- End the class: no one joins any more, and the learners' actions are refused -------------
+    teacher.get_by_role("button", name="End the class…").click()
+    acted(teacher, "The class has ended")
+    assert asked[-1].startswith(f"End “{CLASS}” now?"), asked
+    expect(state).to_contain_text("Ended")
+    expect(teacher.locator("#class-actions")).to_contain_text("This class has ended")
+
+    latecomer = room.page("latecomer")
+    join(latecomer, base, code, "Kim")
+    expect(latecomer.locator("#id_code-errors")).to_have_text(
+        "This class has ended: it no longer takes new learners."
+    )
+    expect(latecomer.get_by_label("Class code")).to_have_attribute("aria-invalid", "true")
+
+    second.press("Run the fleet 1 tick")
+    second.expect_status(CLASS_ENDED)
+    second.page.reload()
+    expect(second.page.locator("#class-message")).to_contain_text("This class has ended.")
+
+    room.assert_clean()

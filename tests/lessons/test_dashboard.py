@@ -1,0 +1,797 @@
+"""The instructor's dashboard at /teach/<code>/: the grid in words, stuck learners, the most
+common failing check, the actions (with htmx and without), the CSV export and the summary;
+and that nobody but the class's instructor reaches any of it."""
+
+import csv
+import io
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.utils import timezone
+
+from lessons import dashboard
+from lessons.models import Attempt, Classroom, Learner, Membership, catalogue
+from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
+
+HTMX = {"HX-Request": "true"}
+# Cells of the grid: a word (the icon comes from app.css), the time on a current step, and
+# for screen readers why a learner is stuck.
+WORKING_JUST_NOW = (
+    '<td class="cell--working">working <span class="cell__time">&lt;1 min</span></td>'
+)
+STUCK_AFTER_3_CHECKS = '<td class="cell--stuck">stuck <span class="cell__time">&lt;1 min</span><span class="visually-hidden">: 3 failed checks</span></td>'  # fmt: skip
+NOT_STARTED = '<td class="cell--not-started"><span class="visually-hidden">not started</span></td>'
+
+
+# --- Factories ---------------------------------------------------------------------------------
+
+
+def instructor(*, username: str = "ada") -> User:
+    return User.objects.create_user(username=username, password="correct horse battery")
+
+
+def classroom(
+    *,
+    teacher: User | None = None,
+    title: str = "IAM roles, Tuesday",
+    slugs: tuple[str, ...] = ("two-steps", "mini"),
+    **extra: Any,
+) -> Classroom:
+    return Classroom.objects.create(
+        instructor=teacher or instructor(), title=title, scenarios=list(slugs), **extra
+    )
+
+
+def member(room: Classroom, name: str = "Sam") -> Membership:
+    return Membership.objects.create(classroom=room, learner=Learner.new(), display_name=name)
+
+
+def attempt(membership: Membership, slug: str = "two-steps") -> Attempt:
+    return Attempt.start(membership.learner, catalogue()[slug])
+
+
+def signed_in(client: Client, room: Classroom) -> Client:
+    client.force_login(room.instructor)
+    return client
+
+
+def url(room: Classroom, page: str = "") -> str:
+    return f"/teach/{room.join_code}/{page}"
+
+
+def post(client: Client, room: Classroom, data: dict[str, Any], *, htmx: bool = False) -> HttpResponse:  # fmt: skip
+    return client.post(url(room), data, headers=HTMX if htmx else {})
+
+
+def fresh(item: Attempt) -> Attempt:
+    return Attempt.objects.defer("world").get(pk=item.pk)
+
+
+def rows(response: HttpResponse) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+# --- The grid -----------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_each_learner_and_each_step_with_words(client: Client) -> None:
+    room = classroom()
+    attempt(member(room, "Sam"))
+    member(room, "Kim")
+    member(classroom(teacher=instructor(username="bob")), "Someone else")
+
+    response = signed_in(client, room).get(url(room))
+
+    text = response.text
+    assert response.status_code == 200
+    assert "IAM roles, Tuesday" in text
+    assert room.join_code in text
+    assert "Sam" in text
+    assert "Kim" in text
+    assert "Someone else" not in text
+    # grouped by scenario, headers abbreviated with the full title for screen readers
+    assert "1. Role in, keys out" in text
+    assert "2. Attach a role" in text
+    assert "Role in, keys out, step 1: Give web-1 a role" in text
+    assert '<span aria-hidden="true">1. Give web-1 a…</span>' in text
+    # Sam is working on step 1 of two-steps; the rest of their row and all of Kim's: not started
+    assert text.count(WORKING_JUST_NOW) == 1
+    assert text.count(NOT_STARTED) == 2 * 3 - 1
+    assert (
+        '<span class="cell--stuck">stuck: no step passed for 5 min, or 3 failed checks</span>'
+        in text
+    )
+
+
+def test_a_passed_step_is_done(client: Client) -> None:
+    room = classroom()
+    sam = attempt(member(room))
+    Attempt.objects.filter(pk=sam.pk).update(
+        step_index=1, completed={"attach": timezone.now().isoformat()}
+    )
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert text.count('<td class="cell--done">done</td>') == 1
+    assert "1 of 1 done (100%)" in text
+
+
+def test_a_learner_who_checked_three_times_without_passing_is_stuck(client: Client) -> None:
+    room = classroom()
+    sam = attempt(member(room))
+    for _ in range(3):
+        assert not sam.run_check().passed
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert STUCK_AFTER_3_CHECKS in text
+    assert "1 stuck" in text
+
+
+def test_two_failed_checks_are_not_yet_stuck(client: Client) -> None:
+    room = classroom()
+    sam = attempt(member(room))
+    sam.run_check()
+    sam.run_check()
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert '<td class="cell--stuck">' not in text
+    assert '<td class="cell--working">' in text
+
+
+def test_a_learner_long_on_their_step_is_stuck_with_the_time_on_it(client: Client) -> None:
+    room = classroom()
+    sam = attempt(member(room))
+    Attempt.objects.filter(pk=sam.pk).update(step_started=timezone.now() - timedelta(minutes=12))
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert '<td class="cell--stuck">' in text
+    assert "12 min" in text
+    assert "no step passed for 12 min" in text
+
+
+def test_stuck_limits_come_from_the_settings(client: Client, settings: Any) -> None:
+    settings.ROLECALL_STUCK_MINUTES = 30
+    settings.ROLECALL_STUCK_FAILED_CHECKS = 1
+    room = classroom()
+    slow, failing = attempt(member(room, "Slow")), attempt(member(room, "Failing"))
+    Attempt.objects.filter(pk=slow.pk).update(step_started=timezone.now() - timedelta(minutes=12))
+    failing.run_check()
+
+    board = dashboard.build_board(room)
+
+    states = {row.member.display_name: row.cells[0].state for row in board.rows}
+    assert states == {"Slow": "working", "Failing": "stuck"}
+    assert "no step passed for 30 min, or 1 failed checks" in signed_in(client, room).get(url(room)).text  # fmt: skip
+
+
+def test_a_scenario_left_for_another_is_not_where_the_learner_is_stuck() -> None:
+    room = classroom()
+    sam = member(room)
+    left, now_on = attempt(sam, "two-steps"), attempt(sam, "mini")
+    long_ago = timezone.now() - timedelta(minutes=20)
+    Attempt.objects.filter(pk=left.pk).update(step_started=long_ago, updated=long_ago)
+    Attempt.objects.filter(pk=now_on.pk).update(step_started=timezone.now())
+
+    row = dashboard.build_board(room).rows[0]
+
+    assert [cell.state for cell in row.cells] == ["working", "not-started", "working"]
+
+
+def test_the_most_common_failing_check_is_named_in_the_probes_words(client: Client) -> None:
+    room = classroom()
+    step = catalogue()["two-steps"].steps[0]
+    probe, condition = step.probes[0], step.conditions[0]
+    probe_key = f"{probe.line}:{probe.service}:{probe.operation}"
+    condition_key = f"{condition.line}:{condition.kind}"
+    for failures in ({probe_key: 4, condition_key: 1}, {probe_key: 1, condition_key: 2}):
+        Attempt.objects.filter(
+            pk=attempt(member(room, f"L{len(failures)}{probe_key}{failures[probe_key]}")).pk
+        ).update(  # fmt: skip
+            failures={"attach": failures}
+        )
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert "Most often failing: <q>Software on web-1 can put a report</q>" in text
+    assert "(5 times, 2 learners)" in text
+
+
+def test_a_check_without_words_of_its_own_is_described() -> None:
+    step = catalogue()["mini"].steps[0]
+    probe, condition = step.probes[0], step.conditions[0]
+
+    words = dashboard.check_words(step)
+
+    assert words[f"{probe.line}:s3:PutObject"] == (
+        "As software on instance web-1, s3 PutObject from/{instance:web-1}.txt gives Allowed"
+    )
+    assert words[f"{condition.line}:instance_role"] == "Instance role: instance web-1, role AppRole"
+
+
+def test_a_failing_check_no_longer_in_the_file_still_reads_as_words() -> None:
+    room = classroom()
+    sam = attempt(member(room))
+    Attempt.objects.filter(pk=sam.pk).update(failures={"attach": {"999:s3:GetObject": 3}})
+
+    summary = dashboard.build_board(room).steps[0]
+
+    assert summary.failing == "A check no longer in the scenario file (it was on line 999)"
+
+
+def test_the_grid_refreshes_itself_and_htmx_gets_only_the_grid(client: Client) -> None:
+    room = classroom()
+    attempt(member(room))
+    signed_in(client, room)
+
+    page = client.get(url(room)).text
+    grid = client.get(url(room), headers={**HTMX, "HX-Target": "grid"})
+
+    assert f'hx-get="/teach/{room.join_code}/" hx-trigger="every 5s"' in page
+    assert 'id="grid-refresh"' in page  # the link for when JavaScript is off
+    assert grid.status_code == 200
+    assert "<html" not in grid.text
+    assert grid.text.lstrip().startswith('<section id="grid"')
+    assert "Sam" in grid.text
+    assert "class-actions" not in grid.text
+    assert "HX-Request" in grid.headers["Vary"]
+
+
+def test_an_ended_class_grid_stops_refreshing(client: Client) -> None:
+    room = classroom(ended=timezone.now())
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert 'hx-trigger="every 5s"' not in text
+    assert "Ended" in text
+    assert "This class has ended" in text
+
+
+def test_a_learners_name_opens_their_panel_with_and_without_htmx(client: Client) -> None:
+    room = classroom()
+    sam = member(room)
+    attempt(sam)
+    signed_in(client, room)
+
+    page = client.get(url(room), {"learner": sam.pk}).text
+    panel = client.get(url(room), {"learner": sam.pk}, headers={**HTMX, "HX-Target": "learner"})
+
+    assert 'id="learner-heading">Sam<' in page
+    assert "step 1 of 2: Give web-1 a role" in page
+    assert panel.text.lstrip().startswith('<div id="learner"')
+    assert "Reveal the next hint (3 left)" in panel.text
+
+
+def test_the_query_count_does_not_grow_with_the_class(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    room = classroom()
+    world = attempt(member(room, "First")).world
+    for number in range(49):
+        learner = Learner.new()
+        Membership.objects.create(classroom=room, learner=learner, display_name=f"L{number}")
+        Attempt.objects.create(
+            learner=learner, scenario="two-steps", world=world, checks={"attach": number % 5}
+        )
+    signed_in(client, room)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(url(room), headers={**HTMX, "HX-Target": "grid"})
+    with django_assert_max_num_queries(8):
+        page = client.get(url(room))
+
+    assert response.text.count("<tr>") == 50 + 3  # two header rows, a footer row
+    assert page.status_code == 200
+
+
+# --- Acting on the class ------------------------------------------------------------------------
+
+
+def test_hint_to_everyone_reveals_exactly_one_more_hint_to_each_learner(client: Client) -> None:
+    room = classroom()
+    none_yet, one_shown, all_shown = (attempt(member(room, name)) for name in ("A", "B", "C"))
+    Attempt.objects.filter(pk=one_shown.pk).update(hints={"attach": 1})
+    Attempt.objects.filter(pk=all_shown.pk).update(hints={"attach": 3})
+    untouched = attempt(member(classroom(teacher=room.instructor, title="Other")))
+    updated = fresh(none_yet).updated
+
+    response = post(signed_in(client, room), room, {"action": "hint-all"})
+
+    assert response.status_code == 302
+    assert [fresh(a).hints for a in (none_yet, one_shown, all_shown, untouched)] == [
+        {"attach": 1},
+        {"attach": 2},
+        {"attach": 3},
+        {},
+    ]
+    assert fresh(none_yet).updated == updated  # not the learner's own activity
+    assert "The next hint is shown to 2 learners." in client.get(url(room)).text
+
+
+def test_hint_to_everyone_goes_to_the_step_each_learner_is_on() -> None:
+    room = classroom()
+    sam = member(room)
+    left, now_on = attempt(sam, "two-steps"), attempt(sam, "mini")
+    Attempt.objects.filter(pk=left.pk).update(updated=timezone.now() - timedelta(minutes=5))
+    Attempt.objects.filter(pk=now_on.pk).update(updated=timezone.now())
+
+    assert room.reveal_hint() == 1
+
+    assert fresh(now_on).hints == {"attach": 1}
+    assert fresh(left).hints == {}
+
+
+def test_hint_for_one_step_goes_only_to_those_on_it(client: Client) -> None:
+    room = classroom()
+    on_step_1 = attempt(member(room, "One"))
+    on_step_2 = attempt(member(room, "Two"))
+    Attempt.objects.filter(pk=on_step_2.pk).update(step_index=1, completed={"attach": "x"})
+
+    post(signed_in(client, room), room, {"action": "hint-all", "step": "two-steps/attach"})
+
+    assert fresh(on_step_1).hints == {"attach": 1}
+    assert fresh(on_step_2).hints == {}
+
+
+def test_hint_to_one_learner_reveals_theirs_only(client: Client) -> None:
+    room = classroom()
+    sam, kim = member(room, "Sam"), member(room, "Kim")
+    sams, kims = attempt(sam), attempt(kim)
+
+    response = post(signed_in(client, room), room, {"action": "hint-one", "learner": sam.pk, "scenario": "two-steps"})  # fmt: skip
+
+    assert response.status_code == 302
+    assert response.url.endswith(f"?learner={sam.pk}#learner")
+    assert fresh(sams).hints == {"attach": 1}
+    assert fresh(kims).hints == {}
+
+
+def test_a_posted_message_is_stored_for_every_workspace(client: Client) -> None:
+    room = classroom()
+
+    response = post(signed_in(client, room), room, {"action": "message", "message": "  Break until 11:00  "})  # fmt: skip
+
+    room.refresh_from_db()
+    assert response.status_code == 302
+    assert room.message == "Break until 11:00"
+    assert room.message_posted is not None
+    assert "Showing now" in client.get(url(room)).text
+
+
+def test_a_message_can_be_taken_down(client: Client) -> None:
+    room = classroom(message="Old news", message_posted=timezone.now())
+
+    post(signed_in(client, room), room, {"action": "message-clear"})
+
+    room.refresh_from_db()
+    assert room.message == ""
+    assert room.message_posted is None
+
+
+def test_a_message_over_500_characters_is_refused_and_shown_again(client: Client) -> None:
+    room = classroom()
+    long = "x" * 501
+
+    plain = post(signed_in(client, room), room, {"action": "message", "message": long})
+    htmx = post(client, room, {"action": "message", "message": long}, htmx=True)
+
+    room.refresh_from_db()
+    assert room.message == ""
+    assert plain.status_code == 200
+    assert "The message was not posted" in plain.text
+    assert long in plain.text
+    assert 'aria-invalid="true"' in plain.text
+    assert htmx.status_code == 200
+    assert "<html" not in htmx.text
+    assert long in htmx.text
+
+
+def test_unlocking_and_locking_stay_within_the_class_scenarios(client: Client) -> None:
+    room = classroom(unlock_one_by_one=True, unlocked=1)
+    signed_in(client, room)
+
+    post(client, room, {"action": "lock"})
+    room.refresh_from_db()
+    assert room.unlocked == 1
+    post(client, room, {"action": "unlock"})
+    post(client, room, {"action": "unlock"})
+    room.refresh_from_db()
+    assert room.unlocked == 2
+    assert "Every scenario is unlocked already." in client.get(url(room)).text
+    post(client, room, {"action": "lock"})
+    room.refresh_from_db()
+    assert room.unlocked == 1
+
+
+def test_locking_a_class_that_opens_everything_says_so(client: Client) -> None:
+    room = classroom()
+
+    post(signed_in(client, room), room, {"action": "lock"})
+
+    room.refresh_from_db()
+    assert room.unlocked == 1
+    assert "nothing to lock" in client.get(url(room)).text
+
+
+def test_a_locked_scenario_is_marked_in_the_grid(client: Client) -> None:
+    room = classroom(unlock_one_by_one=True, unlocked=1)
+    member(room)
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert '2. Attach a role <span class="tag">locked</span>' in text
+    assert "1 of 2 unlocked" in text
+
+
+def test_reset_without_javascript_asks_first_and_changes_nothing(client: Client) -> None:
+    room = classroom()
+    sam = member(room)
+    started = attempt(sam)
+    Attempt.objects.filter(pk=started.pk).update(hints={"attach": 2})
+    data = {"action": "reset", "learner": sam.pk, "scenario": "two-steps"}
+
+    response = post(signed_in(client, room), room, data)
+    page = client.get(response.url)
+
+    assert response.status_code == 302
+    assert "confirm=reset" in response.url
+    assert "Reset “Role in, keys out” for Sam?" in page.text
+    assert fresh(started).hints == {"attach": 2}
+
+
+def test_reset_one_learner_starts_their_scenario_again(client: Client) -> None:
+    room = classroom()
+    sam, kim = member(room, "Sam"), member(room, "Kim")
+    sams, kims = attempt(sam), attempt(kim)
+    for each in (sams, kims):
+        each.run_check()
+        each.reveal_hint()
+
+    response = post(signed_in(client, room), room, {"action": "reset", "learner": sam.pk, "scenario": "two-steps", "confirm": "yes"}, htmx=True)  # fmt: skip
+
+    assert response.status_code == 200
+    assert "starts again for Sam" in response.text
+    assert (fresh(sams).hints, fresh(sams).checks) == ({}, {})
+    assert fresh(kims).hints == {"attach": 1}
+
+
+def test_a_removed_learner_leaves_the_grid_and_the_class_but_stays_in_the_csv(
+    client: Client,
+) -> None:
+    room = classroom()
+    sam = member(room, "Sam")
+    member(room, "Kim")
+    attempt(sam)
+
+    response = post(signed_in(client, room), room, {"action": "remove", "learner": sam.pk, "confirm": "yes"})  # fmt: skip
+
+    sam.refresh_from_db()
+    assert response.status_code == 302
+    assert "learner=" not in response.url
+    assert sam.removed is not None
+    assert not Membership.objects.active().filter(pk=sam.pk).exists()  # the session's way in
+    grid = client.get(url(room)).text
+    assert f'id="learner-link-{sam.pk}"' not in grid
+    assert "Kim" in grid
+    exported = rows(client.get(url(room, "results.csv")))
+    assert {row["learner"] for row in exported} == {"Sam", "Kim"}
+    assert {row["removed at"] != "" for row in exported if row["learner"] == "Sam"} == {True}
+    # and nobody acts on them any more
+    assert post(client, room, {"action": "hint-one", "learner": sam.pk}).status_code == 404
+
+
+def test_ending_the_class_asks_first_then_ends_it(client: Client) -> None:
+    room = classroom()
+    signed_in(client, room)
+
+    asked = post(client, room, {"action": "end"})
+    room.refresh_from_db()
+    assert asked.url.endswith("?confirm=end#confirm")
+    assert room.ended is None
+    assert "End the class?" in client.get(asked.url).text
+
+    post(client, room, {"action": "end", "confirm": "yes"})
+    room.refresh_from_db()
+    assert room.ended is not None
+    assert not room.is_open
+
+
+def test_an_ended_class_refuses_actions_but_keeps_its_results(client: Client) -> None:
+    room = classroom(ended=timezone.now())
+    started = attempt(member(room))
+
+    response = post(signed_in(client, room), room, {"action": "hint-all"}, htmx=True)
+
+    assert "This class has ended" in response.text
+    assert fresh(started).hints == {}
+    assert client.get(url(room, "results.csv")).status_code == 200
+
+
+def test_htmx_action_returns_the_grid_with_status_and_panels_out_of_band(client: Client) -> None:
+    room = classroom()
+    attempt(member(room))
+
+    response = post(signed_in(client, room), room, {"action": "hint-all"}, htmx=True)
+
+    text = response.text
+    assert response.status_code == 200
+    assert "<html" not in text
+    assert text.lstrip().startswith('<section id="grid"')
+    assert '<div id="dash-status" class="status dash-status" role="status" aria-live="polite" tabindex="-1" hx-swap-oob="true">' in text  # fmt: skip
+    assert "The next hint is shown to 1 learner." in text
+    assert 'id="class-actions"' in text
+    assert 'id="class-state"' in text
+
+
+def test_plain_action_redirects_and_shows_its_status_once(client: Client) -> None:
+    room = classroom()
+    attempt(member(room))
+
+    response = post(signed_in(client, room), room, {"action": "hint-all"})
+
+    assert response.status_code == 302
+    assert response.url == f"/teach/{room.join_code}/#dash-status"
+    assert "The next hint is shown to 1 learner." in client.get(response.url).text
+    assert "The next hint is shown" not in client.get(response.url).text
+
+
+def test_an_unknown_action_gets_a_clear_message(client: Client) -> None:
+    room = classroom()
+
+    response = post(signed_in(client, room), room, {"action": "<b>explode</b>"}, htmx=True)
+
+    assert response.status_code == 200
+    assert "This page has no action called “&lt;b&gt;explode&lt;/b&gt;”." in response.text
+
+
+# --- Who may see it ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["", "results.csv", "summary/"])
+def test_another_instructor_gets_a_404(client: Client, page: str) -> None:
+    room = classroom()
+    client.force_login(instructor(username="mallory"))
+
+    assert client.get(url(room, page)).status_code == 404
+
+
+def test_another_instructor_cannot_act_on_the_class(client: Client) -> None:
+    room = classroom()
+    client.force_login(instructor(username="mallory"))
+
+    assert post(client, room, {"action": "end", "confirm": "yes"}).status_code == 404
+    room.refresh_from_db()
+    assert room.ended is None
+
+
+@pytest.mark.parametrize("page", ["", "results.csv", "summary/"])
+def test_anonymous_visitors_are_sent_to_sign_in(client: Client, page: str) -> None:
+    room = classroom()
+
+    response = client.get(url(room, page))
+
+    assert response.status_code == 302
+    assert "login" in response.url
+    assert f"next=/teach/{room.join_code}/" in response.url
+
+
+def test_anonymous_posts_change_nothing(client: Client) -> None:
+    room = classroom()
+
+    response = post(client, room, {"action": "end", "confirm": "yes"})
+
+    room.refresh_from_db()
+    assert response.status_code == 302
+    assert room.ended is None
+
+
+@pytest.mark.parametrize("learner", ["other-class", "removed", "abc", "-1", "²", "9" * 30])
+def test_a_tampered_membership_id_is_a_404(client: Client, learner: str) -> None:
+    room = classroom()
+    sam = member(room)
+    started = attempt(sam)
+    other = member(classroom(teacher=instructor(username="bob"), title="Other"), "Victim")
+    victim = attempt(other)
+    removed = member(room, "Gone")
+    removed.remove()
+    value = {"other-class": other.pk, "removed": removed.pk}.get(learner, learner)
+    signed_in(client, room)
+
+    for action in ("hint-one", "reset", "remove"):
+        data = {"action": action, "learner": value, "scenario": "two-steps", "confirm": "yes"}
+        assert post(client, room, data).status_code == 404
+    assert client.get(url(room), {"learner": value}).status_code == 404
+    assert fresh(victim).hints == {}
+    assert fresh(started).hints == {}
+    other.refresh_from_db()
+    assert other.removed is None
+
+
+def test_a_scenario_not_in_the_class_is_a_404(client: Client) -> None:
+    room = classroom(slugs=("two-steps",))
+    sam = member(room)
+    signed_in(client, room)
+
+    reset = post(client, room, {"action": "reset", "learner": sam.pk, "scenario": "mini", "confirm": "yes"})  # fmt: skip
+    asked = client.get(url(room), {"learner": sam.pk, "confirm": "reset", "scenario": "mini"})
+    hint = post(client, room, {"action": "hint-all", "step": "mini/attach"})
+
+    assert (reset.status_code, asked.status_code, hint.status_code) == (404, 404, 404)
+
+
+def test_the_dashboard_refuses_other_methods(client: Client) -> None:
+    room = classroom()
+
+    assert signed_in(client, room).put(url(room)).status_code == 405
+
+
+# --- Results as CSV ---------------------------------------------------------------------------------
+
+
+def test_csv_has_one_row_per_learner_per_step_with_the_columns(client: Client) -> None:
+    room = classroom(title="IAM roles: Tuesday!")
+    sam = attempt(member(room, "Sam"))
+    sam.reveal_hint()
+    sam.run_check()
+    passed = timezone.now().isoformat()
+    Attempt.objects.filter(pk=sam.pk).update(
+        step_index=1, completed={"attach": passed}, checks={"attach": 2}
+    )
+    member(room, "Kim")
+
+    response = signed_in(client, room).get(url(room, "results.csv"))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="iam-roles-tuesday-results.csv"'
+    table = rows(response)
+    assert list(table[0]) == dashboard.CSV_COLUMNS
+    assert dashboard.CSV_COLUMNS[:6] == ["learner", "scenario", "step", "completed at", "attempts", "hints used"]  # fmt: skip
+    assert len(table) == 2 * 3
+    first = next(row for row in table if row["learner"] == "Sam" and row["step"] == "Give web-1 a role")  # fmt: skip
+    assert first == {
+        "learner": "Sam",
+        "scenario": "Role in, keys out",
+        "step": "Give web-1 a role",
+        "completed at": passed,
+        "attempts": "2",
+        "hints used": "1",
+        "removed at": "",
+    }
+    kims = [row for row in table if row["learner"] == "Kim"]
+    assert {(row["completed at"], row["attempts"], row["hints used"]) for row in kims} == {("", "0", "0")}  # fmt: skip
+
+
+def test_csv_cells_cannot_run_as_formulas(client: Client) -> None:
+    room = classroom()
+    for name in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", 'Plain, with "quotes"'):
+        member(room, name)
+
+    table = rows(signed_in(client, room).get(url(room, "results.csv")))
+
+    assert {row["learner"] for row in table} == {
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        'Plain, with "quotes"',
+    }
+    assert dashboard.csv_safe("\tcmd") == "'\tcmd"
+    assert dashboard.csv_safe(None) == ""
+
+
+def test_csv_holds_only_this_class(client: Client) -> None:
+    room = classroom(slugs=("two-steps",))
+    both = member(room, "Sam")
+    attempt(both, "mini")  # a scenario outside the class
+    other = classroom(teacher=room.instructor, title="Other class")
+    attempt(member(other, "Elsewhere"))
+
+    table = rows(signed_in(client, room).get(url(room, "results.csv")))
+
+    assert {row["learner"] for row in table} == {"Sam"}
+    assert {row["scenario"] for row in table} == {"Role in, keys out"}
+
+
+# --- The summary ----------------------------------------------------------------------------------
+
+
+def test_summary_gives_steps_learners_and_answers_and_prints_without_the_nav(
+    client: Client,
+) -> None:
+    room = classroom()
+    sam = attempt(member(room, "Sam"))
+    Attempt.objects.filter(pk=sam.pk).update(
+        step_index=2,
+        completed={"attach": "2026-01-01T10:00:00+00:00", "keys-out": "2026-01-01T10:05:00+00:00"},
+        hints={"attach": 2},
+        answers={"profile-roles": 0, "rotation": 0},
+    )
+    kim = attempt(member(room, "Kim"))
+    Attempt.objects.filter(pk=kim.pk).update(answers={"profile-roles": 1})
+    removed = member(room, "Gone")
+    removed.remove()
+
+    response = signed_in(client, room).get(url(room, "summary/"))
+
+    text = response.text
+    assert response.status_code == 200
+    assert "1 of 2 (50%)" in text  # each step of two-steps
+    assert "0 of 2 (0%)" in text  # mini
+    assert "2 of 3" in text
+    assert "Gone" not in text
+    assert "1 removed" in text
+    assert "How many roles can an instance profile hold?" in text
+    assert "One <strong>(the right answer)</strong>:\n                  1 (50%)" in text
+    assert 'class="summary"' in text
+    assert "no-print" in text
+
+
+def test_dashboard_links_to_the_export_and_the_summary(client: Client) -> None:
+    room = classroom()
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert f'href="/teach/{room.join_code}/results.csv"' in text
+    assert f'href="/teach/{room.join_code}/summary/"' in text
+
+
+# --- Safety ----------------------------------------------------------------------------------------
+
+
+def test_actions_need_the_csrf_token() -> None:
+    room = classroom()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(room.instructor)
+
+    response = client.post(url(room), {"action": "end", "confirm": "yes"})
+
+    room.refresh_from_db()
+    assert response.status_code == 403
+    assert room.ended is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hints_for_everyone_while_the_learner_checks_lose_nothing() -> None:
+    room = classroom()
+    started = attempt(member(room))
+    errors: list[BaseException] = []
+
+    def learner() -> None:
+        try:
+            mine = Attempt.objects.get(pk=started.pk)
+            for _ in range(4):
+                mine.run_check()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def instructor() -> None:
+        try:
+            for _ in range(2):
+                Classroom.objects.get(pk=room.pk).reveal_hint()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=learner), threading.Thread(target=instructor)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    final = fresh(started)
+    assert final.checks == {"attach": 4}
+    assert final.hints == {"attach": 2}

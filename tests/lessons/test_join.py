@@ -1,0 +1,536 @@
+"""Learners in a class: /join/ with the class code, /resume/ on another device, the rate limit
+on wrong codes, and what a class changes in the catalogue and the workspace."""
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import Client
+from django.utils import timezone
+from pytest_django.fixtures import DjangoAssertNumQueries, Settings
+
+from lessons import models
+from lessons.learners import SESSION_KEY
+from lessons.models import Attempt, Classroom, JoinRefused, Learner, Membership
+from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit() -> Iterator[None]:
+    """Wrong codes are counted in the cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _instructor(username: str = "ada") -> User:
+    return User.objects.create_user(username, password="a long classroom password")
+
+
+def _classroom(
+    *,
+    instructor: User | None = None,
+    title: str = "IAM roles, Tuesday",
+    slugs: tuple[str, ...] = ("two-steps", "mini"),
+    unlock_one_by_one: bool = False,
+    **fields: Any,
+) -> Classroom:
+    classroom = Classroom.start(
+        instructor=instructor or _instructor(),
+        title=title,
+        scenarios=slugs,
+        unlock_one_by_one=unlock_one_by_one,
+    )
+    if fields:
+        Classroom.objects.filter(pk=classroom.pk).update(**fields)
+        classroom.refresh_from_db()
+    return classroom
+
+
+def _join(client: Client, code: str, name: str = "Sam", **extra: Any) -> HttpResponse:
+    return client.post("/join/", {"code": code, "name": name}, **extra)
+
+
+def _learner(client: Client) -> Learner:
+    return Learner.objects.get(key=client.session[SESSION_KEY])
+
+
+def _member(client: Client, classroom: Classroom) -> Membership:
+    return Membership.objects.get(classroom=classroom, learner=_learner(client))
+
+
+# --- Joining ------------------------------------------------------------------------------------
+
+
+def test_the_join_page_prefills_the_code_from_the_link(client: Client) -> None:
+    response = client.get("/join/?code=qk7m4xpa")
+
+    assert response.status_code == 200
+    assert 'value="QK7M 4XPA"' in response.text
+    assert 'name="name"' in response.text
+
+
+def test_joining_puts_a_new_learner_in_the_class_at_its_first_scenario(client: Client) -> None:
+    classroom = _classroom()
+
+    response = _join(client, classroom.join_code, "Sam")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/s/two-steps/"
+    member = _member(client, classroom)
+    assert member.display_name == "Sam"
+    assert classroom.member_for(member.learner) == member
+
+
+def test_a_code_is_read_in_any_case_with_spaces_and_dashes(client: Client) -> None:
+    classroom = _classroom()
+    typed = " " + classroom.grouped_code.lower().replace(" ", " - ") + " "
+
+    response = _join(client, typed)
+
+    assert response.status_code == 302
+    assert Membership.objects.filter(classroom=classroom).count() == 1
+
+
+def test_the_personal_resume_code_is_shown_once_after_joining(client: Client) -> None:
+    classroom = _classroom()
+
+    page = _join(client, classroom.join_code, "Sam", follow=True).text
+    member = _member(client, classroom)
+
+    assert "Welcome, Sam" in page
+    assert member.grouped_resume_code in page
+    assert "/resume/" in page
+    assert member.grouped_resume_code not in client.get("/s/two-steps/").text
+
+
+def test_joining_lands_in_the_first_scenario_not_yet_finished(client: Client) -> None:
+    classroom = _classroom()
+    _join(client, classroom.join_code)
+    Attempt.start(_learner(client), models.catalogue()["two-steps"])
+    Attempt.objects.filter(scenario="two-steps").update(step_index=2)
+
+    response = _join(client, classroom.join_code)
+
+    assert response["Location"] == "/s/mini/"
+
+
+def test_rejoining_from_the_same_device_keeps_the_same_membership(client: Client) -> None:
+    classroom = _classroom()
+    _join(client, classroom.join_code, "Sam")
+
+    page = _join(client, classroom.join_code, "Samuel", follow=True).text
+
+    assert Membership.objects.filter(classroom=classroom).count() == 1
+    assert Learner.objects.count() == 1
+    assert _member(client, classroom).display_name == "Sam"
+    assert "Welcome back, Sam" in page
+
+
+def test_duplicate_names_are_made_unique_ignoring_case() -> None:
+    classroom = _classroom()
+
+    names = [classroom.join(Learner.new(), name).display_name for name in ("Sam", "sam", "Sam")]
+
+    assert names == ["Sam", "sam 2", "Sam 3"]
+
+
+def test_a_name_taken_at_the_same_moment_gets_the_next_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    classroom = _classroom()
+    classroom.join(Learner.new(), "Sam")
+    real = Classroom.free_name
+    answers = iter(["Sam"])  # as if the first look saw the name free, just before "Sam" joined
+    monkeypatch.setattr(
+        Classroom, "free_name", lambda self, name: next(answers, None) or real(self, name)
+    )
+
+    assert classroom.join(Learner.new(), "Sam").display_name == "Sam 2"
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("  Ada   Lovelace ", "Ada Lovelace"), ("x" * 40, "x" * 40), ("Zoë", "Zoë")],
+    ids=["trimmed", "forty-characters", "accents"],
+)
+def test_display_names_are_trimmed(client: Client, typed: str, shown: str) -> None:
+    classroom = _classroom()
+
+    _join(client, classroom.join_code, typed)
+
+    assert _member(client, classroom).display_name == shown
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "x" * 41], ids=["empty", "spaces", "too-long"])
+def test_a_missing_or_long_name_is_refused_with_a_message(client: Client, typed: str) -> None:
+    classroom = _classroom()
+
+    response = _join(client, classroom.join_code, typed)
+
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.text
+    assert 'id="id_name-errors"' in response.text
+    assert not Membership.objects.exists()
+
+
+def test_an_unknown_code_gets_a_clear_message_and_joins_nothing(client: Client) -> None:
+    _classroom()
+
+    response = _join(client, "QK7M 4XPA")
+
+    assert response.status_code == 200
+    assert "No open class has this code" in response.text
+    assert not Membership.objects.exists()
+    assert not Learner.objects.exists()
+
+
+def test_a_malformed_code_is_explained(client: Client) -> None:
+    response = _join(client, "HELLO")
+
+    assert "A code has 8 letters and digits" in response.text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"ended": timezone.now()}, {"ends_at": timezone.now() - timedelta(minutes=1)}],
+    ids=["ended", "past-its-end-time"],
+)
+def test_an_ended_class_refuses_joins(client: Client, fields: dict[str, Any]) -> None:
+    classroom = _classroom(**fields)
+
+    response = _join(client, classroom.join_code)
+
+    assert response.status_code == 200
+    assert "This class has ended" in response.text
+    assert not Membership.objects.exists()
+    with pytest.raises(JoinRefused, match="ended"):
+        classroom.join(Learner.new(), "Sam")
+
+
+def test_a_removed_learner_cannot_join_again(client: Client) -> None:
+    classroom = _classroom()
+    _join(client, classroom.join_code)
+    _member(client, classroom).remove()
+
+    response = _join(client, classroom.join_code)
+
+    assert "You were removed from this class" in response.text
+    assert Membership.objects.get().removed is not None
+
+
+def test_join_and_resume_need_the_csrf_token() -> None:
+    classroom = _classroom()
+    client = Client(enforce_csrf_checks=True)
+
+    assert _join(client, classroom.join_code).status_code == 403
+    assert client.post("/resume/", {"code": "QK7M4XPA"}).status_code == 403
+    assert not Membership.objects.exists()
+
+
+def test_join_codes_are_8_characters_from_a_32_character_alphabet() -> None:
+    assert len(set(models.JOIN_CODE_ALPHABET)) == 32
+    assert not set("0O1I") & set(models.JOIN_CODE_ALPHABET)
+    codes = {_classroom(instructor=_instructor(f"i{n}")).join_code for n in range(20)}
+
+    assert len(codes) == 20
+    for code in codes:
+        assert len(code) == 8
+        assert set(code) <= set(models.JOIN_CODE_ALPHABET)
+
+
+def test_a_join_takes_a_handful_of_queries(
+    client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    classroom = _classroom()
+    for n in range(30):  # others in the class already: the cost must not grow with them
+        classroom.join(Learner.new(), f"Learner {n}")
+
+    with django_assert_max_num_queries(12):
+        response = _join(client, classroom.join_code, "Learner 1")
+
+    assert response.status_code == 302
+    assert _member(client, classroom).display_name == "Learner 1 2"
+
+
+# --- Resuming on another device -----------------------------------------------------------------
+
+
+def test_the_resume_code_brings_the_learner_to_another_device(client: Client) -> None:
+    classroom = _classroom()
+    _join(client, classroom.join_code, "Sam")
+    member = _member(client, classroom)
+    laptop = Client()
+    laptop.get("/")
+    before = laptop.session.session_key
+
+    response = laptop.post("/resume/", {"code": member.resume_code.lower()})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/s/two-steps/"
+    assert laptop.session[SESSION_KEY] == member.learner.key
+    assert laptop.session.session_key != before
+    assert "Welcome back, Sam" in laptop.get("/s/two-steps/").text
+
+
+def test_a_wrong_resume_code_is_refused_with_a_message(client: Client) -> None:
+    _classroom()
+
+    response = client.post("/resume/", {"code": "QK7M 4XPA"})
+
+    assert response.status_code == 200
+    assert "No learner has this code" in response.text
+    assert SESSION_KEY not in client.session
+
+
+def test_a_removed_learners_resume_code_no_longer_works(client: Client) -> None:
+    classroom = _classroom()
+    member = classroom.join(Learner.new(), "Sam")
+    member.remove()
+
+    response = client.post("/resume/", {"code": member.resume_code})
+
+    assert "No learner has this code" in response.text
+
+
+# --- The rate limit on wrong codes --------------------------------------------------------------
+
+
+def test_wrong_codes_are_limited_per_address_then_429(client: Client) -> None:
+    classroom = _classroom()
+    for _ in range(10):
+        assert _join(client, "QK7M 4XPA").status_code == 200
+
+    refused = _join(client, classroom.join_code)
+    elsewhere = _join(Client(REMOTE_ADDR="10.0.0.9"), classroom.join_code)
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Too many wrong codes" in refused.text
+    assert elsewhere.status_code == 302
+    assert Membership.objects.count() == 1
+
+
+def test_resume_attempts_count_towards_the_same_limit(client: Client) -> None:
+    for _ in range(5):
+        client.post("/resume/", {"code": "QK7M 4XPA"})
+        _join(client, "QK7M 4XPA")
+
+    assert client.post("/resume/", {"code": "QK7M 4XPA"}).status_code == 429
+    assert _join(client, "QK7M 4XPA").status_code == 429
+
+
+def test_right_codes_are_not_limited_so_a_class_behind_one_router_can_join(
+    client: Client,
+) -> None:
+    classroom = _classroom()
+
+    statuses = {_join(Client(), classroom.join_code, f"L{n}").status_code for n in range(25)}
+
+    assert statuses == {302}
+    assert Membership.objects.count() == 25
+
+
+def test_the_limit_counts_the_proxys_address_unless_told_to_trust_it(
+    settings: Settings,
+) -> None:
+    settings.ROLECALL_JOIN_FAILURES_PER_MINUTE = 2
+    spoofing = {"HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for n in range(2):
+        _join(Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"), "QK7M 4XPA")
+
+    assert _join(Client(), "QK7M 4XPA", **spoofing).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_address_it_appended(
+    settings: Settings,
+) -> None:
+    settings.ROLECALL_JOIN_FAILURES_PER_MINUTE = 2
+    settings.ROLECALL_TRUST_X_FORWARDED_FOR = True
+    for _ in range(2):
+        _join(Client(), "QK7M 4XPA", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+
+    assert _join(Client(), "QK7M 4XPA", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    other = _join(Client(), "QK7M 4XPA", HTTP_X_FORWARDED_FOR="203.0.113.7, 203.0.113.8")
+    assert other.status_code == 200
+
+
+# --- A class in the catalogue and the workspace -------------------------------------------------
+
+
+def _joined(client: Client, **fields: Any) -> Classroom:
+    classroom = _classroom(**fields)
+    _join(client, classroom.join_code, "Sam")
+    return classroom
+
+
+def test_the_catalogue_shows_only_the_class_scenarios_in_its_order(client: Client) -> None:
+    _joined(client, slugs=("two-steps", "mini"))
+
+    page = client.get("/").text
+
+    assert "IAM roles, Tuesday" in page
+    assert page.index("card-two-steps") < page.index("card-mini")
+    assert "card-sandbox" not in page
+    assert "You are in this class as <strong>Sam</strong>" in page
+
+
+def test_locked_scenarios_say_so_in_words_and_have_no_link(client: Client) -> None:
+    _joined(client, unlock_one_by_one=True)
+
+    page = client.get("/").text
+
+    mini = page[page.index('aria-labelledby="card-mini"') :]
+    mini = mini[: mini.index("</article>")]
+    assert "Locked: your instructor opens it later" in mini
+    assert "⊘" in mini
+    assert 'href="/s/mini/"' not in mini
+    assert 'href="/s/two-steps/"' in page
+
+
+def test_the_workspace_refuses_a_locked_scenario_with_a_clear_page(client: Client) -> None:
+    _joined(client, unlock_one_by_one=True)
+
+    response = client.get("/s/mini/")
+
+    assert response.status_code == 403
+    assert "is not open yet" in response.text
+    assert not Attempt.objects.filter(scenario="mini").exists()
+    assert client.post("/s/mini/", {"action": "hint"}).status_code == 403
+
+
+def test_a_locked_scenario_sends_htmx_to_the_page_that_explains(client: Client) -> None:
+    _joined(client, unlock_one_by_one=True)
+
+    response = client.post("/s/mini/", {"action": "check"}, headers=HTMX)
+
+    assert response["HX-Redirect"] == "/s/mini/"
+
+
+def test_unlocking_opens_the_next_scenario(client: Client) -> None:
+    classroom = _joined(client, unlock_one_by_one=True)
+
+    classroom.unlock_next()
+
+    assert client.get("/s/mini/").status_code == 200
+
+
+def test_a_scenario_outside_the_class_is_not_found(client: Client) -> None:
+    _joined(client, slugs=("two-steps",))
+
+    response = client.get("/s/sandbox/")
+
+    assert response.status_code == 404
+    assert "is not part of your class" in response.text
+
+
+def test_the_workspace_shows_the_class_message_in_a_polled_banner(client: Client) -> None:
+    classroom = _joined(client)
+    classroom.post_message("Stop at step 2, please.")
+
+    page = client.get("/s/two-steps/").text
+
+    assert 'id="class-message"' in page
+    assert 'hx-trigger="every 10s"' in page
+    assert "From your instructor:</strong> Stop at step 2, please." in page
+
+
+def test_the_banner_fragment_answers_204_until_it_changes(client: Client) -> None:
+    classroom = _joined(client)
+    page = client.get("/s/two-steps/").text
+    seen = json.loads(page.split("hx-vals='")[1].split("'")[0])["seen"]
+    poll = {"HX-Request": "true", "HX-Target": "class-message"}
+
+    unchanged = client.get("/s/two-steps/", {"seen": seen}, headers=poll)
+    classroom.post_message("Look at the projector.")
+    changed = client.get("/s/two-steps/", {"seen": seen}, headers=poll)
+
+    assert unchanged.status_code == 204
+    assert changed.status_code == 200
+    assert "<html" not in changed.text
+    assert changed.text.strip().startswith('<div id="class-message"')
+    assert "Look at the projector." in changed.text
+
+
+def test_a_learner_outside_any_class_sees_no_banner(client: Client) -> None:
+    page = client.get("/s/two-steps/").text
+
+    assert 'id="class-message"' not in page
+    assert "card-sandbox" in client.get("/").text
+
+
+def test_an_ended_class_refuses_learners_actions_but_keeps_their_work(client: Client) -> None:
+    classroom = _joined(client)
+    client.post("/s/two-steps/", {"action": "hint"})
+    classroom.end()
+
+    plain = client.post("/s/two-steps/", {"action": "hint"}, follow=True)
+    htmx = client.post("/s/two-steps/", {"action": "check"}, headers=HTMX)
+
+    attempt = Attempt.objects.get(scenario="two-steps")
+    assert attempt.hints == {"attach": 1}
+    assert attempt.checks == {}
+    assert "This class has ended" in plain.text
+    assert "This class has ended" in htmx.text
+    assert "<html" not in htmx.text
+    assert client.get("/s/two-steps/").status_code == 200
+    assert Membership.objects.filter(classroom=classroom).exists()
+
+
+def test_a_learner_cannot_reach_another_learners_work_through_the_url(client: Client) -> None:
+    classroom = _joined(client)
+    other = Client()
+    _join(other, classroom.join_code, "Alex")
+    other.post("/s/two-steps/", {"action": "hint"})
+
+    client.get("/s/two-steps/?learner=2&attempt=1")
+
+    mine = Attempt.objects.get(learner=_learner(client), scenario="two-steps")
+    assert mine.hints == {}
+
+
+def test_a_display_name_is_shown_as_text_never_as_markup(client: Client) -> None:
+    classroom = _classroom()
+
+    page = _join(client, classroom.join_code, "<b>Sam</b>", follow=True).text
+
+    assert "<b>Sam</b>" not in page
+    assert "&lt;b&gt;Sam&lt;/b&gt;" in page
+
+
+def test_after_the_class_ends_the_catalogue_and_banner_say_so_and_polling_stops(
+    client: Client,
+) -> None:
+    classroom = _joined(client)
+    classroom.end()
+
+    catalogue = client.get("/").text
+    banner = client.get(
+        "/s/two-steps/", headers={"HX-Request": "true", "HX-Target": "class-message"}
+    ).text
+
+    assert "This class has ended." in catalogue
+    assert "This class has ended." in banner
+    assert "hx-trigger" not in banner
+
+
+def test_a_removed_learners_banner_poll_stops_instead_of_loading_the_page(client: Client) -> None:
+    classroom = _joined(client)
+    client.get("/s/two-steps/")
+    Membership.objects.get(classroom=classroom).remove()
+    poll = {"HX-Request": "true", "HX-Target": "class-message"}
+
+    response = client.get("/s/two-steps/", headers=poll)
+
+    assert response.status_code == 286  # htmx stops polling and swaps nothing
+    assert b"<html" not in response.content
+
