@@ -219,12 +219,14 @@ def test_an_instructor_runs_a_class_for_three_learners(
     # Riya does nothing.
 
     # --- The dashboard refreshes itself: three rows, done, stuck, the failing check ----------------
-    expect(first_step(teacher, "Sam")).to_have_class("cell--done", timeout=12_000)
-    expect(grid_row(teacher, "Sam")).to_have_count(1)
-    expect(first_step(teacher, "Sam")).to_have_text("done")
+    # Wait on the newest change (Sam 2's third failed check): a refresh taken before it would
+    # already show Sam done, and the grid refreshes every 5 s, so give it two refreshes and more.
+    expect(first_step(teacher, "Sam 2")).to_contain_text("3 failed checks", timeout=15_000)
     expect(first_step(teacher, "Sam 2")).to_have_class("cell--stuck")
     expect(first_step(teacher, "Sam 2")).to_contain_text("stuck")
-    expect(first_step(teacher, "Sam 2")).to_contain_text("3 failed checks")
+    expect(first_step(teacher, "Sam")).to_have_class("cell--done")
+    expect(grid_row(teacher, "Sam")).to_have_count(1)
+    expect(first_step(teacher, "Sam")).to_have_text("done")
     expect(first_step(teacher, "Riya")).to_have_class("cell--working")
     expect(teacher.locator("#grid tbody tr")).to_have_count(3)
     expect(teacher.locator(".dash-grid__meta")).to_contain_text("3 learners, 1 stuck.")
