@@ -1,8 +1,9 @@
 """Learners and their progress: each attempt at a scenario keeps its world as JSON.
 
 Every change to an attempt (an API call from the console, a check, a hint, a reset) loads the
-world, acts through `World.call` and saves, inside one transaction holding the row lock, so
-two tabs of one learner (or a learner and the instructor) never lose each other's work.
+world, acts through `World.call` and saves only over the revision it started from (else it is
+made again on the newer row), so two tabs of one learner (or a learner and the instructor)
+never lose each other's work.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ from lessons.scenario import CheckResult, Scenario
 from simulator import AwsError, World
 
 T = TypeVar("T")
+
+# What a change to an attempt may write besides its world (the row's identity never changes).
+PROGRESS_FIELDS = (
+    "variables", "step_index", "completed", "hints", "checks", "failures", "answers",
+    "step_started", "updated",
+)  # fmt: skip
+OPTIMISTIC_TRIES = 3
 
 
 @cache
@@ -56,6 +64,9 @@ class Attempt(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
     scenario = models.CharField(max_length=80)  # the slug
     world = models.JSONField()
+    # Goes up by one with every saved change: a change is written only over the revision it
+    # was made from, so two writers never lose each other's work (see `_locked`).
+    revision = models.PositiveIntegerField(default=0)
     variables = models.JSONField(default=dict)
     step_index = models.PositiveIntegerField(default=0)
     completed = models.JSONField(default=dict)  # step id -> ISO time it passed
@@ -117,17 +128,48 @@ class Attempt(models.Model):
         )
         return attempt
 
-    def _locked(self, change: Callable[[Attempt], T]) -> T:
-        """Apply `change` to the freshest copy of this row, holding its lock; refresh self."""
-        with transaction.atomic():
-            fresh = Attempt.objects.select_for_update().get(pk=self.pk)
+    def _locked(self, change: Callable[[Attempt], T], *, world: str = "write") -> T:
+        """Apply `change` to the freshest copy of this row and save it; refresh self.
+
+        Optimistic first: read the row without a lock, change the copy, and write it back only
+        if no one else wrote it meanwhile (`revision` unchanged), else try again on the newer
+        row. The write lock is held for one UPDATE, not for the whole change: under SQLite one
+        writer at a time is the whole database's limit, so a class's changes must be short.
+        After a few lost races (two tabs hammering one attempt) it takes the row lock and
+        cannot lose again. `world` says what `change` does with it: "write" (read and change
+        it), "read" (look only: it is not written back) or "none" (it is not even read).
+        """
+        fields = [*PROGRESS_FIELDS, *(["world"] if world == "write" else [])]
+        rows = Attempt.objects.filter(pk=self.pk)
+        if world == "none":
+            rows = rows.defer("world")
+        for _ in range(OPTIMISTIC_TRIES):
+            fresh = rows.get()
             result = change(fresh)
-            fresh.save()
-        # Take the saved values (and the world already built from them) without reading again.
-        for model_field in self._meta.concrete_fields:
-            setattr(self, model_field.attname, getattr(fresh, model_field.attname))
-        self._world_cache = getattr(fresh, "_world_cache", None)
+            fresh.updated = timezone.now()
+            values = {name: getattr(fresh, name) for name in fields}
+            saved = rows.filter(revision=fresh.revision).update(
+                **values, revision=fresh.revision + 1
+            )
+            if saved:
+                fresh.revision += 1
+                self._take(fresh)
+                return result
+        with transaction.atomic():
+            fresh = rows.select_for_update().get()
+            result = change(fresh)
+            fresh.revision += 1
+            fresh.save(update_fields=[*fields, "revision"])
+        self._take(fresh)
         return result
+
+    def _take(self, fresh: Attempt) -> None:
+        """Take a saved copy's values (and the world built from them) without reading again."""
+        for model_field in self._meta.concrete_fields:
+            if model_field.attname in fresh.__dict__:  # not a deferred field
+                setattr(self, model_field.attname, fresh.__dict__[model_field.attname])
+        if "world" in fresh.__dict__:
+            self._world_cache = getattr(fresh, "_world_cache", None)
 
     def act(
         self, service: str, operation: str, params: dict[str, Any], **options: Any
@@ -167,7 +209,9 @@ class Attempt(models.Model):
             step = fresh.step
             if step is None:
                 return None
-            result = scenarios.check_step(fresh.load_world(), fresh.variables, step)
+            # A world of its own, never saved or shown: the check's probes may call on it.
+            world = World.from_dict(fresh.world)
+            result = scenarios.check_step(world, fresh.variables, step, scratch=True)
             fresh.checks[step.id] = fresh.checks.get(step.id, 0) + 1
             if result.passed:
                 fresh.completed[step.id] = timezone.now().isoformat()
@@ -180,7 +224,7 @@ class Attempt(models.Model):
                         tally[item.key] = tally.get(item.key, 0) + 1
             return result
 
-        return self._locked(change)
+        return self._locked(change, world="read")
 
     def reveal_hint(self) -> int:
         """Reveal the next hint of the current step; returns how many are now shown."""
@@ -193,7 +237,7 @@ class Attempt(models.Model):
             fresh.hints[step.id] = shown
             return shown
 
-        return self._locked(change)
+        return self._locked(change, world="none")
 
     def answer(self, question_id: str, option: int) -> bool:
         def change(fresh: Attempt) -> bool:
@@ -203,7 +247,7 @@ class Attempt(models.Model):
             fresh.answers[question_id] = option
             return question.options[option].correct
 
-        return self._locked(change)
+        return self._locked(change, world="none")
 
     def reset(self) -> None:
         """Start the scenario again from its setup (progress on it is cleared)."""
@@ -522,8 +566,9 @@ class Classroom(models.Model):
                 shown = attempt.hints.get(step.id, 0)
                 if shown < len(step.hints):
                     attempt.hints[step.id] = shown + 1
+                    attempt.revision = models.F("revision") + 1  # a learner's change retries
                     revealed.append(attempt)
-            Attempt.objects.bulk_update(revealed, ["hints"])
+            Attempt.objects.bulk_update(revealed, ["hints", "revision"])
         return len(revealed)
 
     def post_message(self, text: str) -> None:

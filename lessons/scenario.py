@@ -673,11 +673,15 @@ def _first_role_session(world: World, instance_id: str) -> StsSession | None:
     return min(sessions, key=lambda session: session.issued, default=None)
 
 
-def check_step(world: World, variables: Mapping[str, Any], step: Step) -> CheckResult:
-    """Run the step's check on a copy of `world`; the learner's world is left as it was."""
-    probe_world = world.copy()
-    items = [_probe(probe_world, variables, probe) for probe in step.probes]
-    for condition in step.conditions:
+def check_step(
+    world: World, variables: Mapping[str, Any], step: Step, *, scratch: bool = False
+) -> CheckResult:
+    """Run the step's check on a copy of `world`; the learner's world is left as it was.
+
+    With `scratch` the caller's world is a throwaway: the probes call on it, uncopied.
+    """
+    conditions = []
+    for condition in step.conditions:  # first: the probes' calls must not change what they see
         function = CONDITIONS[condition.kind]
         try:
             args = substitute(dict(condition.args), world, variables)
@@ -685,9 +689,11 @@ def check_step(world: World, variables: Mapping[str, Any], step: Step) -> CheckR
         except (KeyError, ValueError) as error:
             passed, detail = False, str(error)
         says = condition.says or detail
-        items.append(
+        conditions.append(
             CheckItem(says, passed, detail, condition.line, f"{condition.line}:{condition.kind}")
         )
+    probe_world = world if scratch else world.copy()
+    items = [_probe(probe_world, variables, probe) for probe in step.probes] + conditions
     return CheckResult(tuple(items))
 
 

@@ -533,4 +533,3 @@ def test_a_removed_learners_banner_poll_stops_instead_of_loading_the_page(client
 
     assert response.status_code == 286  # htmx stops polling and swaps nothing
     assert b"<html" not in response.content
-

@@ -119,6 +119,99 @@ def test_two_tabs_acting_at_once_never_lose_work():
     assert {f"{p}-{n}" for p in ("left", "right") for n in range(8)} <= set(users)
 
 
+def _users(attempt: Attempt) -> set[str]:
+    return set(Attempt.objects.get(pk=attempt.pk).load_world().state.users)
+
+
+def _create_user(world, name: str) -> None:  # type: ignore[no-untyped-def]
+    world.call(world.admin_credentials(), "iam", "CreateUser", {"UserName": name})
+
+
+@pytest.mark.django_db
+def test_a_change_made_from_a_copy_another_tab_saved_over_is_made_again_on_the_newer_row():
+    attempt = _attempt()
+    other_tab = Attempt.objects.get(pk=attempt.pk)
+    runs: list[int] = []
+
+    def create(world) -> None:  # type: ignore[no-untyped-def]
+        runs.append(len(runs))
+        if len(runs) == 1:  # the other tab's change lands while this one is being made
+            other_tab.act("iam", "CreateUser", {"UserName": "from-the-other-tab"})
+        _create_user(world, "mine")
+
+    attempt.apply(create)
+
+    assert len(runs) == 2
+    assert {"from-the-other-tab", "mine"} <= _users(attempt)
+    assert attempt.revision == Attempt.objects.get(pk=attempt.pk).revision == 2
+
+
+@pytest.mark.django_db
+def test_a_change_that_keeps_losing_the_race_takes_the_lock_and_is_saved():
+    attempt = _attempt()
+    other_tab = Attempt.objects.get(pk=attempt.pk)
+    runs: list[int] = []
+
+    def create(world) -> None:  # type: ignore[no-untyped-def]
+        runs.append(len(runs))
+        if len(runs) <= models.OPTIMISTIC_TRIES:  # loses every optimistic try
+            other_tab.act("iam", "CreateUser", {"UserName": f"other-{len(runs)}"})
+        _create_user(world, "mine")
+
+    attempt.apply(create)
+
+    assert len(runs) == models.OPTIMISTIC_TRIES + 1
+    others = {f"other-{n}" for n in range(1, models.OPTIMISTIC_TRIES + 1)}
+    assert others | {"mine"} <= _users(attempt)
+
+
+@pytest.mark.django_db
+def test_the_instructors_hint_to_everyone_during_a_learners_action_is_kept():
+    from django.contrib.auth.models import User
+
+    from lessons.models import Classroom
+
+    teacher = User.objects.create_user("teacher", password="a long password")
+    classroom = Classroom.objects.create(instructor=teacher, title="Class", scenarios=["mini"])
+    learner = Learner.new()
+    classroom.join(learner, "Sam")
+    attempt = Attempt.start(learner, models.catalogue()["mini"])
+    step = attempt.step
+    assert step is not None
+
+    revealed: list[int] = []
+
+    def create(world) -> None:  # type: ignore[no-untyped-def]
+        if not revealed:  # the instructor presses "Next hint to everyone" meanwhile
+            revealed.append(classroom.reveal_hint())
+        _create_user(world, "mine")
+
+    attempt.apply(create)
+
+    saved = Attempt.objects.get(pk=attempt.pk)
+    assert revealed == [1]
+    assert saved.hints == {step.id: 1}
+    assert "mine" in saved.load_world().state.users
+
+
+@pytest.mark.django_db
+def test_a_hint_or_an_answer_neither_reads_nor_rewrites_the_world(django_assert_num_queries):
+    attempt = _attempt()
+    world_before = Attempt.objects.get(pk=attempt.pk).world
+
+    with django_assert_num_queries(2) as queries:  # read the row, write the change
+        attempt.reveal_hint()
+    assert all(
+        '"world"' not in query["sql"].split(" FROM ")[0] for query in queries.captured_queries
+    )
+    attempt.answer("q1", 0)
+
+    saved = Attempt.objects.get(pk=attempt.pk)
+    assert saved.world == world_before
+    assert saved.answers == {"q1": 0}
+    assert sum(saved.hints.values()) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_reset_while_the_learner_acts_leaves_a_consistent_world():
     attempt = _attempt()
