@@ -1,19 +1,22 @@
 """A class of learners working through fleet-put-only (scenario 2), for locust.
 
 Run through `run.py` (it prepares the server and the class and checks the database after);
-on its own it needs LOADTEST_CODE (the class's join code) and a --host.
+on its own it needs LOADTEST_CODE (the class's join code), LOADTEST_INSTRUCTOR and
+LOADTEST_INSTRUCTOR_PASSWORD (the class's instructor) and --host http://127.0.0.1:PORT.
 
 Each simulated learner joins the class as a browser does (GET /join/, POST the form with the
-CSRF token, follow to the workspace), then works through the scenario's five steps with a
-few seconds between actions, the way htmx sends them (HX-Request, X-CSRFToken): run the
-fleet, check their work, reveal hints, make console calls (a new policy version, ten user
-policies, a bucket policy), look at the activity log, answer the questions. Once done, they
-keep going round a loop of the same kinds of action until the test ends.
+CSRF token, follow to the workspace), then works through the scenario's five steps with 2-5 s
+between actions, sending them as htmx does (HX-Request, X-CSRFToken): run the fleet, check
+their work, reveal hints, make console calls (a new policy version, ten user policies, a
+bucket policy), look at the activity log, answer the questions. Once done, they go round a
+loop of the same kinds of action (a scratch policy version made and deleted) until the end.
+Meanwhile their page polls the class message every 10 s, as the workspace does; and one
+instructor, signed in, has the live dashboard open (its grid refreshes every 5 s).
 
-Every action's response is checked for the words that say it worked (a substring search: no
-HTML parsing, so locust stays light on the shared CPU). What each learner did is written to
-LOADTEST_RECORDS at the end, for run.py to compare with the database: every hint, check,
-fleet run and console call must be there (no lost update).
+Every response is checked for the words that say the action worked (a substring search: no
+HTML parsing, so locust stays light on the CPU it shares with the server). What each learner
+did, as the server answered it, is written to LOADTEST_RECORDS at the end, for run.py to
+compare with the database: every hint, check, fleet run and console call must be there.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import os
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import gevent
 from locust import between, constant, events, task
@@ -69,6 +73,7 @@ HINT_SHOWN = re.compile(rb"Hint (\d+) of \d+ is shown")
 NOT_YET = b"Not yet: "
 SEEN = re.compile(rb'hx-vals=\'\{"seen": "([^"]*)"\}\'')
 POLL_SECONDS = 10  # the workspace's class message: hx-trigger="every 10s"
+POLL_LIMIT = 360  # an hour of polling at most
 DASHBOARD_SECONDS = 5  # the instructor's dashboard grid: hx-trigger="every 5s"
 
 RECORDS: dict[str, dict[str, Any]] = {}
@@ -80,6 +85,14 @@ RUN = os.environ.get("LOADTEST_RUN", "run")
 @events.request.add_listener
 def _timed(request_type: str, name: str, response_time: float, exception: Any, **_: Any) -> None:
     TIMES.append((name, response_time, exception is None))
+
+
+@events.test_start.add_listener
+def _loopback_only(environment: Any, **_: Any) -> None:
+    """This test is for a server on this machine: refuse any other host."""
+    host = urlsplit(environment.host or "").hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"The load test only runs against 127.0.0.1, not {environment.host!r}")
 
 
 @events.quitting.add_listener
@@ -179,7 +192,7 @@ class Learner(FastHttpUser):
 
     def _poll(self) -> None:
         headers = {"HX-Request": "true", "HX-Target": "class-message"}
-        while True:
+        for _ in range(POLL_LIMIT):  # bounded, though locust stops it at the end anyway
             gevent.sleep(POLL_SECONDS)
             with self.client.get(
                 f"{WORKSPACE}?seen={self.seen}",
