@@ -87,6 +87,20 @@ class Row:
     error_code: str
     error_message: str
 
+    # The time as the row shows it, formatted here: Django's date filter, three times a row,
+    # cost a fifth of rendering the log.
+    @property
+    def time_iso(self) -> str:
+        return self.time.isoformat() if self.time else ""
+
+    @property
+    def time_short(self) -> str:  # 5 Mar 14:03:09
+        return f"{self.time.day} {self.time:%b %H:%M:%S}" if self.time else ""
+
+    @property
+    def time_long(self) -> str:  # 5 Mar 2026, 14:03:09
+        return f"{self.time.day} {self.time:%b %Y, %H:%M:%S}" if self.time else ""
+
 
 def select(
     events: Sequence[Mapping[str, Any]], *, outcome: str = "all", limit: int = LIMIT

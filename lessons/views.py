@@ -1,3 +1,4 @@
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -581,7 +582,8 @@ def _context(
         if "console" in regions:
             context["console"] = console.panels(attempt, world)
         if "activity" in regions:
-            context.update(_activity_context(request, world))
+            update = _activity_update(request, world) if request.method == "POST" else None
+            context.update(update or _activity_context(request, world))
     return context
 
 
@@ -643,13 +645,65 @@ def _activity_context(request: HtmxHttpRequest, world: World) -> dict[str, Any]:
         "outcome": outcome,
         "rows": [_event_html(event) for event in events],
         "log_limit": activity.LIMIT,
+        "log_shown": _log_shown(events),
     }
+
+
+def _log_shown(events: list[Mapping[str, Any]]) -> str:
+    """What the page's log shows, for the next htmx action to send back (see below): its
+    newest row's event id and a digest of the whole event, and how many rows it has."""
+    if not events:
+        return ""
+    return f"{events[0].get('eventID', '')} {_event_digest(events[0])} {len(events)}"
+
+
+def _event_digest(event: Mapping[str, Any]) -> str:
+    # Event ids come from the world's seeded counter and repeat after a reset: the digest
+    # tells a row of the new world from the old one's.
+    return hashlib.blake2b(_event_key(event).encode(), digest_size=8).hexdigest()
+
+
+def _activity_update(request: HtmxHttpRequest, world: World) -> dict[str, Any] | None:
+    """The log's change after an htmx action, when the page says what its log shows: the
+    new rows to put on top and the rows that fall off the bottom, rather than every row
+    again. None (show the whole log) when the page's log is not this world's newest rows
+    as they were (another tab acted meanwhile, the instructor reset the scenario), when
+    there is no log on the page yet, or when more rows are new than the log shows."""
+    shown = request.POST.get("log_shown", "").split()
+    if not request.htmx or len(shown) != 3 or not shown[2].isdigit():
+        return None
+    top_id, top_digest, count = shown[0], shown[1], int(shown[2])
+    outcome = _outcome_filter(request)
+    kept = activity.select(world.events, outcome=outcome, limit=len(world.events))
+    position = next((n for n, e in enumerate(kept) if e.get("eventID") == top_id), None)
+    if (
+        position is None
+        or position >= activity.LIMIT
+        or _event_digest(kept[position]) != top_digest
+        or len(kept) - position < count  # rows the page shows are gone from the world
+    ):
+        return None
+    newest = kept[: activity.LIMIT]
+    return {
+        "outcome": outcome,
+        "log_update": True,
+        "new_rows": [_event_html(event) for event in kept[:position]],
+        "gone": [
+            str(e.get("eventID", ""))
+            for e in kept[max(activity.LIMIT, position) : position + count]
+        ],
+        "log_shown": _log_shown(newest),
+    }
+
+
+def _event_key(event: Mapping[str, Any]) -> str:
+    return json.dumps(event, default=str)  # events are built in one key order
 
 
 def _event_html(event: Mapping[str, Any]) -> str:
     """One row of the activity log. A recorded event never changes, so each is rendered once
     per process: rendering thirty rows afresh would take most of an action's time budget."""
-    key = json.dumps(event, default=str)  # events are built in one key order
+    key = _event_key(event)
     if settings.DEBUG:  # templates may change under runserver
         return _render_event.__wrapped__(key)
     return _render_event(key)

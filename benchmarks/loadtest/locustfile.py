@@ -70,6 +70,7 @@ CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 TEXT_INPUT = re.compile(rb'<input type="text" name="([a-z_]+)"')
 VERSION_CREATED = re.compile(rb"Created version (v\d+) of FleetS3Access")
 HINT_SHOWN = re.compile(rb"Hint (\d+) of \d+ is shown")
+LOG_SHOWN = re.compile(rb'name="log_shown" value="([^"]*)"')
 NOT_YET = b"Not yet: "
 SEEN = re.compile(rb'hx-vals=\'\{"seen": "([^"]*)"\}\'')
 POLL_SECONDS = 10  # the workspace's class message: hx-trigger="every 10s"
@@ -141,6 +142,7 @@ class Learner(FastHttpUser):
         RECORDS[self.name] = self.record
         self.token = ""
         self.seen = ""
+        self.log_shown = ""  # what the page's activity log shows (the console sends it)
         self.poller: gevent.Greenlet | None = None
         self.plan = self._plan()
         self.position = 0
@@ -181,6 +183,7 @@ class Learner(FastHttpUser):
                 response.failure(f"no workspace (status {response.status_code})")
                 raise StopUser()
             self.token = token.group(1).decode()
+            self._saw(response.content or b"")
             seen = SEEN.search(response.content or b"")
         if seen is not None:  # the page polls the class's message, as the browser would
             self.seen = seen.group(1).decode()
@@ -208,9 +211,18 @@ class Learner(FastHttpUser):
 
     # --- actions, as htmx sends them --------------------------------------------------------
 
+    def _saw(self, body: bytes) -> None:
+        """Keep what the log now shows, as the page's hidden log_shown input does."""
+        found = LOG_SHOWN.search(body)
+        if found is not None:
+            self.log_shown = found.group(1).decode()
+
     def _post(self, name: str, fields: dict[str, str], expect: bytes) -> bytes | None:
         """POST an action; a failure unless the response says `expect`. Returns the body of
-        any 200 response (what the server did, whether or not it was what was expected)."""
+        any 200 response (what the server did, whether or not it was what was expected).
+        A console action also sends what the log shows (the console's hx-include)."""
+        if fields.get("action", "").startswith("console-") and self.log_shown:
+            fields = {**fields, "log_shown": self.log_shown}
         headers = {
             "HX-Request": "true",
             "HX-Current-URL": self.host + WORKSPACE,
@@ -220,6 +232,7 @@ class Learner(FastHttpUser):
             WORKSPACE, data=fields, headers=headers, name=name, catch_response=True
         ) as response:
             body = response.content or b""
+            self._saw(body)
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 # Applied or not, nobody knows: the database check cannot be exact for them.
@@ -240,6 +253,7 @@ class Learner(FastHttpUser):
             WORKSPACE + query, headers=headers, name=name, catch_response=True
         ) as response:
             body = response.content or b""
+            self._saw(body)
             wanted = f'id="{target}"'.encode() if target else b'id="console"'
             if response.status_code != 200 or wanted not in body:
                 response.failure(f"status {response.status_code}, no {wanted.decode()}")

@@ -153,6 +153,11 @@ def complete_fleet_put_only(me: Learner, base_url: str) -> None:
         inline = me.details(user, "fleet-s3")
         me.save_policy(inline, "Inline policy fleet-s3", PUT_ONLY, "Save inline policy")
         me.expect_status(f"Saved inline policy fleet-s3 of key-{n}.")
+    # With JavaScript each save brought only its own row: the log still shows the newest 30.
+    rows = page.locator("#events > li")
+    expect(rows).to_have_count(30)
+    expect(rows.first).to_contain_text("iam PutUserPolicy UserName key-10")
+    expect(rows.nth(1)).to_contain_text("iam PutUserPolicy UserName key-9")
     me.run_fleet()
     me.expect_status("20 of 40 calls allowed", "GetObject AccessDenied ×20")
     me.check_passes(3)

@@ -4,6 +4,7 @@ console's actions and the activity log; each with JavaScript (htmx fragments) an
 
 import contextlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -666,6 +667,115 @@ def test_an_htmx_history_restore_gets_the_whole_page(client: Client) -> None:
     )
 
     assert "<html" in response.text
+
+
+# An htmx console action sends what the page's log shows; the answer brings only the change.
+
+LOG_SHOWN = re.compile(r'name="log_shown" value="([^"]*)"')
+NEW_ROWS = '<ol hx-swap-oob="afterbegin:#events">'
+
+
+def _log_shown(html: str) -> str:
+    found = LOG_SHOWN.search(html)
+    assert found, "no log_shown input"
+    return found.group(1)
+
+
+def _create_users(attempt: Attempt, *names: str) -> None:
+    def create(world: World) -> None:
+        for name in names:
+            world.call(world.admin_credentials(), "iam", "CreateUser", {"UserName": name})
+
+    attempt.apply(create)
+
+
+def _create_on_page(client: Client, name: str, shown: str, url: str = URL) -> HttpResponse:
+    fields = {"action": "console-user-create", "user_name": name, "log_shown": shown}
+    return client.post(URL, fields, headers={**HTMX, "HX-Current-URL": "http://testserver" + url})
+
+
+def test_an_htmx_console_action_brings_only_the_logs_new_row(client: Client) -> None:
+    attempt = _started(client)
+    _create_users(attempt, "first", "second")
+    shown = _log_shown(client.get(URL).text)
+
+    response = _create_on_page(client, "third", shown)
+
+    assert NEW_ROWS in response.text
+    assert response.text.count('<li id="event-row-') == 1
+    assert "UserName third" in response.text
+    assert "UserName second" not in response.text  # already on the page
+    assert '<section id="activity"' not in response.text
+    newest = _attempt(client).load_world().events[-1]
+    top_id, _, count = _log_shown(response.text).split()
+    assert top_id == newest["eventID"]
+    assert int(count) == int(shown.split()[2]) + 1
+    assert 'id="log-shown" name="log_shown"' in response.text
+    assert 'hx-swap-oob="true"' in response.text[response.text.index('id="log-shown"') - 80 :]
+
+
+def test_rows_that_fall_off_the_bottom_of_the_log_are_removed_from_the_page(
+    client: Client,
+) -> None:
+    attempt = _started(client)
+    _create_users(attempt, *(f"user-{n}" for n in range(activity.LIMIT)))
+    shown = _log_shown(client.get(URL).text)
+    assert shown.endswith(f" {activity.LIMIT}")
+    oldest_shown = activity.select(_attempt(client).load_world().events)[-1]["eventID"]
+
+    response = _create_on_page(client, "one-more", shown)
+
+    assert response.text.count('<li id="event-row-') == 2  # the new row, and one deleted
+    assert f'<li id="event-row-{oldest_shown}" hx-swap-oob="delete"></li>' in response.text
+    assert _log_shown(response.text).endswith(f" {activity.LIMIT}")
+
+
+def test_another_tabs_calls_come_with_this_tabs_own(client: Client) -> None:
+    attempt = _started(client)
+    _create_users(attempt, "first")
+    shown = _log_shown(client.get(URL).text)
+    _create_users(attempt, "from-another-tab")
+
+    response = _create_on_page(client, "mine", shown)
+
+    assert response.text.count('<li id="event-row-') == 2
+    assert response.text.index("UserName mine") < response.text.index("UserName from-another-tab")
+
+
+def test_after_a_reset_the_page_gets_the_whole_log_again(client: Client) -> None:
+    attempt = _started(client)
+    _create_users(attempt, "first", "second")
+    shown = _log_shown(client.get(URL).text)
+    attempt.reset()  # the instructor starts the scenario again for this learner
+
+    response = _create_on_page(client, "after-reset", shown)
+
+    assert NEW_ROWS not in response.text
+    assert '<section id="activity"' in response.text
+    assert "UserName second" not in response.text
+
+
+def test_the_denied_only_log_gets_no_allowed_rows(client: Client) -> None:
+    attempt = _started(client)
+    _attach_role(attempt)
+    _call_as_instance(attempt, "GetObject", {"Bucket": "reports-bucket", "Key": "q1.csv"})
+    shown = _log_shown(client.get(URL + "?outcome=denied").text)
+
+    response = _create_on_page(client, "allowed-call", shown, url=URL + "?outcome=denied")
+
+    assert NEW_ROWS not in response.text
+    assert '<li id="event-row-' not in response.text  # no row added or removed
+    assert _log_shown(response.text) == shown
+
+
+def test_a_made_up_log_shown_value_gets_the_whole_log(client: Client) -> None:
+    attempt = _started(client)
+    _create_users(attempt, "first")
+
+    for made_up in ("nonsense", "abc def 3", "x y z", "a b -1", "a b 99999999999999999999"):
+        response = _create_on_page(client, f"user-{len(made_up)}", made_up)
+        assert response.status_code == 200
+        assert '<section id="activity"' in response.text
 
 
 def test_the_log_keeps_the_last_30_calls() -> None:
