@@ -1,11 +1,11 @@
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -27,7 +27,7 @@ from django_htmx.http import (
 from lessons import activity, console, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_learner
+from lessons.learners import current_learner, current_learner_in_class
 from lessons.scenario import CheckResult, Scenario
 from lessons.simulate import (
     BOUNDARY_SLOT,
@@ -289,10 +289,8 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     The attempt is always the session's learner's own: there is no attempt id to tamper with.
     Its world is created on the first visit, so there is something to look at straight away.
     """
-    learner = current_learner(request, create=True)
-    assert learner is not None
     # In a class, only the class's open scenarios; its message is polled as a fragment.
-    membership = models.Membership.objects.current_for(learner)
+    learner, membership = current_learner_in_class(request)
     if membership is not None:
         refused = _class_refusal(request, membership, scenario)
         if refused is not None:
@@ -660,7 +658,7 @@ def _log_shown(events: list[Mapping[str, Any]]) -> str:
 def _event_digest(event: Mapping[str, Any]) -> str:
     # Event ids come from the world's seeded counter and repeat after a reset: the digest
     # tells a row of the new world from the old one's.
-    return hashlib.blake2b(_event_key(event).encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(_event_key(event), digest_size=8).hexdigest()
 
 
 def _activity_update(request: HtmxHttpRequest, world: World) -> dict[str, Any] | None:
@@ -696,8 +694,10 @@ def _activity_update(request: HtmxHttpRequest, world: World) -> dict[str, Any] |
     }
 
 
-def _event_key(event: Mapping[str, Any]) -> str:
-    return json.dumps(event, default=str)  # events are built in one key order
+def _event_key(event: Mapping[str, Any]) -> bytes:
+    # Sorted: PostgreSQL's jsonb gives an event back with its keys in another order than it
+    # was built in, and a row must be found again (and its digest match) either way.
+    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
 def _event_html(event: Mapping[str, Any]) -> str:
@@ -710,8 +710,8 @@ def _event_html(event: Mapping[str, Any]) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _render_event(key: str) -> str:
-    row = activity.describe(json.loads(key))
+def _render_event(key: bytes) -> str:
+    row = activity.describe(orjson.loads(key))
     return render_to_string("lessons/workspace.html#event", {"row": row})
 
 

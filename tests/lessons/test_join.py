@@ -2,6 +2,7 @@
 on wrong codes, and what a class changes in the catalogue and the workspace."""
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -533,3 +534,20 @@ def test_a_removed_learners_banner_poll_stops_instead_of_loading_the_page(client
 
     assert response.status_code == 286  # htmx stops polling and swaps nothing
     assert b"<html" not in response.content
+
+
+def test_polling_an_unchanged_class_message_reads_only_the_session_and_the_membership(
+    client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    classroom = _joined(client)
+    page = client.get("/s/two-steps/").text
+    seen = re.search(r'hx-vals=\'\{"seen": "([^"]*)"\}\'', page)
+    assert seen, "the workspace polls the class message"
+    for n in range(30):  # others in the class: the poll's cost must not grow with them
+        classroom.join(Learner.new(), f"Learner {n}")
+    poll = {"HX-Request": "true", "HX-Target": "class-message"}
+
+    with django_assert_num_queries(2):  # the session; the learner with their class
+        response = client.get(f"/s/two-steps/?seen={seen.group(1)}", headers=poll)
+
+    assert response.status_code == 204
