@@ -11,7 +11,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -711,8 +710,7 @@ def _event_html(event: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=4096)
 def _render_event(key: bytes) -> str:
-    row = activity.describe(orjson.loads(key))
-    return render_to_string("lessons/workspace.html#event", {"row": row})
+    return activity.row_html(activity.describe(orjson.loads(key)))
 
 
 def _outcome_filter(request: HtmxHttpRequest) -> str:

@@ -1,0 +1,116 @@
+"""The activity log's rows are built in Python for speed (lessons.activity.row_html): every
+value in them must still be escaped, and the markup must be whole."""
+
+from html.parser import HTMLParser
+from typing import Any
+
+from lessons import activity
+
+MARKUP = '<img src=x onerror="alert(1)">&'
+
+
+def _hostile_event() -> dict[str, Any]:
+    """An event whose every string a learner or a policy could have chosen holds markup."""
+    return {
+        "eventID": "e1" + MARKUP,
+        "eventTime": "2026-01-05T09:00:00Z",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject" + MARKUP,
+        "sourceIPAddress": "10.0.0.1" + MARKUP,
+        "credentialSource": "long-term access key",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::111122223333:user/" + MARKUP,
+            "accessKeyId": "AKIA" + MARKUP,
+            "userName": MARKUP,
+        },
+        "requestParameters": {"Bucket": "b" + MARKUP, "Key": MARKUP},
+        "errorCode": "AccessDenied" + MARKUP,
+        "errorMessage": "User: " + MARKUP,
+        "decision": {
+            "response": "Denied",
+            "explanation": "Denied because " + MARKUP,
+            "decidedBy": ["Statement[0] of " + MARKUP],
+            "results": [
+                {
+                    "policyType": "identity-based policy" + MARKUP,
+                    "outcome": "explicitly denies" + MARKUP,
+                    "allows": ["Statement[1] of " + MARKUP],
+                    "denies": ["Statement[0] of " + MARKUP],
+                    "note": "note " + MARKUP,
+                }
+            ],
+        },
+    }
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.seen: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append(tag)
+        if tag == "img":
+            self.problems.append("an <img> got through")
+        if any(name.startswith("on") for name, _ in attrs):
+            self.problems.append(f"an event handler attribute on <{tag}>")
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problems.append(f"</{tag}> closes nothing open")
+
+
+def test_every_value_in_a_log_row_is_escaped() -> None:
+    html = activity.row_html(activity.describe(_hostile_event()))
+
+    parser = _Tags()
+    parser.feed(html)
+
+    assert parser.problems == []
+    assert parser.open == []  # every element closed
+    assert "<img" not in html
+    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;") >= 12
+
+
+def test_a_denied_row_has_its_summary_and_every_part_of_its_explanation() -> None:
+    html = activity.row_html(activity.describe(_hostile_event()))
+
+    parser = _Tags()
+    parser.feed(html)
+
+    assert parser.seen[:3] == ["li", "details", "summary"]
+    assert 'class="event event--denied"' in html
+    for heading in ("What AWS answered", "What each policy type said", "The request"):
+        assert f'<h3 class="event__subhead">{heading}</h3>' in html
+    assert "Identity-based policy" in html  # capitalised, as the table shows it
+    assert "(Allow)</li>" in html
+    assert "(Deny)</li>" in html
+    assert '<time class="event__time" datetime="2026-01-05T09:00:00+00:00">5 Jan 09:00:00</time>' in html  # fmt: skip
+    assert "5 Jan 2026, 09:00:00 UTC (simulated)" in html
+
+
+def test_an_allowed_row_without_a_decision_has_no_empty_sections() -> None:
+    event = {
+        "eventID": "e2",
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "CreateUser",
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::111122223333:user/admin",
+            "userName": "admin",
+        },  # fmt: skip
+        "requestParameters": {"UserName": "sam"},
+    }
+
+    html = activity.row_html(activity.describe(event))
+
+    assert 'class="event event--allowed"' in html
+    assert "✔</span> Allowed" in html
+    assert "What AWS answered" not in html
+    assert "What each policy type said" not in html
+    assert "Decided by" not in html
+    assert "<time" not in html
