@@ -1,12 +1,12 @@
-from django.db import migrations, models
+from django.db import migrations
 
 import lessons.models
 
 
 def compress_worlds_with_lz4(apps, schema_editor):  # noqa: ANN001, ARG001 -- migration API
-    """On PostgreSQL, store worlds LZ4-compressed (PostgreSQL 14+ built with lz4, as Debian's
-    is) rather than with pglz: each action rewrites a ~150 KB world, and pglz compressing it
-    was most of the database server's work in the class load test. Elsewhere, nothing."""
+    """On PostgreSQL 14+ built with lz4 (Debian's is), compress worlds with LZ4 rather than
+    pglz: each action rewrites a ~150 KB world, and pglz is several times slower. Elsewhere,
+    nothing."""
     connection = schema_editor.connection
     if connection.vendor != "postgresql" or connection.pg_version < 140000:
         return
@@ -26,12 +26,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # JSON kept as text (jsonb on PostgreSQL before): see DocumentField.
         migrations.AlterField(
             model_name="attempt",
             name="world",
-            field=models.JSONField(
-                decoder=lessons.models.FastJSONDecoder, encoder=lessons.models.FastJSONEncoder
-            ),
+            field=lessons.models.DocumentField(),
         ),
         migrations.RunPython(compress_worlds_with_lz4, migrations.RunPython.noop, elidable=True),
     ]
