@@ -301,14 +301,12 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         # No longer in a class (removed, or the class is gone): empty the banner and stop
         # polling (htmx's 286), rather than answering with the whole page.
         return HttpResponse(status=HTMX_STOP_POLLING)
-    # The world stays unread until a region needs it: a hint or an answer never does, and
-    # the model's changes read their own fresh copy under the row lock anyway.
-    attempt = (
-        models.Attempt.objects.for_learner(learner)
-        .filter(scenario=scenario.slug)
-        .defer("world")
-        .first()
-    ) or models.Attempt.start(learner, scenario)
+    # A page (or its console or log) shows the world: read it with the row. A POST leaves it
+    # unread: a hint or an answer never needs it, and a change reads its own fresh copy.
+    attempts = models.Attempt.objects.for_learner(learner).filter(scenario=scenario.slug)
+    if request.method != "GET" or request.htmx.target == "step":
+        attempts = attempts.defer("world")
+    attempt = attempts.first() or models.Attempt.start(learner, scenario)
     if request.method == "GET":
         return _show(request, attempt)
     if membership is not None and not membership.classroom.is_open:
