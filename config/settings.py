@@ -150,11 +150,6 @@ if _database_url := os.environ.get("DATABASE_URL", "").strip():
     )
     if _database["ENGINE"] == "django.db.backends.sqlite3":  # sqlite:///path: same tuning
         _database = {**_database, **sqlite_database(_database["NAME"])}
-    elif _database["ENGINE"] == "django.db.backends.postgresql":
-        # Parameters bound by the server, not quoted into the SQL text by the client: a world
-        # (~150 KB) is sent as it is, and psycopg prepares the statements a connection runs
-        # again and again (every request's few), so PostgreSQL plans them once.
-        _database.setdefault("OPTIONS", {})["server_side_binding"] = True
     DATABASES = {"default": _database}
 else:
     DATABASES = {
