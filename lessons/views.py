@@ -301,10 +301,16 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         # No longer in a class (removed, or the class is gone): empty the banner and stop
         # polling (htmx's 286), rather than answering with the whole page.
         return HttpResponse(status=HTMX_STOP_POLLING)
-    # A page (or its console or log) shows the world: read it with the row. A POST leaves it
-    # unread: a hint or an answer never needs it, and a change reads its own fresh copy.
+    # Read the world with the row when the request needs it: a page (or its console or log)
+    # shows it, a console action changes it, a check looks at it. A hint or an answer never
+    # does, nor does the step region alone.
     attempts = models.Attempt.objects.for_learner(learner).filter(scenario=scenario.slug)
-    if request.method != "GET" or request.htmx.target == "step":
+    if request.method == "GET":
+        needs_world = request.htmx.target != "step"
+    else:
+        action = request.POST.get("action", "")
+        needs_world = action.startswith("console-") or action == "check"
+    if not needs_world:
         attempts = attempts.defer("world")
     attempt = attempts.first() or models.Attempt.start(learner, scenario)
     if request.method == "GET":
