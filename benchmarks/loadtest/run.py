@@ -524,6 +524,19 @@ def report(times: list[list[Any]]) -> tuple[dict[str, dict[float, float]], int]:
     return summary, sum(failures.values())
 
 
+def machine_speed() -> float:
+    """Seconds a fixed pure-Python loop takes, the median of three: the same code measured on a
+    shared VM can be a third slower from one run to the next, and this says how fast it is now."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(5_000_000):
+            total += number
+        times.append(time.perf_counter() - started)
+    return sorted(times)[1]
+
+
 def main() -> int:
     args = parse_args()
     folder = Path(tempfile.mkdtemp(prefix="rolecall-loadtest-"))
@@ -544,6 +557,8 @@ def main() -> int:
     }
     print(f"Load test: {args.users} learners over {args.spawn_seconds:.0f} s, {args.seconds} s in all, "
           f"gunicorn {args.workers} workers x {args.threads} threads on 127.0.0.1:{port}")  # fmt: skip
+    print(f"Machine speed: a fixed Python loop takes {machine_speed():.2f} s (lower is faster; "
+          "a shared VM drifts: compare runs with this in mind)")  # fmt: skip
     busy = machine_busy()
     if busy > 25:
         print(f"Warning: other programs use {busy:.0f}% of a core right now; the figures "
