@@ -200,18 +200,17 @@ class Attempt(models.Model):
     def _detached_copy(self) -> Attempt:
         """A copy of this row's loaded values to change, leaving this instance as it was: its
         small JSON values are copied (a change edits them in place); the world is not (a
-        change builds a new World from it and saves that)."""
-        values = {}
+        change builds a new World from it and saves that). A field this instance has not
+        loaded (a deferred world) stays unloaded in the copy."""
+        names, values = [], []
         for model_field in self._meta.concrete_fields:
             if model_field.attname in self.__dict__:
                 value = self.__dict__[model_field.attname]
                 if model_field.attname in PROGRESS_FIELDS and isinstance(value, dict | list):
                     value = copy.deepcopy(value)
-                values[model_field.attname] = value
-        fresh = Attempt(**values)
-        fresh._state.adding = False
-        fresh._state.db = self._state.db
-        return fresh
+                names.append(model_field.attname)
+                values.append(value)
+        return Attempt.from_db(self._state.db, names, values)
 
     def _take(self, fresh: Attempt) -> None:
         """Take a saved copy's values (and the world built from them) without reading again."""

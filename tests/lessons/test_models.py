@@ -212,6 +212,21 @@ def test_a_hint_or_an_answer_neither_reads_nor_rewrites_the_world(django_assert_
     assert sum(saved.hints.values()) == 1
 
 
+@pytest.mark.django_db
+def test_a_hint_on_an_attempt_read_without_its_world_leaves_it_usable():
+    attempt = _attempt()
+    # As the workspace reads it for a hint: without the world.
+    deferred = Attempt.objects.defer("world").get(pk=attempt.pk)
+
+    deferred.reveal_hint()
+    deferred.act("iam", "CreateUser", {"UserName": "after-the-hint"})
+
+    saved = Attempt.objects.get(pk=attempt.pk)
+    assert "after-the-hint" in saved.load_world().state.users
+    assert "AppRole" in saved.load_world().state.roles  # the world was not replaced
+    assert sum(saved.hints.values()) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_reset_while_the_learner_acts_leaves_a_consistent_world():
     attempt = _attempt()
