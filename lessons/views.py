@@ -698,18 +698,15 @@ def _activity_update(request: HtmxHttpRequest, world: World) -> dict[str, Any] |
 
 
 def _event_key(event: Mapping[str, Any]) -> bytes:
-    # Sorted: PostgreSQL's jsonb gives an event back with its keys in another order than it
-    # was built in, and a row must be found again (and its digest match) either way.
+    # Sorted, so an event is the same key whatever order its keys were stored in (PostgreSQL's
+    # jsonb, which held worlds before migration 0004, hands them back reordered).
     return orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
 def _event_html(event: Mapping[str, Any]) -> str:
-    """One row of the activity log. A recorded event never changes, so each is rendered once
-    per process: rendering thirty rows afresh would take most of an action's time budget."""
-    key = _event_key(event)
-    if settings.DEBUG:  # templates may change under runserver
-        return _render_event.__wrapped__(key)
-    return _render_event(key)
+    """One row of the activity log. A recorded event never changes, so each is built once
+    per process (activity.row_html)."""
+    return _render_event(_event_key(event))
 
 
 @lru_cache(maxsize=4096)
