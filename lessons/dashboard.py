@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ from django.views.decorators.vary import vary_on_headers
 from lessons.http import HtmxHttpRequest
 from lessons.models import Attempt, Classroom, Membership, Progress, catalogue, current_attempt
 from lessons.scenario import Probe, Scenario, Step
-from lessons.views import STATUS_ICONS, Status
+from lessons.views import Status, flash, take_flash
 
 STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
 STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
@@ -327,7 +327,9 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if target == "learner":  # a learner's name opened
         context = {**_context(request, classroom, board=False), "learner": _learner(classroom, learner)}  # fmt: skip
         return render(request, "lessons/dashboard.html#learner", context)
-    context = _context(request, classroom, status=_take_flash(request, classroom))
+    context = _context(
+        request, classroom, status=take_flash(request, classroom.join_code, key=FLASH_KEY)
+    )
     context["learner"] = _learner(classroom, learner)
     context["confirm"] = _confirming(classroom, request.GET, learner)
     return render(request, "lessons/dashboard.html", context)
@@ -466,7 +468,7 @@ def _respond(request: HtmxHttpRequest, classroom: Classroom, acted: Acted) -> Ht
         if acted.confirm:
             query.update(acted.confirm)
         else:
-            _flash(request, classroom, acted.status)
+            flash(request, classroom.join_code, acted.status, key=FLASH_KEY)
         anchor = "confirm" if acted.confirm else acted.anchor
         return redirect(url + ("?" + query.urlencode() if query else "") + "#" + anchor)
     context = _context(request, classroom, status=acted.status, message_form=acted.message_form)
@@ -588,25 +590,6 @@ def _unknown_action(action: str) -> str:
         return "The form said nothing to do. Use the page's buttons, or reload the page."
     shown = action[:40] + ("…" if len(action) > 40 else "")
     return f"This page has no action called “{shown}”. Use the page's buttons, or reload the page."
-
-
-def _flash(request: HtmxHttpRequest, classroom: Classroom, status: Status) -> None:
-    flashes = request.session.get(FLASH_KEY, {})
-    flashes[classroom.join_code] = asdict(status)
-    request.session[FLASH_KEY] = flashes
-
-
-def _take_flash(request: HtmxHttpRequest, classroom: Classroom) -> Status | None:
-    flashes = request.session.get(FLASH_KEY)
-    if not flashes or classroom.join_code not in flashes:
-        return None
-    saved = flashes.pop(classroom.join_code)
-    request.session[FLASH_KEY] = flashes
-    try:
-        status = Status(**saved)
-    except TypeError:
-        return None
-    return status if status.kind in STATUS_ICONS else None
 
 
 # --- Results (/teach/<code>/results.csv) --------------------------------------------------------------

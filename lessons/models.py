@@ -66,6 +66,26 @@ class DocumentField(models.TextField):  # type: ignore[type-arguments]
         return self.get_prep_value(self.value_from_object(obj))  # type: ignore[no-any-return]
 
 
+class ScenarioPosition:
+    """Where a learner stands in a scenario, for an Attempt and for its bulk-read Progress."""
+
+    scenario: str
+    step_index: int
+
+    @property
+    def definition(self) -> Scenario:
+        return catalogue()[self.scenario]
+
+    @property
+    def finished(self) -> bool:
+        return self.step_index >= len(self.definition.steps)
+
+    @property
+    def step(self) -> scenarios.Step | None:
+        steps = self.definition.steps
+        return steps[self.step_index] if self.step_index < len(steps) else None
+
+
 class Learner(models.Model):
     """Someone learning, with no account: found again through their session."""
 
@@ -86,7 +106,7 @@ class AttemptQuerySet(models.QuerySet["Attempt"]):
         return self.filter(learner=learner)
 
 
-class Attempt(models.Model):
+class Attempt(ScenarioPosition, models.Model):
     """One learner's run through one scenario: the world, the step reached, hints, answers."""
 
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
@@ -115,21 +135,6 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} on {self.scenario}"
-
-    # --- what it is -------------------------------------------------------------------------
-
-    @property
-    def definition(self) -> Scenario:
-        return catalogue()[self.scenario]
-
-    @property
-    def finished(self) -> bool:
-        return self.step_index >= len(self.definition.steps)
-
-    @property
-    def step(self) -> scenarios.Step | None:
-        steps = self.definition.steps
-        return steps[self.step_index] if self.step_index < len(steps) else None
 
     def load_world(self) -> World:
         """The world, parsed from JSON once per saved state (an action keeps what it built)."""
@@ -346,7 +351,7 @@ def group_code(code: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class Progress(ScenarioPosition):
     """An attempt's progress without its world, read in bulk for the instructor's pages."""
 
     FIELDS: ClassVar[tuple[str, ...]] = (
@@ -365,19 +370,6 @@ class Progress:
     answers: dict[str, int]
     step_started: datetime
     updated: datetime
-
-    @property
-    def definition(self) -> Scenario:
-        return catalogue()[self.scenario]
-
-    @property
-    def finished(self) -> bool:
-        return self.step_index >= len(self.definition.steps)
-
-    @property
-    def step(self) -> scenarios.Step | None:
-        steps = self.definition.steps
-        return steps[self.step_index] if self.step_index < len(steps) else None
 
 
 class JoinRefused(Exception):

@@ -343,7 +343,7 @@ def _show(
     else:
         regions = {"step", "console", "activity"}
         name = "lessons/workspace.html"
-        status = status or _take_flash(request, attempt.scenario)
+        status = status or take_flash(request, attempt.scenario)
     context = _context(request, attempt, regions=regions, status=status)
     context["confirm_reset"] = request.GET.get("reset") == "confirm"
     return render(request, name, context)
@@ -358,7 +358,7 @@ def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) ->
     if not request.htmx:
         if acted.show_again:
             return _show(request, attempt, status=acted.status)
-        _flash(request, attempt.scenario, acted.status)
+        flash(request, attempt.scenario, acted.status)
         return redirect(
             _workspace_url(request, attempt.scenario, **acted.query) + "#" + acted.anchor
         )
@@ -427,7 +427,7 @@ def _class_message(
 def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status) -> HttpResponse:
     """Answer a request that could not be read at all: change nothing, say why."""
     if not request.htmx:
-        _flash(request, slug, status)
+        flash(request, slug, status)
         return redirect(_workspace_url(request, slug) + "#status")
     response = render(request, "lessons/workspace.html#status-only", {"status": status})
     return reswap(response, "none")
@@ -735,18 +735,21 @@ def _workspace_url(request: HtmxHttpRequest, slug: str, **query: str) -> str:
 # --- Remembered between requests (the session) -------------------------------------------------
 
 
-def _flash(request: HtmxHttpRequest, slug: str, status: Status) -> None:
-    flashes = request.session.get(FLASH_KEY, {})
-    flashes[slug] = asdict(status)
-    request.session[FLASH_KEY] = flashes
+def flash(request: HtmxHttpRequest, page: str, status: Status, *, key: str = FLASH_KEY) -> None:
+    """Keep `status` in the session for `page` (a scenario's slug, a class's code), to show
+    after the redirect that follows a POST without JavaScript."""
+    flashes = request.session.get(key, {})
+    flashes[page] = asdict(status)
+    request.session[key] = flashes
 
 
-def _take_flash(request: HtmxHttpRequest, slug: str) -> Status | None:
-    flashes = request.session.get(FLASH_KEY)
-    if not flashes or slug not in flashes:
+def take_flash(request: HtmxHttpRequest, page: str, *, key: str = FLASH_KEY) -> Status | None:
+    """The status kept for `page`, once; None if there is none or it no longer reads as one."""
+    flashes = request.session.get(key)
+    if not flashes or page not in flashes:
         return None
-    saved = flashes.pop(slug)
-    request.session[FLASH_KEY] = flashes
+    saved = flashes.pop(page)
+    request.session[key] = flashes
     try:
         status = Status(**saved)
     except TypeError:
