@@ -1,7 +1,7 @@
 """The classroom's doors: learners join a class with its code (and resume on another device
 with their personal code); instructors create classes and project the join code.
 
-Learners have no login: joining puts the session's anonymous Learner (lessons.learners) in
+Learners have no login: joining puts the browser's anonymous Learner (lessons.learners) in
 the class. Wrong codes are counted per client address and, past a limit, refused with 429, so
 join codes (10**12 of them) cannot be guessed. Only wrong codes count: a class of 200 behind
 one school router, or a load test from one machine, joins without hitting the limit.
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from lessons.http import HtmxHttpRequest
-from lessons.learners import SESSION_KEY, current_learner
+from lessons.learners import current_learner, give
 from lessons.models import (
     DISPLAY_NAME_MAX,
     JOIN_CODE_ALPHABET,
@@ -244,7 +244,7 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def resume(request: HtmxHttpRequest) -> HttpResponse:
-    """A learner's personal code brings their work to this device (this browser's session)."""
+    """A learner's personal code brings their work to this device (its learner cookie)."""
     if request.method == "GET":
         return render(request, "lessons/join.html", {"page": "resume", "form": ResumeForm()})
     if _limited(request):
@@ -260,8 +260,7 @@ def resume(request: HtmxHttpRequest) -> HttpResponse:
             _count_failure(request)
             form.add_error("code", "No learner has this code. Check it, or join the class again.")  # fmt: skip
         else:
-            request.session.cycle_key()  # a new session id for the learner it now holds
-            request.session[SESSION_KEY] = membership.learner.key
+            give(request, membership.learner.key)  # this browser's cookie now holds them
             messages.success(
                 request,
                 f"Welcome back, {membership.display_name}: your work in "

@@ -29,7 +29,7 @@ T = TypeVar("T")
 # What a change to an attempt may write besides its world (the row's identity never changes).
 PROGRESS_FIELDS = (
     "variables", "step_index", "completed", "hints", "checks", "failures", "answers",
-    "step_started", "updated",
+    "last_check", "step_started", "updated",
 )  # fmt: skip
 OPTIMISTIC_TRIES = 3
 
@@ -122,6 +122,9 @@ class Attempt(ScenarioPosition, models.Model):
     checks = models.JSONField(default=dict)  # step id -> checks run
     failures = models.JSONField(default=dict)  # step id -> {check key: times it failed}
     answers = models.JSONField(default=dict)  # question id -> chosen option index
+    # The last check's result, shown under the step until the next check or a reset:
+    # {"step": step id, "passed": bool, "items": [{"says", "passed", "detail"}, ...]}.
+    last_check = models.JSONField(default=dict)
     started = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     step_started = models.DateTimeField(default=timezone.now)
@@ -267,6 +270,14 @@ class Attempt(ScenarioPosition, models.Model):
             world = World.from_dict(fresh.world)
             result = scenarios.check_step(world, fresh.variables, step, scratch=True)
             fresh.checks[step.id] = fresh.checks.get(step.id, 0) + 1
+            fresh.last_check = {
+                "step": step.id,
+                "passed": result.passed,
+                "items": [
+                    {"says": item.says, "passed": item.passed, "detail": item.detail}
+                    for item in result.items
+                ],
+            }
             if result.passed:
                 fresh.completed[step.id] = timezone.now().isoformat()
                 fresh.step_index += 1
@@ -312,7 +323,7 @@ class Attempt(ScenarioPosition, models.Model):
             fresh.variables = variables
             fresh.step_index = 0
             fresh.completed, fresh.hints, fresh.checks = {}, {}, {}
-            fresh.failures, fresh.answers = {}, {}
+            fresh.failures, fresh.answers, fresh.last_check = {}, {}, {}
             fresh.step_started = timezone.now()
 
         self._locked(change)

@@ -27,7 +27,7 @@ from lessons import activity, console, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
 from lessons.http import HtmxHttpRequest
 from lessons.learners import current_learner, current_learner_in_class
-from lessons.scenario import CheckResult, Scenario
+from lessons.scenario import Scenario
 from lessons.simulate import (
     BOUNDARY_SLOT,
     MAX_IDENTITY_POLICIES,
@@ -208,10 +208,8 @@ def _class_catalogue(
 MAX_SHOWN_INPUT = 40  # characters of a bad value quoted back in a message
 
 STATUS_ICONS = {"done": "✔", "failed": "✖", "problem": "⚠", "info": "ℹ"}
-# Session keys: per scenario slug, the status to show once after a redirect (JavaScript off),
-# and the last check's items (shown until the next check or a reset).
+# Session key: per scenario slug, the status to show once after a redirect (JavaScript off).
 FLASH_KEY = "workspace_status"
-CHECK_KEY = "workspace_check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +319,7 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     if action.startswith("console-"):
         acted = _console_action(attempt, request.POST)
     elif action == "check":
-        acted = _check(request, attempt)
+        acted = _check(attempt)
     elif action == "hint":
         acted = _hint(attempt)
     elif action == "answer":
@@ -436,14 +434,13 @@ def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status
 # --- The actions ----------------------------------------------------------------------------------
 
 
-def _check(request: HtmxHttpRequest, attempt: models.Attempt) -> Acted:
+def _check(attempt: models.Attempt) -> Acted:
     step, number = attempt.step, attempt.step_index + 1
     if step is None:
         return Acted(_no_step(attempt), "step", "step")
     result = attempt.run_check()
     if result is None:  # another tab finished the scenario meanwhile
         return Acted(_no_step(attempt), "step", "step")
-    _remember_check(request, attempt.scenario, step.id, result)
     if not result.passed:
         failed = sum(not item.passed for item in result.items)
         message = f"Not yet: {failed} of {len(result.items)} checks of step {number} did not pass. The step shows what was checked and what happened."  # fmt: skip
@@ -498,7 +495,6 @@ def _reset(request: HtmxHttpRequest, attempt: models.Attempt) -> Acted:
         message = "Starting again clears your work on this scenario: confirm below."
         return Acted(Status("info", message), "status", "reset-confirm", query={"reset": "confirm"})
     attempt.reset()
-    _forget_check(request, attempt.scenario)
     what = (
         "The sandbox is" if attempt.definition.sandbox else "You are at step 1 and the account is"
     )
@@ -605,7 +601,7 @@ def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str
         for number, each in enumerate(scenario.steps, start=1)
     ]
     passed = scenario.steps[index - 1] if 0 < index <= len(scenario.steps) else None
-    check = request.session.get(CHECK_KEY, {}).get(scenario.slug)
+    check = attempt.last_check
     hints_shown = attempt.hints_shown()
     questions = []
     for number, question in enumerate(scenario.questions, start=1):
@@ -755,19 +751,3 @@ def take_flash(request: HtmxHttpRequest, page: str, *, key: str = FLASH_KEY) -> 
     except TypeError:
         return None
     return status if status.kind in STATUS_ICONS else None
-
-
-def _remember_check(request: HtmxHttpRequest, slug: str, step_id: str, result: CheckResult) -> None:
-    checks = request.session.get(CHECK_KEY, {})
-    checks[slug] = {
-        "step": step_id,
-        "passed": result.passed,
-        "items": [{"says": i.says, "passed": i.passed, "detail": i.detail} for i in result.items],
-    }
-    request.session[CHECK_KEY] = checks
-
-
-def _forget_check(request: HtmxHttpRequest, slug: str) -> None:
-    checks = request.session.get(CHECK_KEY, {})
-    if checks.pop(slug, None) is not None:
-        request.session[CHECK_KEY] = checks

@@ -1,6 +1,10 @@
-"""Keyword-default factories for tests: policies, statements and requests."""
+"""Keyword-default factories for tests: policies, statements and requests; a test browser's
+learner cookie."""
 
 from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
 
 from simulator.iam import Policy, PolicyKind, Request, parse_policy
 
@@ -57,3 +61,24 @@ def request(
         resource_account=resource_account,
         context=context,
     )
+
+
+def learner_key(client: Client) -> str | None:
+    """The learner key a test browser holds in its signed learner cookie (None: no cookie)."""
+    from lessons.learners import COOKIE, SALT
+
+    morsel = client.cookies.get(COOKIE)
+    if morsel is None or not morsel.value:
+        return None
+    request = HttpRequest()
+    request.COOKIES[COOKIE] = morsel.value
+    return request.get_signed_cookie(COOKIE, salt=SALT)
+
+
+def hold_learner_key(client: Client, key: str) -> None:
+    """Give a test browser a learner cookie holding `key`, signed as the app signs it."""
+    from lessons.learners import COOKIE, SALT
+
+    response = HttpResponse()
+    response.set_signed_cookie(COOKIE, key, salt=SALT)
+    client.cookies[COOKIE] = response.cookies[COOKIE].value

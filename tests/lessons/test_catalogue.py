@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from lessons.learners import SESSION_KEY
 from lessons.models import Attempt, Learner
+from tests.factories import learner_key
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -41,7 +41,7 @@ def test_a_new_visitor_has_started_nothing_and_gets_no_learner(client: Client) -
     assert _card(page, "two-steps").count("Not started") == 1
     assert 'Start<span class="visually-hidden">: Role in, keys out</span>' in page
     assert Learner.objects.count() == 0
-    assert SESSION_KEY not in client.session
+    assert learner_key(client) is None
 
 
 def test_progress_is_in_words(client: Client) -> None:

@@ -16,8 +16,8 @@ from django.utils import timezone
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
 from lessons import models
-from lessons.learners import SESSION_KEY
 from lessons.models import Attempt, Classroom, JoinRefused, Learner, Membership
+from tests.factories import learner_key
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -62,7 +62,7 @@ def _join(client: Client, code: str, name: str = "Sam", **extra: Any) -> HttpRes
 
 
 def _learner(client: Client) -> Learner:
-    return Learner.objects.get(key=client.session[SESSION_KEY])
+    return Learner.objects.get(key=learner_key(client))
 
 
 def _member(client: Client, classroom: Classroom) -> Membership:
@@ -271,15 +271,14 @@ def test_the_resume_code_brings_the_learner_to_another_device(client: Client) ->
     _join(client, classroom.join_code, "Sam")
     member = _member(client, classroom)
     laptop = Client()
-    laptop.get("/")
-    before = laptop.session.session_key
+    laptop.get("/s/two-steps/")  # the laptop had a learner of its own
+    before = learner_key(laptop)
 
     response = laptop.post("/resume/", {"code": member.resume_code.lower()})
 
     assert response.status_code == 302
     assert response["Location"] == "/s/two-steps/"
-    assert laptop.session[SESSION_KEY] == member.learner.key
-    assert laptop.session.session_key != before
+    assert learner_key(laptop) == member.learner.key != before
     assert "Welcome back, Sam" in laptop.get("/s/two-steps/").text
 
 
@@ -290,7 +289,7 @@ def test_a_wrong_resume_code_is_refused_with_a_message(client: Client) -> None:
 
     assert response.status_code == 200
     assert "No learner has this code" in response.text
-    assert SESSION_KEY not in client.session
+    assert learner_key(client) is None
 
 
 def test_a_removed_learners_resume_code_no_longer_works(client: Client) -> None:
@@ -536,7 +535,7 @@ def test_a_removed_learners_banner_poll_stops_instead_of_loading_the_page(client
     assert b"<html" not in response.content
 
 
-def test_polling_an_unchanged_class_message_reads_only_the_session_and_the_membership(
+def test_polling_an_unchanged_class_message_reads_only_the_membership(
     client: Client, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     classroom = _joined(client)
@@ -547,7 +546,7 @@ def test_polling_an_unchanged_class_message_reads_only_the_session_and_the_membe
         classroom.join(Learner.new(), f"Learner {n}")
     poll = {"HX-Request": "true", "HX-Target": "class-message"}
 
-    with django_assert_num_queries(2):  # the session; the learner with their class
+    with django_assert_num_queries(1):  # the learner with their class: no session row
         response = client.get(f"/s/two-steps/?seen={seen.group(1)}", headers=poll)
 
     assert response.status_code == 204

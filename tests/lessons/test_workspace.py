@@ -13,11 +13,13 @@ from django.test import Client
 from django.urls import reverse
 
 from lessons import activity, console, views
-from lessons.learners import SESSION_KEY
+from lessons.learners import COOKIE
+from lessons.learners import SESSION_KEY as OLD_SESSION_KEY
 from lessons.models import Attempt, Learner
 from simulator import AwsError, World
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP
+from tests.factories import hold_learner_key, learner_key
 from tests.lessons.workspace_scenarios import CREDENTIALS_FILE, PROFILE, scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -27,7 +29,7 @@ URL = "/s/two-steps/"
 
 
 def _attempt(client: Client, slug: str = "two-steps") -> Attempt:
-    learner = Learner.objects.get(key=client.session[SESSION_KEY])
+    learner = Learner.objects.get(key=learner_key(client))
     return Attempt.objects.get(learner=learner, scenario=slug)
 
 
@@ -155,6 +157,17 @@ def test_check_after_doing_the_step_passes_explains_and_moves_on(client: Client)
     assert "Step 2 of 2: Remove the stored key" in page
     assert "Software on web-1 can put a report" in page  # the passing check's items
     assert "Allowed, as expected" in page
+
+
+def test_the_last_check_is_the_learners_on_every_device_until_a_reset(client: Client) -> None:
+    attempt = _started(client)
+    client.post(URL, {"action": "check"})
+    other_device = Client()
+    hold_learner_key(other_device, attempt.learner.key)
+
+    assert "Last check: not passed yet" in other_device.get(URL).text
+    other_device.post(URL, {"action": "reset", "confirm": "yes"})
+    assert "Last check" not in client.get(URL).text
 
 
 def test_status_shown_after_a_redirect_is_shown_once(client: Client) -> None:
@@ -582,14 +595,63 @@ def test_two_sessions_never_see_each_others_attempt(client: Client) -> None:
     assert _attempt(client).step_index == 1
 
 
-def test_a_session_with_a_stale_learner_key_gets_a_new_learner(client: Client) -> None:
-    session = client.session
-    session[SESSION_KEY] = "not-a-learner"
+def test_a_tampered_learner_cookie_reads_as_none_never_as_another_learner(client: Client) -> None:
+    victim = Client()
+    victim.get(URL)
+    victims_key = learner_key(victim)
+    assert victims_key is not None
+    client.cookies[COOKIE] = victims_key + ":forged-signature"
+
+    client.get(URL)
+
+    assert learner_key(client) not in (None, victims_key)
+    assert Learner.objects.count() == 2
+
+
+def test_the_learner_cookie_is_httponly_samesite_and_as_long_lived_as_a_session(
+    client: Client, settings: Any
+) -> None:
+    settings.SESSION_COOKIE_SECURE = True
+
+    response = client.get(URL)
+
+    cookie = response.cookies[COOKIE]
+    assert cookie["httponly"]
+    assert cookie["secure"]
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+
+
+def test_htmx_requests_of_a_known_learner_set_no_cookie_and_read_no_session(client: Client) -> None:
+    _started(client)
+
+    response = client.post(URL, {"action": "hint"}, headers=HTMX)
+
+    assert COOKIE not in response.cookies
+    assert "sessionid" not in client.cookies
+
+
+def test_a_learner_kept_in_an_older_session_is_moved_to_the_cookie(client: Client) -> None:
+    mine = _started(client)
+    del client.cookies[COOKIE]
+    session = client.session  # how the key was kept before the learner cookie
+    session[OLD_SESSION_KEY] = mine.learner.key
     session.save()
 
     client.get(URL)
 
-    assert client.session[SESSION_KEY] != "not-a-learner"
+    assert learner_key(client) == mine.learner.key
+    assert _attempt(client).pk == mine.pk
+    assert OLD_SESSION_KEY not in client.session
+    assert Learner.objects.count() == 1
+
+
+def test_a_cookie_with_a_stale_learner_key_gets_a_new_learner(client: Client) -> None:
+    hold_learner_key(client, "not-a-learner")
+
+    client.get(URL)
+
+    assert learner_key(client) not in (None, "not-a-learner")
     assert Learner.objects.count() == 1
 
 
