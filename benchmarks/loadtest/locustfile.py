@@ -143,6 +143,9 @@ class Learner(FastHttpUser):
         self.token = ""
         self.seen = ""
         self.log_shown = ""  # what the page's activity log shows (the console sends it)
+        # The page's query, as the browser's address bar has it: the log's filter links push
+        # their URL (hx-push-url), and htmx sends it with every request (HX-Current-URL).
+        self.query = ""
         self.poller: gevent.Greenlet | None = None
         self.plan = self._plan()
         self.position = 0
@@ -225,7 +228,7 @@ class Learner(FastHttpUser):
             fields = {**fields, "log_shown": self.log_shown}
         headers = {
             "HX-Request": "true",
-            "HX-Current-URL": self.host + WORKSPACE,
+            "HX-Current-URL": self.host + WORKSPACE + self.query,
             "X-CSRFToken": self.token,
         }
         with self.client.post(
@@ -248,7 +251,10 @@ class Learner(FastHttpUser):
         return expect in (self._post(name, fields, expect) or b"")
 
     def _get(self, name: str, *, target: str | None = None, query: str = "") -> None:
+        """GET the page at `query` (a reload), or one region of it as a filter link does
+        (which pushes `query` to the address bar)."""
         headers = {"HX-Request": "true", "HX-Target": target} if target else {}
+        self.query = query
         with self.client.get(
             WORKSPACE + query, headers=headers, name=name, catch_response=True
         ) as response:
@@ -364,7 +370,7 @@ class Learner(FastHttpUser):
         self._get("activity log: denied only", target="activity", query="?outcome=denied")
 
     def reload(self) -> None:
-        self._get("workspace: page")
+        self._get("workspace: page", query=self.query)
 
     # --- the lesson, then the loop ----------------------------------------------------------
 
