@@ -49,3 +49,40 @@ def test_development_settings_need_no_environment() -> None:
     result = run_manage("check")
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_wsgi_entry_point_starts_warm_and_frozen_and_serves(tmp_path: Path) -> None:
+    """gunicorn imports config.wsgi in every worker: it must start (the warm-up loads every
+    scenario and service model) and serve, with what it loaded frozen out of the GC's scans."""
+    script = (
+        "import gc, io\n"
+        "from config.wsgi import application\n"
+        "assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()\n"
+        "statuses = []\n"
+        "environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/join/', 'SERVER_NAME': '127.0.0.1',\n"
+        "           'SERVER_PORT': '80', 'wsgi.url_scheme': 'http', 'wsgi.input': io.BytesIO()}\n"
+        "body = b''.join(application(environ, lambda status, headers: statuses.append(status)))\n"
+        "print(statuses[0], b'name=\"code\"' in body)\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env = {
+        **clean,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200 OK True"

@@ -60,8 +60,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-seconds", type=float, default=60)
     parser.add_argument("--seconds", type=int, default=240, help="the whole run, spawning included")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--budget-ms", type=float, default=300, help="the p95 budget")
     parser.add_argument(
         "--wsgi", default="config.wsgi", help="the WSGI module to serve (for experiments)"
