@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import copy
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,62 +101,6 @@ class Learner(models.Model):
         return cls.objects.create(key=secrets.token_urlsafe(32), display_name=display_name)
 
 
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A world kept between requests, and the row and revision it is the world of."""
-
-    pk: int
-    started: datetime  # with pk: the same row, even if a restored database reused its pk
-    revision: int
-    world: World
-
-
-class WorldCache:
-    """The worlds this server process built lately, each with the attempt row and revision it
-    belongs to, so the learner's next request need not read and parse ~150 KB of JSON again.
-
-    A learner's requests come back to the same worker (their browser keeps its connection
-    open), so most requests find their world here; any change to the row, from any process,
-    raises its revision, and a world is used only at the revision it was saved or read at.
-    A request takes its world out (no other request can use it meanwhile, even in another
-    thread of the process) and gives it back when it is done with it, changed and saved or
-    only read; a change that was not saved (lost its race) never gives it back.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._worlds: OrderedDict[tuple[int, str], Held] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def holds(self, learner_id: int, slug: str) -> bool:
-        return (learner_id, slug) in self._worlds
-
-    def take(self, learner_id: int, slug: str) -> Held | None:
-        """The world held for this learner's attempt at `slug`, taken out."""
-        with self._lock:
-            return self._worlds.pop((learner_id, slug), None)
-
-    def give_back(self, attempt: Attempt) -> None:
-        """Keep the world `attempt` holds now, if it is the world of its current revision."""
-        world = attempt.current_world()
-        if world is None or self.size <= 0:
-            return
-        with self._lock:
-            key = (attempt.learner_id, attempt.scenario)
-            self._worlds[key] = Held(attempt.pk, attempt.started, attempt.revision, world)
-            self._worlds.move_to_end(key)
-            while len(self._worlds) > self.size:
-                self._worlds.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._worlds.clear()
-
-
-# A class of 200 on 4 workers is about 50 learners a worker; a world in memory is ~1 MB.
-WORLDS = WorldCache(size=64)
-
-
 class AttemptQuerySet(models.QuerySet["Attempt"]):
     def for_learner(self, learner: Learner) -> AttemptQuerySet:
         return self.filter(learner=learner)
@@ -199,26 +141,12 @@ class Attempt(ScenarioPosition, models.Model):
 
     def load_world(self) -> World:
         """The world, parsed from JSON once per saved state (an action keeps what it built)."""
-        world = self.current_world()
-        if world is None:
-            world = World.from_dict(self.world)  # reads the row's world if it was deferred
-            self._world_at = (self.revision, self.__dict__.get("world"), world)
+        cached = getattr(self, "_world_cache", None)
+        if cached is not None and cached[0] is self.world:
+            return cached[1]
+        world = World.from_dict(self.world)
+        self._world_cache = (self.world, world)
         return world
-
-    def current_world(self) -> World | None:
-        """The World built for this row's current revision and world, if one is built."""
-        held = self.__dict__.get("_world_at")
-        if held is None or held[0] != self.revision or held[1] is not self.__dict__.get("world"):
-            return None
-        return held[2]  # type: ignore[no-any-return]
-
-    def adopt_world(self, held: Held) -> bool:
-        """Use a World built earlier (see WORLDS) if it is this row's world at the revision
-        just read; False (and nothing changes) if the row has moved on since."""
-        if (held.pk, held.started, held.revision) != (self.pk, self.started, self.revision):
-            return False
-        self._world_at = (held.revision, self.__dict__.get("world"), held.world)
-        return True
 
     # --- starting and changing it -----------------------------------------------------------
 
@@ -255,33 +183,24 @@ class Attempt(ScenarioPosition, models.Model):
             # The first try starts from this instance when it holds what the change reads
             # (the view read the row a moment ago): one query fewer. Should anyone have
             # written since, the UPDATE below matches nothing and the next try reads afresh.
-            detached = number == 0 and (
-                world == "none"
-                or "world" in self.__dict__
-                or (world == "write" and self.current_world() is not None)
-            )
-            fresh = self._detached_copy() if detached else rows.get()
-            try:
-                result = change(fresh)
-            except BaseException:
-                if detached:  # the change may have changed this instance's World in place
-                    self.__dict__.pop("_world_at", None)
-                raise
+            if number == 0 and (world == "none" or "world" in self.__dict__):
+                fresh = self._detached_copy()
+            else:
+                fresh = rows.get()
+            result = change(fresh)
             fresh.updated = timezone.now()
             values = {name: getattr(fresh, name) for name in fields}
             saved = rows.filter(revision=fresh.revision).update(
                 **values, revision=fresh.revision + 1
             )
             if saved:
-                fresh._saved_as(fresh.revision + 1)
+                fresh.revision += 1
                 self._take(fresh)
                 return result
-            if detached:  # the change may have changed this instance's World in place
-                self.__dict__.pop("_world_at", None)
         with transaction.atomic():
             fresh = rows.select_for_update().get()
             result = change(fresh)
-            fresh._saved_as(fresh.revision + 1)
+            fresh.revision += 1
             fresh.save(update_fields=[*fields, "revision"])
         self._take(fresh)
         return result
@@ -299,27 +218,15 @@ class Attempt(ScenarioPosition, models.Model):
                     value = copy.deepcopy(value)
                 names.append(model_field.attname)
                 values.append(value)
-        fresh = Attempt.from_db(self._state.db, names, values)
-        world = self.current_world()
-        if world is not None:  # the same World: a change saved from the copy is taken back
-            fresh._world_at = (self.revision, self.__dict__.get("world"), world)
-        return fresh
+        return Attempt.from_db(self._state.db, names, values)
 
     def _take(self, fresh: Attempt) -> None:
         """Take a saved copy's values (and the world built from them) without reading again."""
         for model_field in self._meta.concrete_fields:
             if model_field.attname in fresh.__dict__:  # not a deferred field
                 setattr(self, model_field.attname, fresh.__dict__[model_field.attname])
-        self.__dict__.pop("_world_at", None)
-        if fresh.current_world() is not None:
-            self._world_at = fresh._world_at
-
-    def _saved_as(self, revision: int) -> None:
-        """This row was just saved as `revision`: the World built for what was saved goes with it."""
-        world = self.current_world()
-        self.revision = revision
-        if world is not None:
-            self._world_at = (revision, self.__dict__.get("world"), world)
+        if "world" in fresh.__dict__:
+            self._world_cache = getattr(fresh, "_world_cache", None)
 
     def act(
         self, service: str, operation: str, params: dict[str, Any], **options: Any
@@ -345,7 +252,7 @@ class Attempt(ScenarioPosition, models.Model):
                 return None, error
             finally:
                 fresh.world = world.to_dict()
-                fresh._world_at = (fresh.revision, fresh.world, world)
+                fresh._world_cache = (fresh.world, world)
 
         result, error = self._locked(change)
         if error is not None:

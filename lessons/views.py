@@ -303,29 +303,14 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     # shows it, a console action changes it, a check looks at it. A hint or an answer never
     # does, nor does the step region alone.
     attempts = models.Attempt.objects.for_learner(learner).filter(scenario=scenario.slug)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
     if request.method == "GET":
         needs_world = request.htmx.target != "step"
     else:
+        action = request.POST.get("action", "")
         needs_world = action.startswith("console-") or action == "check"
-    # The world this process built for the learner's last request, if it still has it: the
-    # row is then read without its ~150 KB of JSON (a check still reads it, for its copy).
-    held = models.WORLDS.take(learner.pk, scenario.slug)
-    if not needs_world or (held is not None and action != "check"):
+    if not needs_world:
         attempts = attempts.defer("world")
     attempt = attempts.first() or models.Attempt.start(learner, scenario)
-    adopted = held is not None and attempt.adopt_world(held)
-    if needs_world and not adopted and "world" not in attempt.__dict__:  # changed since
-        attempt = models.Attempt.objects.get(pk=attempt.pk)
-    try:
-        return _act_or_show(request, attempt, membership)
-    finally:
-        models.WORLDS.give_back(attempt)
-
-
-def _act_or_show(
-    request: HtmxHttpRequest, attempt: models.Attempt, membership: models.Membership | None
-) -> HttpResponse:
     if request.method == "GET":
         return _show(request, attempt)
     if membership is not None and not membership.classroom.is_open:

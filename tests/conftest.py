@@ -15,16 +15,6 @@ def fast_test_settings(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def no_worlds_kept_from_another_test() -> Iterator[None]:
-    """Each test's database starts afresh (ids may repeat): so do the worlds a process keeps."""
-    from lessons.models import WORLDS
-
-    WORLDS.clear()
-    yield
-    WORLDS.clear()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def whitenoise_serves_source_folders(django_test_environment: None) -> Iterator[None]:
     """Tests run with DEBUG off and no collectstatic: let whitenoise find files as in dev.

@@ -10,7 +10,7 @@ from django.db import connection
 from lessons import models
 from lessons import scenario as runner
 from lessons.models import Attempt, Learner
-from simulator import AwsError, World
+from simulator import AwsError
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 
@@ -252,53 +252,3 @@ def test_a_reset_while_the_learner_acts_leaves_a_consistent_world():
     # and the world still holds the setup's role: nothing half-written.
     assert created == [f"u-{n}" for n in range(6 - len(created), 6)]
     assert "AppRole" in world.state.roles
-
-
-@pytest.mark.django_db
-def test_a_change_that_lost_its_race_keeps_no_world_it_changed_in_place():
-    attempt = _attempt()
-    attempt.load_world()  # a World built for this revision, as a request's view would have
-    other_tab = Attempt.objects.get(pk=attempt.pk)
-    runs: list[int] = []
-
-    def create(world) -> None:  # type: ignore[no-untyped-def]
-        runs.append(len(runs))
-        if len(runs) == 1:  # the other tab's change lands while this one is being made
-            other_tab.act("iam", "CreateUser", {"UserName": "from-the-other-tab"})
-        _create_user(world, "mine")
-
-    attempt.apply(create)
-
-    kept = attempt.current_world()
-    saved = World.from_dict(Attempt.objects.get(pk=attempt.pk).world)
-    assert kept is not None
-    assert set(kept.state.users) == set(saved.state.users) >= {"from-the-other-tab", "mine"}
-
-
-@pytest.mark.django_db
-def test_a_world_kept_between_requests_is_used_only_at_its_rows_revision():
-    attempt = _attempt()
-    attempt.act("iam", "CreateUser", {"UserName": "first"})
-    models.WORLDS.give_back(attempt)
-    Attempt.objects.get(pk=attempt.pk).act("iam", "CreateUser", {"UserName": "elsewhere"})
-
-    held = models.WORLDS.take(attempt.learner_id, attempt.scenario)
-    now = Attempt.objects.defer("world").get(pk=attempt.pk)
-
-    assert held is not None
-    assert not now.adopt_world(held)
-    assert "elsewhere" in now.load_world().state.users  # read from the row, not the kept world
-
-
-def test_the_kept_worlds_are_bounded_oldest_out_first():
-    kept = models.WorldCache(size=2)
-    for learner_id in (1, 2, 3):
-        attempt = Attempt(pk=learner_id, learner_id=learner_id, scenario="mini", revision=0)
-        assert attempt.adopt_world(
-            models.Held(learner_id, attempt.started, 0, World.new(seed=learner_id))
-        )
-        kept.give_back(attempt)
-
-    assert not kept.holds(1, "mini")
-    assert kept.holds(2, "mini")
-    assert kept.holds(3, "mini")

@@ -8,10 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.http import HttpResponse, QueryDict
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lessons import activity, console, views
@@ -646,39 +644,6 @@ def test_a_learner_kept_in_an_older_session_is_moved_to_the_cookie(client: Clien
     assert _attempt(client).pk == mine.pk
     assert OLD_SESSION_KEY not in client.session
     assert Learner.objects.count() == 1
-
-
-def _reads_of_the_world(queries: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in queries if '"lessons_attempt"."world"' in q["sql"]]
-
-
-def _create_user(client: Client, name: str) -> HttpResponse:
-    fields = {"action": "console-user-create", "form": "user-new", "user_name": name}
-    return client.post(URL, fields, headers=HTMX)
-
-
-def test_the_next_console_action_uses_the_world_built_for_the_last_one(client: Client) -> None:
-    _started(client)
-    _create_user(client, "first")
-
-    with CaptureQueriesContext(connection) as queries:
-        response = _create_user(client, "second")
-
-    assert "second" in response.text
-    assert _reads_of_the_world(queries) == []  # written, not read and parsed again
-    assert {"first", "second"} <= set(_attempt(client).load_world().state.users)
-
-
-def test_a_change_made_elsewhere_is_seen_though_this_process_kept_a_world(client: Client) -> None:
-    attempt = _started(client)
-    _create_user(client, "mine")
-    Attempt.objects.get(pk=attempt.pk).act("iam", "CreateUser", {"UserName": "other-tab"})
-
-    response = _create_user(client, "mine-too")
-
-    world = _attempt(client).load_world()
-    assert {"mine", "other-tab", "mine-too"} <= set(world.state.users)
-    assert "other-tab" in response.text
 
 
 def test_a_cookie_with_a_stale_learner_key_gets_a_new_learner(client: Client) -> None:
