@@ -62,6 +62,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=240, help="the whole run, spawning included")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn's worker class (gthread or sync)"
+    )
     parser.add_argument("--budget-ms", type=float, default=300, help="the p95 budget")
     parser.add_argument(
         "--wsgi", default="config.wsgi", help="the WSGI module to serve (for experiments)"
@@ -170,7 +173,7 @@ def start_server(
         args.wsgi,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
-        "--worker-class", "gthread",
+        "--worker-class", args.worker_class,
         "--threads", str(args.threads),
         "--timeout", "60",
         # Keep a browser's connection open between its actions (every 2-5 s) and the class
