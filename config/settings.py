@@ -158,6 +158,17 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the join rate limit's counts of wrong codes, so it must be one for all the
+# server's worker processes (Django's default, local memory, is one per process: 4 workers
+# would allow 4 times the limit). A table in the database (created by lessons' migration
+# 0006) needs nothing else to run and is read only when someone posts a join code.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "rolecall_cache",
+    }
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -320,6 +320,18 @@ def test_wrong_codes_are_limited_per_address_then_429(client: Client) -> None:
     assert Membership.objects.count() == 1
 
 
+def test_wrong_codes_are_counted_in_the_database_every_worker_shares(client: Client) -> None:
+    from django.db import connection
+
+    _classroom()
+    _join(client, "QK7M 4XPA")
+
+    with connection.cursor() as cursor:  # not in one process's memory: 4 workers, one limit
+        cursor.execute("SELECT COUNT(*) FROM rolecall_cache")
+        (kept,) = cursor.fetchone()
+    assert kept == 1
+
+
 def test_resume_attempts_count_towards_the_same_limit(client: Client) -> None:
     for _ in range(5):
         client.post("/resume/", {"code": "QK7M 4XPA"})
