@@ -87,7 +87,7 @@ class ScenarioPosition:
 
 
 class Learner(models.Model):
-    """Someone learning, with no account: found again through their session."""
+    """Someone learning, with no account: found again through their browser's learner cookie."""
 
     key = models.CharField(max_length=64, unique=True, editable=False)
     display_name = models.CharField(max_length=60, blank=True)
@@ -672,7 +672,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         )
 
     def current_for_key(self, key: str) -> Membership | None:
-        """`current_for` the learner whose session key is `key`, with the Learner as well."""
+        """`current_for` the learner whose key is `key` (their cookie's), with the Learner as well."""
         return (
             self.active()
             .filter(learner__key=key)

@@ -283,7 +283,7 @@ def workspace(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     """The scenario's step, console and activity log, and the actions on them.
 
-    The attempt is always the session's learner's own: there is no attempt id to tamper with.
+    The attempt is always the browser's learner's own: there is no attempt id to tamper with.
     Its world is created on the first visit, so there is something to look at straight away.
     """
     # In a class, only the class's open scenarios; its message is polled as a fragment.
