@@ -59,6 +59,10 @@ def test_the_wsgi_entry_point_starts_warm_and_frozen_and_serves(tmp_path: Path) 
         "import gc, io\n"
         "from config.wsgi import application\n"
         "assert gc.get_freeze_count() > 50_000, gc.get_freeze_count()\n"
+        # No collectstatic here: static files without its manifest, as in tests/conftest.py.
+        "from django.conf import settings\n"
+        "settings.STORAGES = {**settings.STORAGES, 'staticfiles': {'BACKEND':\n"
+        "    'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
         "statuses = []\n"
         "environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/', 'SERVER_NAME': '127.0.0.1',\n"
         "           'SERVER_PORT': '80', 'wsgi.url_scheme': 'http', 'wsgi.input': io.BytesIO()}\n"
