@@ -97,6 +97,6 @@ class LearnerCookieMiddleware:
                 max_age=settings.SESSION_COOKIE_AGE,
                 secure=settings.SESSION_COOKIE_SECURE,
                 httponly=True,
-                samesite=settings.SESSION_COOKIE_SAMESITE or "Lax",
+                samesite=settings.SESSION_COOKIE_SAMESITE,
             )
         return response

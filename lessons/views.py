@@ -303,10 +303,10 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     # shows it, a console action changes it, a check looks at it. A hint or an answer never
     # does, nor does the step region alone.
     attempts = models.Attempt.objects.for_learner(learner).filter(scenario=scenario.slug)
+    action = request.POST.get("action", "")
     if request.method == "GET":
         needs_world = request.htmx.target != "step"
     else:
-        action = request.POST.get("action", "")
         needs_world = action.startswith("console-") or action == "check"
     if not needs_world:
         attempts = attempts.defer("world")
@@ -315,7 +315,6 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         return _show(request, attempt)
     if membership is not None and not membership.classroom.is_open:
         return _respond(request, attempt, Acted(Status("problem", CLASS_ENDED), "status", "status"))
-    action = request.POST.get("action", "")
     if action.startswith("console-"):
         acted = _console_action(attempt, request.POST)
     elif action == "check":
