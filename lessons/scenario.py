@@ -907,10 +907,11 @@ def _fleet_ran(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tupl
 @condition("app_call")
 def _app_call(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:
     """{instance: NAME or instances: [NAMES], operation, result: Allowed | CODE, role: NAME,
-    key: VAR, message: TEXT} — the latest such call each instance's application made (found in
-    the log by the instance's address) ended in `result` (default Allowed); when given, it was
-    made with role NAME's credentials or with the saved access key VAR, and its error message
-    contains TEXT.
+    key: VAR, not_key: VAR, message: TEXT} — the latest such call each instance's application
+    made (found in the log by the instance's address) ended in `result` (default Allowed); when
+    given, it was made with role NAME's credentials or with the saved access key VAR, not with
+    the saved access key of `not_key` (a key the learner made in its place is never saved), and
+    its error message contains TEXT.
     """
     names = [str(name) for name in args.get("instances") or [args["instance"]]]
     results = [_last_app_call(world, variables, name, args) for name in names]
@@ -954,6 +955,10 @@ def _last_app_call(
         saved = _var(variables, str(args["key"]))
         if key_id != (saved["AccessKeyId"] if isinstance(saved, Mapping) else str(saved)):
             problems.append(f"not made with the access key saved as {args['key']}")
+    if args.get("not_key"):
+        saved = _var(variables, str(args["not_key"]))
+        if key_id == (saved["AccessKeyId"] if isinstance(saved, Mapping) else str(saved)):
+            problems.append(f"still made with the access key saved as {args['not_key']}")
     return not problems, detail + ("" if not problems else ": " + "; ".join(problems))
 
 

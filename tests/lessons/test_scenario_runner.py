@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lessons import scenario as runner
+from simulator.services import instances
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 
@@ -105,3 +106,25 @@ def scenario_dir(tmp_path, monkeypatch):
 def test_problems_in_reports_duplicate_slugs(scenario_dir):
     shutil.copy(MINI, scenario_dir / "mini-copy.yaml")
     assert any("slug 'mini' is also used" in str(p) for p in runner.problems_in(scenario_dir))
+
+
+def test_app_call_not_key_passes_once_the_application_signs_with_another_key():
+    scenario = runner.load_scenario(runner.SCENARIO_DIR / "keys-vs-role.yaml")
+    world, variables = runner.build_world(scenario)
+    app_call = runner.CONDITIONS["app_call"]
+    args = {"instance": "web-1", "operation": "PutObject", "not_key": "app_key"}
+    runner.run_actions(world, variables, scenario.solution["see-it-work"])
+    passed, detail = app_call(world, args, variables)
+    assert not passed
+    assert "still made with the access key saved as app_key" in detail
+    new_key = world.session().client("iam").create_access_key(UserName="app-user")["AccessKey"]
+    instance_id = runner.substitute("{instance:web-1}", world, variables)
+    world.write_file(
+        instance_id,
+        "/home/ec2-user/.aws/credentials",
+        f"[default]\naws_access_key_id = {new_key['AccessKeyId']}\n"
+        f"aws_secret_access_key = {new_key['SecretAccessKey']}\n",
+    )
+    instances.tick(world)
+    passed, detail = app_call(world, args, variables)
+    assert passed, detail
