@@ -9,7 +9,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from lessons import models
 from lessons import scenario as runner
-from tests.e2e.helpers import CREDENTIALS, Auditor, Guard, Learner, allow, policy
+from tests.e2e.helpers import CREDENTIALS, Auditor, Guard, Learner, allow, policy, scenario
 
 
 def test_the_catalogue(live_server: LiveServer, page: Page) -> None:
@@ -75,7 +75,9 @@ def test_a_workspace_from_start_to_questions(live_server: LiveServer, page: Page
     expect(page.get_by_role("heading", name="Scenario complete")).to_be_visible()
     audit("a completed workspace, questions unanswered")
     question = page.locator("#question-1")
-    question.get_by_role("radio").nth(1).check()  # a wrong answer: its explanation shows
+    first = scenario("attach-replace")["questions"][0]
+    wrong = next(option for option in first["options"] if not option["correct"])
+    question.get_by_label(" ".join(wrong["text"].split()), exact=True).check()  # explained
     me.press("Submit answer", question)
     expect(question.locator(".question__verdict")).to_contain_text("Not quite")
     question.locator("summary", has_text="Every option, and why").click()

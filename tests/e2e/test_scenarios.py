@@ -44,7 +44,8 @@ def test_keys_versus_an_instance_role(live_server: LiveServer, page: Page) -> No
     expect(log.locator(".event").first).to_contain_text("from outside AWS")
     me.check_passes(2)
 
-    # 3. Rotate: a second key, into the credentials file, then deactivate the old one.
+    # 3. Rotate, part 1: a second key into the credentials file; an hour later the old key's
+    #    last use has stopped at the switch while the new key's moved on, and it is still active.
     user = me.open("app-user")
     old_key = user.get_by_role("rowheader").locator("code").inner_text()
     me.press("Create access key", user)
@@ -62,17 +63,26 @@ def test_keys_versus_an_instance_role(live_server: LiveServer, page: Page) -> No
     )
     me.press("Save file", box)
     me.expect_status(f"Saved {CREDENTIALS}")
+    me.run_fleet()
+    me.advance("1 hour")
+    me.run_fleet()
+    user = me.open("app-user")
+    old_row = user.get_by_role("row").filter(has_text=old_key)
+    new_row = user.get_by_role("row").filter(has_text=new_key)
+    expect(old_row.get_by_role("cell").nth(0)).to_contain_text("Active")
+    expect(old_row.get_by_role("cell").nth(1)).to_contain_text("09:00 UTC")  # last use: stopped
+    expect(new_row.get_by_role("cell").nth(1)).to_contain_text("10:00 UTC")  # moving on
+    me.check_passes(3)
+
+    # 4. Rotate, part 2: deactivate the old key, confirm the application still works, delete.
     user = me.open("app-user")
     me.press("Make inactive", user.get_by_role("row").filter(has_text=old_key))
     me.expect_status(f"Access key {old_key} is now Inactive.")
     me.run_fleet()
-    me.check_passes(3)
-
-    # 4. The old key's last use is from before the switch; delete it.
+    me.expect_status("2 of 2 calls allowed")
     user = me.open("app-user")
     old_row = user.get_by_role("row").filter(has_text=old_key)
     expect(old_row).to_contain_text("Inactive")
-    expect(old_row.get_by_role("cell").nth(1)).to_contain_text("UTC")  # last used: a date
     me.press("Delete", old_row)
     me.expect_status(f"Deleted access key {old_key}.")
     me.check_passes(4)

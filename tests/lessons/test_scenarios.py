@@ -60,7 +60,7 @@ def test_guided_scenario_has_the_shape_of_a_lesson(path: Path) -> None:
         assert step.explanation.strip(), step.id
         assert 2 <= len(step.hints) <= 3, step.id
         assert all(item.says for item in (*step.probes, *step.conditions)), step.id
-    assert 3 <= len(scenario.questions) <= 4
+    assert 3 <= len(scenario.questions) <= 5
     for question in scenario.questions:
         assert sum(option.correct for option in question.options) == 1, question.id
         assert len(question.options) >= 3, question.id
