@@ -67,6 +67,17 @@ def test_guided_scenario_has_the_shape_of_a_lesson(path: Path) -> None:
         assert all(option.explanation.strip() for option in question.options), question.id
 
 
+def test_the_right_answer_is_not_always_in_the_same_place() -> None:
+    """Nothing may lean on the right option's position: the course spreads it around."""
+    places = [
+        next(index for index, option in enumerate(question.options) if option.correct)
+        for path in GUIDED
+        for question in runner.load_scenario(path).questions
+    ]
+    assert len(set(places)) >= 3, places
+    assert max(places.count(place) for place in set(places)) <= len(places) // 2, places
+
+
 def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
     from simulator.services import instances
 
