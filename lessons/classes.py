@@ -1,23 +1,22 @@
-"""The classroom's doors: learners join a class with its code (and resume on another device
-with their personal code); instructors create classes and project the join code.
+"""The classroom's doors: learners join a class with its code, continue with their personal
+code on any device, and leave; instructors create classes and project the join code.
 
-Learners have no login: joining puts the browser's anonymous Learner (lessons.learners) in
-the class. Wrong codes are counted per client address and, past a limit, refused with 429, so
-join codes (10**12 of them) cannot be guessed. Only wrong codes count: a class of 200 behind
-one school router, or a load test from one machine, joins without hitting the limit.
+Learners have no login. Joining makes a new Membership (one person in one class, with a record
+of their own) and this browser becomes that person (lessons.learners). A browser that is
+already someone in the class asks first: continue as them, or join as someone else. Limits
+per client address (lessons.limits): wrong codes (only wrong codes: a right one always works,
+so a class behind one router is never locked out by its neighbours' typos), joins, and each
+class's size.
 """
 
-import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,23 +24,24 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from lessons import limits
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_learner, give
+from lessons.learners import current_membership, sign_in, sign_out
 from lessons.models import (
-    DISPLAY_NAME_MAX,
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
+    RESUME_CODE_LENGTHS,
     Classroom,
     JoinRefused,
-    Learner,
     Membership,
     catalogue,
     group_code,
     normalise_code,
 )
+from lessons.names import DISPLAY_NAME_MAX, clean_name, name_key
 
 MAX_CLASS_MINUTES = 24 * 60
 MAX_ORDER = 99
@@ -49,11 +49,12 @@ MAX_ORDER = 99
 # --- Forms ---------------------------------------------------------------------------------------
 
 
-def _clean_code(raw: str) -> str:
+def _clean_code(raw: str, *, lengths: tuple[int, ...], example: str) -> str:
     code = normalise_code(raw)
-    if len(code) != JOIN_CODE_LENGTH or any(char not in JOIN_CODE_ALPHABET for char in code):
+    if len(code) not in lengths or any(char not in JOIN_CODE_ALPHABET for char in code):
+        letters = " or ".join(str(length) for length in lengths)
         raise forms.ValidationError(
-            "A code has 8 letters and digits, like QK7M 4XPA (there is no 0, O, 1 or I in it)."
+            f"A code has {letters} letters and digits, like {example} (there is no 0, O, 1 or I in it)."
         )
     return code
 
@@ -63,12 +64,13 @@ class JoinForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=DISPLAY_NAME_MAX)
 
     def clean_code(self) -> str:
-        return _clean_code(self.cleaned_data["code"])
+        return _clean_code(
+            self.cleaned_data["code"], lengths=(JOIN_CODE_LENGTH,), example="QK7M 4XPA"
+        )
 
     def clean_name(self) -> str:
-        printable = "".join(char for char in self.cleaned_data["name"] if char.isprintable())
-        name = " ".join(printable.split())
-        if not name:
+        name = clean_name(self.cleaned_data["name"])
+        if not name or not name_key(name).strip():
             raise forms.ValidationError("Type the name the class will see, e.g. your first name.")
         return name
 
@@ -77,7 +79,9 @@ class ResumeForm(forms.Form):
     code = forms.CharField(label="Your personal code", max_length=32)
 
     def clean_code(self) -> str:
-        return _clean_code(self.cleaned_data["code"])
+        return _clean_code(
+            self.cleaned_data["code"], lengths=RESUME_CODE_LENGTHS, example="QK7M 4XPA 9RTW"
+        )
 
 
 def _choosable() -> list[tuple[str, str]]:
@@ -143,67 +147,36 @@ class ClassroomForm(forms.Form):
         return rows
 
 
-# --- Rate limit ------------------------------------------------------------------------------------
-
-LIMIT_WINDOW = 60  # seconds
+# --- Refusals --------------------------------------------------------------------------------------
 
 
-def client_address(request: HtmxHttpRequest) -> str:
-    """Who is asking: the peer's address, or behind a trusted proxy the one it appended."""
-    if settings.ROLECALL_TRUST_X_FORWARDED_FOR:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [hop for hop in hops if hop]
-        if hops:
-            return hops[-1][:64]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _failures_key(request: HtmxHttpRequest) -> str:
-    window = int(time.time() // LIMIT_WINDOW)
-    return f"rolecall:code-failures:{window}:{client_address(request)}"
-
-
-def _limited(request: HtmxHttpRequest) -> bool:
-    return cache.get(_failures_key(request), 0) >= settings.ROLECALL_JOIN_FAILURES_PER_MINUTE
-
-
-def _count_failure(request: HtmxHttpRequest) -> None:
-    key = _failures_key(request)
-    if not cache.add(key, 1, timeout=LIMIT_WINDOW * 2):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=LIMIT_WINDOW * 2)
-
-
-def _too_many(request: HtmxHttpRequest, page: str) -> HttpResponse:
-    form = JoinForm() if page == "join" else ResumeForm()
-    response = render(
-        request, "lessons/join.html", {"page": page, "form": form, "limited": True}, status=429
-    )
-    response["Retry-After"] = str(LIMIT_WINDOW)
+def _too_many(request: HtmxHttpRequest, page: str, form: forms.Form, why: str) -> HttpResponse:
+    """429, with what was typed kept and what to do in words."""
+    context = {"page": page, "form": form, "limited": why}
+    response = render(request, "lessons/join.html", context, status=429)
+    response["Retry-After"] = str(limits.JOINS.window)
     return response
 
 
-# --- Learners: join, resume --------------------------------------------------------------------
+WRONG_CODES_LIMITED = "wrong-codes"
+JOINS_LIMITED = "joins"
 
 
-def _landing(classroom: Classroom, learner: Learner) -> HttpResponse:
-    slug = classroom.landing_for(learner)
+# --- Learners: join, resume, leave ---------------------------------------------------------------
+
+
+def _landing(classroom: Classroom, membership: Membership) -> HttpResponse:
+    slug = classroom.landing_for(membership)
     if slug is None:
         return redirect("lessons:catalogue")
     return redirect("lessons:workspace", slug)
 
 
-def _welcome(request: HtmxHttpRequest, greeting: str, membership: Membership) -> SafeString:
-    """Shown once after joining: the learner's personal code, to continue on another device."""
+def _code_words(request: HtmxHttpRequest, membership: Membership) -> SafeString:
     return format_html(
-        "{greeting}, {name}: you are in “{title}”. To continue on another device, go to "
-        "<strong>{url}</strong> and type your personal code "
-        '<code class="class-code">{code}</code>. Keep it to yourself: it opens your work.',
-        greeting=greeting,
-        name=membership.display_name,
-        title=membership.classroom.title,
+        "To continue on another device, go to <strong>{url}</strong> and type your personal "
+        'code <code class="class-code">{code}</code>. Keep it to yourself: it opens your work. '
+        "It is shown in your workspace too.",
         url=request.build_absolute_uri(reverse("lessons:resume")),
         code=membership.grouped_resume_code,
     )
@@ -211,63 +184,123 @@ def _welcome(request: HtmxHttpRequest, greeting: str, membership: Membership) ->
 
 @require_http_methods(["GET", "POST"])
 def join(request: HtmxHttpRequest) -> HttpResponse:
-    """A class code and a display name put the learner in the class, at its first scenario."""
-    if request.method == "GET":
+    """A class code and a display name: a new person in the class, at its first scenario."""
+    if request.method != "POST":
         code = normalise_code(request.GET.get("code", ""))
         form = JoinForm(initial={"code": group_code(code)} if code else None)
         return render(request, "lessons/join.html", {"page": "join", "form": form})
-    if _limited(request):
-        return _too_many(request, "join")
     form = JoinForm(request.POST)
-    if form.is_valid():
-        classroom = Classroom.objects.with_code(form.cleaned_data["code"]).first()
-        if classroom is None or not classroom.is_open:
-            _count_failure(request)
-            if classroom is None:
-                form.add_error("code", "No open class has this code. Check it with your instructor.")  # fmt: skip
-            else:
-                form.add_error("code", "This class has ended: it no longer takes new learners.")  # fmt: skip
+    if not form.is_valid():
+        return render(request, "lessons/join.html", {"page": "join", "form": form})
+    classroom = Classroom.objects.with_code(form.cleaned_data["code"]).first()
+    if classroom is None or not classroom.is_open:
+        if limits.WRONG_CODES.reached(request):
+            return _too_many(request, "join", form, WRONG_CODES_LIMITED)
+        limits.WRONG_CODES.count(request)
+        if classroom is None:
+            form.add_error("code", "No open class has this code. Check it with your instructor.")  # fmt: skip
         else:
-            learner = current_learner(request, create=True)
-            assert learner is not None
-            asked = timezone.now()
-            try:
-                membership = classroom.join(learner, form.cleaned_data["name"])
-            except JoinRefused as refused:
-                form.add_error(None, str(refused))
-            else:
-                greeting = "Welcome" if membership.joined >= asked else "Welcome back"
-                messages.success(request, _welcome(request, greeting, membership))
-                return _landing(classroom, learner)
-    return render(request, "lessons/join.html", {"page": "join", "form": form})
+            form.add_error("code", "This class has ended: it no longer takes new learners.")  # fmt: skip
+        return render(request, "lessons/join.html", {"page": "join", "form": form})
+
+    held = current_membership(request)
+    choice = request.POST.get("as", "")
+    if held is not None and held.classroom_id == classroom.pk and choice != "new":
+        if choice != "continue":  # someone else at this computer? Ask before showing anything
+            context = {"page": "who", "form": form, "held": held, "classroom": classroom}
+            return render(request, "lessons/join.html", context)
+        messages.success(
+            request,
+            format_html("Welcome back, {}. {}", held.display_name, _code_words(request, held)),
+        )
+        return _landing(classroom, held)
+
+    if limits.JOINS.reached(request):
+        return _too_many(request, "join", form, JOINS_LIMITED)
+    try:
+        membership = classroom.join(form.cleaned_data["name"])
+    except JoinRefused as refused:
+        form.add_error(None, str(refused))
+        return render(request, "lessons/join.html", {"page": "join", "form": form})
+    limits.JOINS.count(request)
+    sign_in(request, membership)
+    typed = form.cleaned_data["name"]
+    renamed = (
+        format_html(" “{}” is taken in this class, so you are <strong>{}</strong>.", typed, membership.display_name)
+        if membership.display_name != typed
+        else ""
+    )  # fmt: skip
+    before = (
+        format_html(
+            " You were {} in “{}” on this device: your work there is kept, and your personal "
+            'code <code class="class-code">{}</code> takes you back to it.',
+            held.display_name,
+            held.classroom.title,
+            held.grouped_resume_code,
+        )
+        if held is not None
+        else ""
+    )
+    messages.success(
+        request,
+        format_html(
+            "Welcome, {name}: you are in “{title}”.{renamed} {code}{before}",
+            name=membership.display_name,
+            title=classroom.title,
+            renamed=renamed,
+            code=_code_words(request, membership),
+            before=before,
+        ),
+    )
+    return _landing(classroom, membership)
 
 
 @require_http_methods(["GET", "POST"])
 def resume(request: HtmxHttpRequest) -> HttpResponse:
-    """A learner's personal code brings their work to this device (its learner cookie)."""
-    if request.method == "GET":
+    """A learner's personal code makes this browser that person again, on any device."""
+    if request.method != "POST":
         return render(request, "lessons/join.html", {"page": "resume", "form": ResumeForm()})
-    if _limited(request):
-        return _too_many(request, "resume")
     form = ResumeForm(request.POST)
     if form.is_valid():
         membership = (
             Membership.objects.with_resume_code(form.cleaned_data["code"])
-            .select_related("classroom", "learner")
+            .select_related("classroom")
             .first()
         )
         if membership is None:
-            _count_failure(request)
+            if limits.WRONG_CODES.reached(request):
+                return _too_many(request, "resume", form, WRONG_CODES_LIMITED)
+            limits.WRONG_CODES.count(request)
             form.add_error("code", "No learner has this code. Check it, or join the class again.")  # fmt: skip
         else:
-            give(request, membership.learner.key)  # this browser's cookie now holds them
+            sign_in(request, membership)
             messages.success(
                 request,
                 f"Welcome back, {membership.display_name}: your work in "
                 f"“{membership.classroom.title}” is on this device now.",
             )
-            return _landing(membership.classroom, membership.learner)
+            return _landing(membership.classroom, membership)
     return render(request, "lessons/join.html", {"page": "resume", "form": form})
+
+
+@require_POST
+def leave(request: HtmxHttpRequest) -> HttpResponse:
+    """This browser stops being the class member it is: the self-paced catalogue again. Their
+    record stays, and their personal code brings it back."""
+    membership = current_membership(request)
+    if membership is not None:
+        sign_out(request)
+        messages.success(
+            request,
+            format_html(
+                "You have left “{title}” on this device. Your work there is kept: to come back, "
+                'go to {url} and type your personal code <code class="class-code">{code}</code>.',
+                title=membership.classroom.title,
+                url=reverse("lessons:resume"),
+                code=membership.grouped_resume_code,
+            ),
+        )
+    return redirect("lessons:catalogue")
 
 
 # --- Instructors: their classes, the projector -----------------------------------------------------

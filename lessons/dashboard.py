@@ -4,11 +4,13 @@
 stuck / not started in words and an icon, refreshing itself every few seconds (htmx polls the
 grid alone; without JavaScript a Refresh link). Its named POST actions act on the class: a hint
 for everyone or for one learner, a message to every workspace, the next scenario locked or
-unlocked, one learner's scenario reset, a learner removed, the class ended.
+unlocked, one learner's scenario reset, learners removed (one, or those ticked) and re-admitted,
+the class ended and reopened.
 
 Only the class's own instructor reaches any of it: anyone else gets a 404, as does a membership
 id or a scenario that is not this class's. The dashboard reads progress without the learners'
-worlds (`Classroom.attempts_by_learner`): two queries for any number of learners.
+worlds (`Classroom.progress_by_member`): two queries for any number of learners. An ended
+class is frozen: the only action it takes is to reopen.
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from lessons.http import HtmxHttpRequest
-from lessons.models import Attempt, Classroom, Membership, Progress, catalogue, current_attempt
+from lessons.models import (
+    Attempt,
+    Classroom,
+    Membership,
+    Progress,
+    catalogue,
+    current_attempt,
+    first_completed,
+)
 from lessons.scenario import Probe, Scenario, Step
 from lessons.views import Status, flash, take_flash
 
@@ -43,7 +53,7 @@ STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
 STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
 SHORT_TITLE = 14  # characters of a step's title in a column header
 FLASH_KEY = "dashboard_status"  # session: per class code, the status to show after a redirect
-CONFIRMED = ("end", "remove", "reset")  # actions that ask first
+CONFIRMED = ("end", "remove", "remove-selected", "reset")  # actions that ask first
 
 
 # --- The board: what the grid, the step summaries and the summary page show ----------------------
@@ -151,7 +161,7 @@ def build_board(
     if not include_removed:
         members = members.active()
     members = sorted(members, key=lambda member: (member.display_name.casefold(), member.pk))
-    attempts = classroom.progress_by_learner(include_removed=include_removed)
+    attempts = classroom.progress_by_member(include_removed=include_removed)
 
     groups: list[Group] = []
     columns: list[Column] = []
@@ -169,7 +179,7 @@ def build_board(
 
     rows: list[Row] = []
     for member in members:
-        own = attempts.get(member.learner_id, {})
+        own = attempts.get(member.pk, {})
         latest = current_attempt(own.values())
         row = Row(member, own, [])
         for index, column in enumerate(columns):
@@ -323,7 +333,7 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
     target = request.htmx.target if request.htmx and not request.htmx.history_restore_request else None  # fmt: skip
     if target == "grid":  # the grid refreshing itself
         return render(request, "lessons/dashboard.html#grid", _context(request, classroom))
-    learner = _member(classroom, request.GET.get("learner"))
+    learner = _member(classroom, request.GET.get("learner"), removed=True)
     if target == "learner":  # a learner's name opened
         context = {**_context(request, classroom, board=False), "learner": _learner(classroom, learner)}  # fmt: skip
         return render(request, "lessons/dashboard.html#learner", context)
@@ -350,20 +360,34 @@ def _context(
         "dashboard_url": reverse("lessons:dashboard", args=[classroom.join_code]),
         "message_form": message_form or MessageForm(initial={"message": classroom.message}),
         "scenario_count": len(classroom.scenarios),
+        "roster": _roster(classroom) if board else None,
         "learner": None,
         "confirm": None,
     }
 
 
-def _member(classroom: Classroom, raw: str | None) -> Membership | None:
-    """The active member with this id, in this class; a 404 for any other id."""
-    if raw is None or raw == "":
-        return None
+def _member_id(raw: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise Http404("There is no such learner in this class.")
-    return get_object_or_404(
-        Membership.objects.active().select_related("learner"), classroom=classroom, pk=int(raw)
-    )
+    return int(raw)
+
+
+def _member(classroom: Classroom, raw: str | None, *, removed: bool = False) -> Membership | None:
+    """The member with this id in this class (active, or with `removed` also a removed one);
+    a 404 for any other id."""
+    if raw is None or raw == "":
+        return None
+    members = Membership.objects.all() if removed else Membership.objects.active()
+    return get_object_or_404(members, classroom=classroom, pk=_member_id(raw))
+
+
+def _members(classroom: Classroom, raws: list[str]) -> list[Membership]:
+    """The active members with these ids, in this class; a 404 if any is not one."""
+    ids = {_member_id(raw) for raw in raws if raw}
+    found = list(Membership.objects.active().filter(classroom=classroom, pk__in=ids))
+    if len(found) != len(ids):
+        raise Http404("There is no such learner in this class.")
+    return sorted(found, key=lambda member: (member.display_name.casefold(), member.pk))
 
 
 def _scenario(classroom: Classroom, slug: str | None) -> Scenario:
@@ -380,7 +404,7 @@ def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] 
     attempts = {
         attempt.scenario: attempt
         for attempt in Attempt.objects.filter(
-            learner_id=member.learner_id, scenario__in=classroom.scenarios
+            membership=member, scenario__in=classroom.scenarios
         ).defer("world", "variables")
     }
     current = current_attempt(attempts.values())
@@ -412,6 +436,17 @@ def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] 
     return {"member": member, "scenarios": scenarios}
 
 
+def _roster(classroom: Classroom) -> dict[str, list[Membership]]:
+    """Every member, for ticking several to remove, and the removed ones, to re-admit."""
+    members = sorted(
+        classroom.members.all(), key=lambda member: (member.display_name.casefold(), member.pk)
+    )
+    return {
+        "active": [member for member in members if member.removed is None],
+        "removed": [member for member in members if member.removed is not None],
+    }
+
+
 def _confirming(
     classroom: Classroom, query: QueryDict, member: Membership | None
 ) -> dict[str, Any] | None:
@@ -421,6 +456,9 @@ def _confirming(
         return None
     if action == "end":
         return {"action": "end"} if classroom.is_open else None
+    if action == "remove-selected":
+        chosen = _members(classroom, query.getlist("selected"))
+        return {"action": action, "members": chosen} if chosen else None
     if member is None:
         raise Http404("There is no such learner in this class.")
     if action == "remove":
@@ -435,7 +473,9 @@ def _confirming(
 class Acted:
     status: Status
     member: Membership | None = None  # the learner acted on: their panel stays open
-    confirm: dict[str, str] | None = None  # no JavaScript: ask first (the redirect's query)
+    confirm: dict[str, str | list[str]] | None = (
+        None  # no JavaScript: ask first (the redirect's query)
+    )
     message_form: MessageForm | None = None  # an invalid message, shown again
     anchor: str = "dash-status"
 
@@ -443,11 +483,12 @@ class Acted:
 def _act(request: HtmxHttpRequest, classroom: Classroom) -> HttpResponse:
     data = request.POST
     action = data.get("action", "")
-    member = _member(classroom, data.get("learner"))  # a tampered id is a 404 before anything
+    # A tampered id is a 404 before anything; re-admitting is for a removed learner.
+    member = _member(classroom, data.get("learner"), removed=action == "readmit")
     handler = ACTIONS.get(action)
     if handler is None:
         acted = Acted(Status("problem", _unknown_action(action)), member)
-    elif not classroom.is_open:
+    elif not classroom.is_open and action != "reopen":
         acted = Acted(Status("problem", "This class has ended: its results stay, but nothing in it can change now."), member)  # fmt: skip
     else:
         acted = handler(classroom, data, member)
@@ -463,17 +504,16 @@ def _respond(request: HtmxHttpRequest, classroom: Classroom, acted: Acted) -> Ht
             context["learner"] = _learner(classroom, acted.member)
             return render(request, "lessons/dashboard.html", context)
         query = QueryDict(mutable=True)
-        if acted.member is not None and acted.member.removed is None:
+        if acted.member is not None:
             query["learner"] = str(acted.member.pk)
-        if acted.confirm:
-            query.update(acted.confirm)
-        else:
+        for name, value in (acted.confirm or {}).items():
+            query.setlist(name, value if isinstance(value, list) else [value])
+        if not acted.confirm:
             flash(request, classroom.join_code, acted.status, key=FLASH_KEY)
         anchor = "confirm" if acted.confirm else acted.anchor
         return redirect(url + ("?" + query.urlencode() if query else "") + "#" + anchor)
     context = _context(request, classroom, status=acted.status, message_form=acted.message_form)
-    member = acted.member if acted.member is not None and acted.member.removed is None else None
-    context["learner"] = _learner(classroom, member)
+    context["learner"] = _learner(classroom, acted.member)
     return render(request, "lessons/dashboard.html#acted", context)
 
 
@@ -562,7 +602,30 @@ def _remove(classroom: Classroom, data: QueryDict, member: Membership | None) ->
     if data.get("confirm") != "yes":
         return Acted(Status("info", "Confirm the removal below."), member, confirm={"confirm": "remove"})  # fmt: skip
     member.remove()
-    return Acted(Status("done", f"{member.display_name} is removed from the class. Their results stay in the CSV export."), member)  # fmt: skip
+    return Acted(Status("done", f"{member.display_name} is removed from the class. Their record stays (the CSV has it), and they can be re-admitted."), anchor="roster")  # fmt: skip
+
+
+def _remove_selected(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    chosen = _members(classroom, data.getlist("selected"))
+    if not chosen:
+        return Acted(Status("info", "Tick the learners to remove first."), anchor="roster")
+    if data.get("confirm") != "yes":
+        ask = {"confirm": "remove-selected", "selected": [str(each.pk) for each in chosen]}
+        return Acted(Status("info", "Confirm the removal below."), confirm=ask)
+    for each in chosen:
+        each.remove()
+    names = ", ".join(each.display_name for each in chosen)
+    count = f"{len(chosen)} learner{'s' if len(chosen) != 1 else ''}"
+    return Acted(Status("done", f"{count} removed from the class: {names}. Their records stay (the CSV has them), and each can be re-admitted."), anchor="roster")  # fmt: skip
+
+
+def _readmit(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    if member.removed is None:
+        return Acted(Status("info", f"{member.display_name} is in the class already."), member, anchor="learner")  # fmt: skip
+    member.readmit()
+    return Acted(Status("done", f"{member.display_name} is back in the class. They continue with their personal code, {member.grouped_resume_code}."), member, anchor="learner")  # fmt: skip
 
 
 def _end(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
@@ -570,6 +633,13 @@ def _end(classroom: Classroom, data: QueryDict, member: Membership | None) -> Ac
         return Acted(Status("info", "Confirm below."), confirm={"confirm": "end"})
     classroom.end()
     return Acted(Status("done", "The class has ended: no one can join, learners' work is read-only, and the results stay here."))  # fmt: skip
+
+
+def _reopen(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if classroom.is_open:
+        return Acted(Status("info", "This class is open already."))
+    classroom.reopen()
+    return Acted(Status("done", "The class is open again, with no end time: learners can join and work until you end it."))  # fmt: skip
 
 
 ACTIONS = {
@@ -581,7 +651,10 @@ ACTIONS = {
     "lock": _lock,
     "reset": _reset,
     "remove": _remove,
+    "remove-selected": _remove_selected,
+    "readmit": _readmit,
     "end": _end,
+    "reopen": _reopen,
 }
 
 
@@ -594,7 +667,10 @@ def _unknown_action(action: str) -> str:
 
 # --- Results (/teach/<code>/results.csv) --------------------------------------------------------------
 
-CSV_COLUMNS = ["learner", "scenario", "step", "completed at", "attempts", "hints used", "removed at"]  # fmt: skip
+CSV_COLUMNS = [
+    "learner", "scenario", "step", "completed at", "first completed at", "attempts",
+    "hints used", "resets", "removed at",
+]  # fmt: skip
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -621,6 +697,7 @@ def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
             attempt = row.attempts.get(column.scenario.slug)
             step_id = column.step.id
             completed = attempt.completed.get(step_id, "") if attempt else ""
+            first = first_completed(attempt.completed, attempt.history, step_id) if attempt else ""
             writer.writerow(
                 csv_safe(value)
                 for value in (
@@ -628,8 +705,10 @@ def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     column.scenario.title,
                     column.step.title,
                     completed,
+                    first,
                     attempt.checks.get(step_id, 0) if attempt else 0,
                     attempt.hints.get(step_id, 0) if attempt else 0,
+                    len(attempt.history) if attempt else 0,
                     removed,
                 )
             )

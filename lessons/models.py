@@ -1,5 +1,9 @@
 """Learners and their progress: each attempt at a scenario keeps its world as JSON.
 
+An attempt belongs to one person in one class (their `Membership`) or, outside any class, to a
+self-paced `Learner`: never to a browser alone. A browser holds keys (lessons.learners), and a
+row is written only when someone changes something: a GET stores nothing.
+
 Every change to an attempt (an API call from the console, a check, a hint, a reset) loads the
 world, acts through `World.call` and saves only over the revision it started from (else it is
 made again on the newer row), so two tabs of one learner (or a learner and the instructor)
@@ -9,6 +13,7 @@ never lose each other's work.
 from __future__ import annotations
 
 import copy
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,10 +22,12 @@ from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 import orjson
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from lessons import scenario as scenarios
+from lessons.names import NAME_KEY_MAX, clean_name, name_key
 from lessons.scenario import CheckResult, Scenario
 from simulator import AwsError, World
 
@@ -29,9 +36,16 @@ T = TypeVar("T")
 # What a change to an attempt may write besides its world (the row's identity never changes).
 PROGRESS_FIELDS = (
     "variables", "step_index", "completed", "hints", "checks", "failures", "answers",
-    "last_check", "step_started", "updated",
+    "last_check", "history", "step_started", "updated",
 )  # fmt: skip
 OPTIMISTIC_TRIES = 3
+HISTORY_KEPT = 20  # earlier runs of a scenario (before a reset) kept for the instructor
+
+
+def seed_for(key: str) -> int:
+    """The world's seed for an owner's key: the same key always builds the same world, so the
+    world a GET shows (not stored) is the one the first change stores."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest())
 
 
 @cache
@@ -86,31 +100,73 @@ class ScenarioPosition:
         return steps[self.step_index] if self.step_index < len(steps) else None
 
 
+def new_key() -> str:
+    """A secret a browser holds to be someone (a self-paced learner, a class member)."""
+    return secrets.token_urlsafe(32)
+
+
 class Learner(models.Model):
-    """Someone learning, with no account: found again through their browser's learner cookie."""
+    """Someone learning on their own, with no account: their browser's learner cookie holds the
+    key. The row is written with their first change; until then the key alone says who they are."""
 
     key = models.CharField(max_length=64, unique=True, editable=False)
-    display_name = models.CharField(max_length=60, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.display_name or f"Learner {self.pk}"
+        return f"Learner {self.pk}"
 
-    @classmethod
-    def new(cls, *, display_name: str = "") -> Learner:
-        return cls.objects.create(key=secrets.token_urlsafe(32), display_name=display_name)
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Whose work a request reads and changes: one person in one class (`membership`), or
+    someone learning on their own (`learner_key`, whose Learner row may not exist yet)."""
+
+    membership: Membership | None = None
+    learner_key: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.membership is None) == (not self.learner_key):
+            raise ValueError("An owner is a class member or a self-paced learner, not both.")
+
+    @property
+    def seed(self) -> int:
+        return seed_for(self.membership.key if self.membership is not None else self.learner_key)
+
+    def attempts(self) -> AttemptQuerySet:
+        if self.membership is not None:
+            return Attempt.objects.filter(membership=self.membership)
+        return Attempt.objects.filter(learner__key=self.learner_key)
+
+    def owner_fields(self) -> dict[str, Any]:
+        """The attempt's owner columns, writing the Learner row if this is their first change."""
+        if self.membership is not None:
+            return {"membership": self.membership}
+        learner, _ = Learner.objects.get_or_create(key=self.learner_key)
+        return {"learner": learner}
 
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):
-    def for_learner(self, learner: Learner) -> AttemptQuerySet:
-        return self.filter(learner=learner)
+    def self_paced(self) -> AttemptQuerySet:
+        return self.filter(membership__isnull=True)
+
+    def untouched_since(self, moment: datetime) -> AttemptQuerySet:
+        """Self-paced attempts nobody has changed since `moment` (class work is never pruned)."""
+        return self.self_paced().filter(updated__lt=moment)
 
 
 class Attempt(ScenarioPosition, models.Model):
-    """One learner's run through one scenario: the world, the step reached, hints, answers."""
+    """One person's run through one scenario: the world, the step reached, hints, answers.
 
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="attempts")
+    Owned by a class membership or by a self-paced learner, exactly one of the two."""
+
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="attempts", null=True, blank=True
+    )
+    membership = models.ForeignKey(
+        "Membership", on_delete=models.CASCADE, related_name="attempts", null=True, blank=True
+    )
     scenario = models.CharField(max_length=80)  # the slug
+    seed = models.PositiveBigIntegerField(default=0)  # the world's; a reset builds it again
     world = DocumentField()
     # Goes up by one with every saved change: a change is written only over the revision it
     # was made from, so two writers never lose each other's work (see `_locked`).
@@ -125,6 +181,9 @@ class Attempt(ScenarioPosition, models.Model):
     # The last check's result, shown under the step until the next check or a reset:
     # {"step": step id, "passed": bool, "items": [{"says", "passed", "detail"}, ...]}.
     last_check = models.JSONField(default=dict)
+    # Earlier runs, before each reset, newest last: {"reset": ISO time, "completed", "checks",
+    # "hints", "answers"}. The instructor's results keep a step passed before a reset.
+    history = models.JSONField(default=list)
     started = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     step_started = models.DateTimeField(default=timezone.now)
@@ -133,11 +192,23 @@ class Attempt(ScenarioPosition, models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["learner", "scenario"], name="one_attempt_per_scenario")
+            models.CheckConstraint(
+                condition=(
+                    models.Q(learner__isnull=False, membership__isnull=True)
+                    | models.Q(learner__isnull=True, membership__isnull=False)
+                ),
+                name="attempt_has_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "scenario"], name="one_self_paced_attempt_per_scenario"
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "scenario"], name="one_class_attempt_per_scenario"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.learner} on {self.scenario}"
+        return f"{self.membership or self.learner} on {self.scenario}"
 
     def load_world(self) -> World:
         """The world, parsed from JSON once per saved state (an action keeps what it built)."""
@@ -151,17 +222,36 @@ class Attempt(ScenarioPosition, models.Model):
     # --- starting and changing it -----------------------------------------------------------
 
     @classmethod
-    def start(cls, learner: Learner, scenario: Scenario) -> Attempt:
-        """The learner's attempt at `scenario`, created with a fresh world if there is none."""
-        found = cls.objects.filter(learner=learner, scenario=scenario.slug).first()
+    def start(cls, owner: Owner, scenario: Scenario) -> Attempt:
+        """The owner's attempt at `scenario`, stored with a fresh world if there is none: the
+        first change to a scenario calls this, never a GET (see `unsaved`)."""
+        found = owner.attempts().filter(scenario=scenario.slug).first()
         if found is not None:
             return found
-        world, variables = scenarios.build_world(scenario, seed=learner.pk or 0)
+        seed = owner.seed
+        world, variables = scenarios.build_world(scenario, seed=seed)
         attempt, _ = cls.objects.get_or_create(
-            learner=learner,
+            **owner.owner_fields(),
             scenario=scenario.slug,
-            defaults={"world": world.to_dict(), "variables": variables},
+            defaults={"world": world.to_dict(), "variables": variables, "seed": seed},
         )
+        return attempt
+
+    @classmethod
+    def unsaved(cls, owner: Owner, scenario: Scenario) -> Attempt:
+        """The attempt the owner would start, to show and not to store: the same world `start`
+        stores (same seed), so what a GET showed is what the first change acts on."""
+        seed = owner.seed
+        world, variables = scenarios.build_world(scenario, seed=seed)
+        attempt = cls(
+            membership=owner.membership,
+            scenario=scenario.slug,
+            seed=seed,
+            world=world.to_dict(),
+            variables=variables,
+            step_started=timezone.now(),
+        )
+        attempt._world_cache = (attempt.world, world)
         return attempt
 
     def _locked(self, change: Callable[[Attempt], T], *, world: str = "write") -> T:
@@ -315,10 +405,20 @@ class Attempt(ScenarioPosition, models.Model):
         return self._locked(change, world="none")
 
     def reset(self) -> None:
-        """Start the scenario again from its setup (progress on it is cleared)."""
+        """Start the scenario again from its setup. The run's progress is cleared from the
+        learner's view and kept in `history`, so the instructor still sees what was passed."""
 
         def change(fresh: Attempt) -> None:
-            world, variables = scenarios.build_world(fresh.definition, seed=fresh.learner_id or 0)
+            if fresh.completed or fresh.checks or fresh.hints or fresh.answers:
+                earlier = {
+                    "reset": timezone.now().isoformat(),
+                    "completed": fresh.completed,
+                    "checks": fresh.checks,
+                    "hints": fresh.hints,
+                    "answers": fresh.answers,
+                }
+                fresh.history = [*fresh.history, earlier][-HISTORY_KEPT:]
+            world, variables = scenarios.build_world(fresh.definition, seed=fresh.seed)
             fresh.world = world.to_dict()
             fresh.variables = variables
             fresh.step_index = 0
@@ -341,14 +441,26 @@ class Attempt(ScenarioPosition, models.Model):
         return datetime.fromisoformat(value) if value else None
 
 
-__all__ = ["Attempt", "AwsError", "Classroom", "Learner", "Membership", "catalogue"]
+def first_completed(completed: dict[str, str], history: list[dict[str, Any]], step_id: str) -> str:
+    """When `step_id` was first passed, in this run or one before a reset ("" if never)."""
+    times = [run.get("completed", {}).get(step_id) for run in history]
+    times.append(completed.get(step_id))
+    found = [time for time in times if isinstance(time, str) and time]
+    return min(found) if found else ""
+
+
+__all__ = ["Attempt", "AwsError", "Classroom", "Learner", "Membership", "Owner", "catalogue"]
 
 
 # --- Classroom ---------------------------------------------------------------------------------
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a projector
-JOIN_CODE_LENGTH = 8  # 32**8 = 10**12 codes: with joins rate-limited, not guessable in practice
-DISPLAY_NAME_MAX = 40  # as typed; a number may be added to make it unique in the class
+JOIN_CODE_LENGTH = 8  # 32**8 = 10**12 codes, short enough to read off a projector
+# A personal resume code opens someone's work, and a right code is never refused (a class
+# behind one router must not be locked out by its neighbours' typos), so it must be too long
+# to guess: 32**12 = 10**18. Codes given before were 8 characters and still work.
+RESUME_CODE_LENGTH = 12
+RESUME_CODE_LENGTHS = (8, 12)
 
 
 def normalise_code(raw: str) -> str:
@@ -366,12 +478,12 @@ class Progress(ScenarioPosition):
     """An attempt's progress without its world, read in bulk for the instructor's pages."""
 
     FIELDS: ClassVar[tuple[str, ...]] = (
-        "pk", "learner_id", "scenario", "step_index", "completed", "hints", "checks",
-        "failures", "answers", "step_started", "updated",
+        "pk", "membership_id", "scenario", "step_index", "completed", "hints", "checks",
+        "failures", "answers", "history", "step_started", "updated",
     )  # fmt: skip
 
     pk: int
-    learner_id: int
+    membership_id: int
     scenario: str
     step_index: int
     completed: dict[str, str]  # as on Attempt
@@ -379,6 +491,7 @@ class Progress(ScenarioPosition):
     checks: dict[str, int]
     failures: dict[str, dict[str, int]]
     answers: dict[str, int]
+    history: list[dict[str, Any]]
     step_started: datetime
     updated: datetime
 
@@ -427,12 +540,13 @@ class Classroom(models.Model):
         super().save(*args, **kwargs)
 
     @staticmethod
-    def new_code() -> str:
-        return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    def new_code(length: int = JOIN_CODE_LENGTH) -> str:
+        return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(length))
 
     @property
     def is_open(self) -> bool:
-        """Accepting joins and learners' actions: not ended, not past its end time."""
+        """Accepting joins and learners' actions: not ended, not past its end time. When it is
+        not open, its results are frozen: nothing a learner does changes them."""
         if self.ended is not None:
             return False
         return self.ends_at is None or self.ends_at > timezone.now()
@@ -476,63 +590,58 @@ class Classroom(models.Model):
     def grouped_code(self) -> str:
         return group_code(self.join_code)
 
-    def join(self, learner: Learner, display_name: str) -> Membership:
-        """Put `learner` in this class under `display_name`, made unique: "Sam", "Sam 2"...
+    def join(self, display_name: str, *, cap: int | None = None) -> Membership:
+        """A new member of this class under `display_name`, made unique: "Sam", "Sam 2"...
 
-        Joining again (the same learner: a reload, the same device) returns their membership
-        unchanged. Raises JoinRefused when the class has ended or the learner was removed.
-        Names are compared ignoring case, so the dashboard never shows "sam" next to "Sam".
+        Every join is a new person with a record of their own (a browser is not a person:
+        "continue as" someone is the view's question). Names are unique as a reader sees them
+        (lessons.names): "sam", "Ｓａｍ" and "Ѕam" (Cyrillic) are all "Sam". Raises JoinRefused
+        when the class has ended or has `cap` learners already (default: the setting
+        ROLECALL_MAX_LEARNERS_PER_CLASS).
         """
-        name = " ".join(display_name.split())[:DISPLAY_NAME_MAX] or "Learner"
+        cap = settings.ROLECALL_MAX_LEARNERS_PER_CLASS if cap is None else cap
+        name = clean_name(display_name) or "Learner"
         if not self.is_open:
-            raise JoinRefused("This class has ended.")
+            raise JoinRefused("This class has ended: it no longer takes new learners.")
         for _ in range(10):
-            existing = self.members.filter(learner=learner).first()
-            if existing is not None:
-                if existing.removed is not None:
-                    raise JoinRefused(
-                        "You were removed from this class. Ask your instructor if that was a mistake."
-                    )
-                return existing
+            if self.members.active().count() >= cap:
+                raise JoinRefused(
+                    f"This class is full: it has {cap} learners. Ask your instructor."
+                )
+            given = self.free_name(name)
             membership = Membership(
-                classroom=self, learner=learner, display_name=self.free_name(name)
+                classroom=self, display_name=given, name_key=name_key(given), key=new_key()
             )
             try:
                 with transaction.atomic():
                     membership.save()
             except IntegrityError:
-                continue  # someone took that name (or this learner joined in another tab) just now
+                continue  # someone took that name just now
             return membership
         raise JoinRefused("Many people are joining at this moment: try again in a few seconds.")
 
     def free_name(self, name: str) -> str:
         """`name`, or `name` with the first number that makes it unique in this class."""
-        taken = {
-            each.casefold()
-            for each in self.members.filter(display_name__istartswith=name).values_list(
-                "display_name", flat=True
-            )
-        }
-        if name.casefold() not in taken:
+        key = name_key(name)
+        taken = set(
+            self.members.filter(name_key__startswith=key).values_list("name_key", flat=True)
+        )
+        if key not in taken:
             return name
         number = 2
-        while f"{name} {number}".casefold() in taken:
+        while name_key(f"{name} {number}") in taken:
             number += 1
         return f"{name} {number}"
 
-    def member_for(self, learner: Learner) -> Membership | None:
-        """The learner's membership of this class, unless they were removed."""
-        return self.members.active().filter(learner=learner).first()
-
-    def landing_for(self, learner: Learner) -> str | None:
-        """The slug to open for `learner`: the first open scenario they have not finished
+    def landing_for(self, membership: Membership) -> str | None:
+        """The slug to open for `membership`: the first open scenario they have not finished
         (the last open one when they finished them all); None when none is installed."""
         known = catalogue()
         open_now = [slug for slug in self.open_scenarios() if slug in known]
         if not open_now:
             return None
         reached = dict(
-            Attempt.objects.filter(learner=learner, scenario__in=open_now).values_list(
+            Attempt.objects.filter(membership=membership, scenario__in=open_now).values_list(
                 "scenario", "step_index"
             )
         )
@@ -553,29 +662,22 @@ class Classroom(models.Model):
         """Whether learners cannot open `slug` yet (only when unlocked one by one)."""
         return slug in self.scenarios and slug not in self.open_scenarios()
 
-    def progress_by_learner(
+    def progress_by_member(
         self, *, include_removed: bool = False
     ) -> dict[int, dict[str, Progress]]:
-        """Every member's progress on this class's scenarios, by learner id and slug.
+        """Every member's progress on this class's scenarios, by membership id and slug.
 
         One query, of plain values: no world (each may be 200 KB of JSON, and none is needed
         to show progress), and no model instances (for 200 learners, building them would take
         longer than the query).
         """
-        members = Membership.objects.filter(classroom=self)
+        rows = Attempt.objects.filter(membership__classroom=self, scenario__in=self.scenarios)
         if not include_removed:
-            members = members.active()
-        rows = (
-            Attempt.objects.filter(
-                learner_id__in=members.values("learner_id"), scenario__in=self.scenarios
-            )
-            .order_by()
-            .values_list(*Progress.FIELDS)
-        )
+            rows = rows.filter(membership__removed__isnull=True)
         found: dict[int, dict[str, Progress]] = {}
-        for row in rows:
+        for row in rows.order_by().values_list(*Progress.FIELDS):
             progress = Progress(*row)
-            found.setdefault(progress.learner_id, {})[progress.scenario] = progress
+            found.setdefault(progress.membership_id, {})[progress.scenario] = progress
         return found
 
     def reveal_hint(
@@ -592,25 +694,26 @@ class Classroom(models.Model):
         finished); with `step_id`, only learners on that very step get a hint. A learner with
         every hint of their step already shown gets none.
         The rows are locked while the hints change, as a learner's own change does, and only
-        `hints` is written: the worlds are neither read nor rewritten.
+        `hints` is written: the worlds are neither read nor rewritten. Each learner who got a
+        hint is nudged, so their open workspace shows it at its next poll.
         """
         if members is None:
             members = list(self.members.active())
-        learner_ids = [member.learner_id for member in members]
+        member_ids = [member.pk for member in members]
         slugs = [scenario] if scenario is not None else self.scenarios
         revealed: list[Attempt] = []
         with transaction.atomic():
             attempts = (
                 Attempt.objects.select_for_update()
-                .filter(learner_id__in=learner_ids, scenario__in=slugs)
+                .filter(membership_id__in=member_ids, scenario__in=slugs)
                 .defer("world", "variables")
                 .order_by("pk")  # one lock order for every caller: no deadlock
             )
-            by_learner: dict[int, list[Attempt]] = {}
+            by_member: dict[int, list[Attempt]] = {}
             for attempt in attempts:
                 if attempt.scenario in catalogue():
-                    by_learner.setdefault(attempt.learner_id, []).append(attempt)
-            for own in by_learner.values():
+                    by_member.setdefault(attempt.membership_id or 0, []).append(attempt)
+            for own in by_member.values():
                 attempt = current_attempt(own)
                 step = attempt.step if attempt is not None else None
                 if attempt is None or step is None or (step_id and step.id != step_id):
@@ -621,6 +724,9 @@ class Classroom(models.Model):
                     attempt.revision = models.F("revision") + 1  # a learner's change retries
                     revealed.append(attempt)
             Attempt.objects.bulk_update(revealed, ["hints", "revision"])
+            Membership.objects.filter(pk__in=[a.membership_id for a in revealed]).update(
+                nudged=timezone.now()
+            )
         return len(revealed)
 
     def post_message(self, text: str) -> None:
@@ -650,36 +756,26 @@ class Classroom(models.Model):
         return bool(changed)
 
     def end(self) -> None:
-        """Stop joins and learners' actions now; results stay."""
+        """Stop joins and learners' actions now; results stay, frozen."""
         if self.ended is None:
             self.ended = timezone.now()
             self.save(update_fields=["ended"])
+
+    def reopen(self) -> None:
+        """Take joins and learners' actions again, with no end time (the instructor ends it)."""
+        self.ended = None
+        self.ends_at = None
+        self.save(update_fields=["ended", "ends_at"])
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
         return self.filter(removed__isnull=True)
 
-    def current_for(self, learner: Learner) -> Membership | None:
-        """The class the learner is in (the one joined last, if several), with its Classroom:
-        it decides which scenarios they see and whether they may still act."""
-        return (
-            self.active()
-            .filter(learner=learner)
-            .select_related("classroom")
-            .order_by("-joined", "-pk")
-            .first()
-        )
-
-    def current_for_key(self, key: str) -> Membership | None:
-        """`current_for` the learner whose key is `key` (their cookie's), with the Learner as well."""
-        return (
-            self.active()
-            .filter(learner__key=key)
-            .select_related("classroom", "learner")
-            .order_by("-joined", "-pk")
-            .first()
-        )
+    def for_key(self, key: str) -> Membership | None:
+        """The active membership whose key a browser holds, with its class: one query, asked on
+        every request of a learner in a class (the class-message poll included)."""
+        return self.active().filter(key=key).select_related("classroom").first()
 
     def with_resume_code(self, raw: str) -> MembershipQuerySet:
         """The membership whose personal resume code is `raw` as typed (any case, spaces)."""
@@ -687,25 +783,30 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 
 class Membership(models.Model):
-    """A learner in a class, under a display name unique in that class."""
+    """One person in one class, under a display name unique in that class. Their attempts
+    belong to it; a browser is this person while it holds `key` (lessons.learners)."""
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="members")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="memberships")
+    key = models.CharField(max_length=64, unique=True, editable=False)
     display_name = models.CharField(max_length=60)
+    name_key = models.CharField(max_length=NAME_KEY_MAX)  # lessons.names.name_key
     resume_code = models.CharField(max_length=16, unique=True, editable=False)
     joined = models.DateTimeField(auto_now_add=True)
     removed = models.DateTimeField(null=True, blank=True)
+    # When the instructor last revealed a hint to this learner: their open workspace polls
+    # for it and shows the hint without a reload.
+    nudged = models.DateTimeField(null=True, blank=True)
+    # Before migration 0007 a browser's Learner was its class member: a browser still holding
+    # that learner's key takes this membership's key once (lessons.learners), then it is cleared.
+    legacy_learner = models.ForeignKey(
+        Learner, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["classroom", "display_name"], name="unique_name_in_class"
-            ),
-            models.UniqueConstraint(
-                fields=["classroom", "learner"], name="one_membership_per_class"
-            ),
+            models.UniqueConstraint(fields=["classroom", "name_key"], name="unique_name_in_class"),
         ]
 
     def __str__(self) -> str:
@@ -713,10 +814,16 @@ class Membership(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.resume_code:
-            self.resume_code = Classroom.new_code()
+            self.resume_code = Classroom.new_code(RESUME_CODE_LENGTH)
+        if not self.key:
+            self.key = new_key()
+        if not self.name_key:
+            self.name_key = name_key(self.display_name)
         super().save(*args, **kwargs)
 
-    # --- joining (lessons/classes.py) -----------------------------------------------------------
+    @property
+    def owner(self) -> Owner:
+        return Owner(membership=self)
 
     @property
     def grouped_resume_code(self) -> str:
@@ -725,17 +832,22 @@ class Membership(models.Model):
     # --- the instructor's dashboard (lessons/dashboard.py) --------------------------------------
 
     def remove(self) -> None:
-        """Take the learner out of the class: off the dashboard, no more access to the class.
-        Their attempts stay, so the exported results still have them."""
+        """Take the learner out of the class: off the dashboard, their browser no longer in it.
+        Their record stays, readable by the instructor (and in the CSV), and cannot change."""
         if self.removed is None:
             self.removed = timezone.now()
             self.save(update_fields=["removed"])
 
+    def readmit(self) -> None:
+        """Undo a removal: the learner continues with their personal code."""
+        if self.removed is not None:
+            self.removed = None
+            self.save(update_fields=["removed"])
+
     def reset(self, slug: str) -> bool:
-        """Start the learner's attempt at `slug` again; False when they had not started it."""
-        attempt = (
-            Attempt.objects.filter(learner_id=self.learner_id, scenario=slug).defer("world").first()
-        )
+        """Start the learner's attempt at `slug` again; False when they had not started it.
+        What they passed before stays in the attempt's history (the CSV shows it)."""
+        attempt = Attempt.objects.filter(membership=self, scenario=slug).defer("world").first()
         if attempt is None or slug not in catalogue():
             return False
         attempt.reset()

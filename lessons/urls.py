@@ -10,6 +10,7 @@ urlpatterns = [
     path("simulate/", views.simulate, name="simulate"),
     path("join/", classes.join, name="join"),
     path("resume/", classes.resume, name="resume"),
+    path("leave/", classes.leave, name="leave"),
     path("teach/", classes.teach, name="teach"),
     path("teach/<str:code>/projector/", classes.projector, name="projector"),
     path("teach/<str:code>/", dashboard.dashboard, name="dashboard"),

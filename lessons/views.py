@@ -23,10 +23,10 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from lessons import activity, console, models
+from lessons import activity, console, limits, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_learner, current_learner_in_class
+from lessons.learners import current_learner, current_membership, who
 from lessons.scenario import Scenario
 from lessons.simulate import (
     BOUNDARY_SLOT,
@@ -167,15 +167,15 @@ def _card(scenario: Scenario, step_index: int | None) -> Card:
 @require_GET
 def catalogue(request: HtmxHttpRequest) -> HttpResponse:
     """Every scenario with the learner's progress, the sandbox, and the policy simulator."""
-    learner = current_learner(request, create=False)
-    reached: dict[str, int] = {}
+    # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
+    membership = current_membership(request)
+    if membership is not None:
+        reached = dict(membership.attempts.values_list("scenario", "step_index"))
+        return _class_catalogue(request, membership, reached)
+    learner = current_learner(request)
+    reached = {}
     if learner is not None:
-        # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
-        attempts = models.Attempt.objects.for_learner(learner).values_list("scenario", "step_index")
-        reached = dict(attempts)
-        membership = models.Membership.objects.current_for(learner)
-        if membership is not None:
-            return _class_catalogue(request, membership, reached)
+        reached = dict(learner.attempts.values_list("scenario", "step_index"))
     cards = [_card(scenario, reached.get(slug)) for slug, scenario in models.catalogue().items()]
     return render(
         request,
@@ -258,6 +258,7 @@ RESPONSES = {
 # The regions an htmx GET may ask for by its hx-target (a filter link, a panel refreshing).
 FRAGMENTS = ("step", "console", "activity")
 CLASS_ENDED = "This class has ended: your work is kept and you can look at it, but nothing more can be changed."  # fmt: skip
+NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in the last hour, and each one is stored: wait a while and try again. Nothing was changed."  # fmt: skip
 
 
 # Read the body before CsrfViewMiddleware does (see `simulate` above), so an oversized form
@@ -283,38 +284,49 @@ def workspace(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     """The scenario's step, console and activity log, and the actions on them.
 
-    The attempt is always the browser's learner's own: there is no attempt id to tamper with.
-    Its world is created on the first visit, so there is something to look at straight away.
+    The attempt is always the browser's person's own (their class membership, else their
+    self-paced learner): there is no attempt id to tamper with. A GET stores nothing: before
+    the first change the page shows the world the scenario starts with, built again from the
+    owner's seed, and the first change stores that very world.
     """
+    reading = request.method != "POST"  # GET, or HEAD (config.middleware.HeadAsGet)
     # In a class, only the class's open scenarios; its message is polled as a fragment.
-    learner, membership = current_learner_in_class(request)
+    person = who(request)
+    membership = person.membership
     if membership is not None:
         refused = _class_refusal(request, membership, scenario)
         if refused is not None:
             return refused
-        request.classroom_membership = membership  # type: ignore[attr-defined]  # for _context
-        if request.method == "GET" and request.htmx.target == "class-message":
+        if reading and request.htmx.target == "class-message":
             return _class_message(request, membership, scenario)
-    elif request.method == "GET" and request.htmx.target == "class-message":
-        # No longer in a class (removed, or the class is gone): empty the banner and stop
+    elif reading and request.htmx.target == "class-message":
+        # No longer in a class (removed, or left in another tab): empty the banner and stop
         # polling (htmx's 286), rather than answering with the whole page.
         return HttpResponse(status=HTMX_STOP_POLLING)
     # Read the world with the row when the request needs it: a page (or its console or log)
     # shows it, a console action changes it, a check looks at it. A hint or an answer never
     # does, nor does the step region alone.
-    attempts = models.Attempt.objects.for_learner(learner).filter(scenario=scenario.slug)
+    attempts = person.owner.attempts().filter(scenario=scenario.slug)
     action = request.POST.get("action", "")
-    if request.method == "GET":
+    if reading:
         needs_world = request.htmx.target != "step"
     else:
         needs_world = action.startswith("console-") or action == "check"
     if not needs_world:
         attempts = attempts.defer("world")
-    attempt = attempts.first() or models.Attempt.start(learner, scenario)
-    if request.method == "GET":
-        return _show(request, attempt)
+    attempt = attempts.first()
+    if reading:
+        return _show(request, attempt or models.Attempt.unsaved(person.owner, scenario), membership)
     if membership is not None and not membership.classroom.is_open:
-        return _respond(request, attempt, Acted(Status("problem", CLASS_ENDED), "status", "status"))
+        shown = attempt or models.Attempt.unsaved(person.owner, scenario)
+        return _respond(request, shown, Acted(Status("problem", CLASS_ENDED), "status", "status"), membership)  # fmt: skip
+    if attempt is None:
+        if membership is None and not models.Learner.objects.filter(key=person.owner.learner_key).exists():  # fmt: skip
+            if limits.NEW_LEARNERS.reached(request):
+                shown = models.Attempt.unsaved(person.owner, scenario)
+                return _respond(request, shown, Acted(Status("problem", NEW_LEARNERS_LIMITED), "status", "status"), membership)  # fmt: skip
+            limits.NEW_LEARNERS.count(request)
+        attempt = models.Attempt.start(person.owner, scenario)
     if action.startswith("console-"):
         acted = _console_action(attempt, request.POST)
     elif action == "check":
@@ -327,11 +339,15 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         acted = _reset(request, attempt)
     else:
         acted = _unknown(action)
-    return _respond(request, attempt, acted)
+    return _respond(request, attempt, acted, membership)
 
 
 def _show(
-    request: HtmxHttpRequest, attempt: models.Attempt, *, status: Status | None = None
+    request: HtmxHttpRequest,
+    attempt: models.Attempt,
+    membership: models.Membership | None,
+    *,
+    status: Status | None = None,
 ) -> HttpResponse:
     fragment = request.htmx.target if request.htmx else None
     if request.method == "GET" and fragment in FRAGMENTS and not request.htmx.history_restore_request:  # fmt: skip
@@ -341,12 +357,17 @@ def _show(
         regions = {"step", "console", "activity"}
         name = "lessons/workspace.html"
         status = status or take_flash(request, attempt.scenario)
-    context = _context(request, attempt, regions=regions, status=status)
+    context = _context(request, attempt, membership, regions=regions, status=status)
     context["confirm_reset"] = request.GET.get("reset") == "confirm"
     return render(request, name, context)
 
 
-def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) -> HttpResponse:
+def _respond(
+    request: HtmxHttpRequest,
+    attempt: models.Attempt,
+    acted: Acted,
+    membership: models.Membership | None,
+) -> HttpResponse:
     """Redirect after a plain POST (PRG); render the changed fragments for htmx.
 
     A console form that failed (or only previewed) is the exception without JavaScript: the
@@ -354,7 +375,7 @@ def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) ->
     """
     if not request.htmx:
         if acted.show_again:
-            return _show(request, attempt, status=acted.status)
+            return _show(request, attempt, membership, status=acted.status)
         flash(request, attempt.scenario, acted.status)
         return redirect(
             _workspace_url(request, attempt.scenario, **acted.query) + "#" + acted.anchor
@@ -371,7 +392,7 @@ def _respond(request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted) ->
         "workspace": {"step", "console", "activity"},
         "status": set(),
     }[acted.region]
-    context = _context(request, attempt, regions=regions, status=acted.status)
+    context = _context(request, attempt, membership, regions=regions, status=acted.status)
     response = render(request, f"lessons/workspace.html#{RESPONSES[acted.region]}", context)
     if acted.region == "status":
         response = reswap(response, "none")
@@ -395,22 +416,32 @@ def _class_refusal(
         return None
     if request.htmx:  # htmx does not swap a 4xx: load the page itself, which explains
         return HttpResponseClientRedirect(reverse("lessons:workspace", args=[scenario.slug]))
-    context = {"scenario": scenario, "classroom": classroom, "locked": locked}
+    context = {
+        "scenario": scenario,
+        "classroom": classroom,
+        "locked": locked,
+        "membership": membership,
+    }
     return render(request, "lessons/locked.html", context, status=status)
 
 
-def _class_version(classroom: models.Classroom) -> str:
-    """Changes whenever the banner would: a message posted or taken down, the class ending."""
+def _class_version(membership: models.Membership) -> str:
+    """Changes whenever the banner would (a message posted or taken down, the class ending) or
+    the instructor revealed a hint to this learner: "<message>-<open>-<hint>"."""
+    classroom = membership.classroom
     posted = classroom.message_posted.timestamp() if classroom.message_posted else 0
-    return f"{posted:.6f}-{int(classroom.is_open)}"
+    nudged = membership.nudged.timestamp() if membership.nudged else 0
+    return f"{posted:.6f}-{int(classroom.is_open)}-{nudged:.6f}"
 
 
 def _class_message(
     request: HtmxHttpRequest, membership: models.Membership, scenario: Scenario
 ) -> HttpResponse:
-    """The polled banner: 204 (htmx swaps nothing) while it has not changed since `seen`."""
-    version = _class_version(membership.classroom)
-    if request.GET.get("seen") == version:
+    """The polled banner: 204 (htmx swaps nothing) while it has not changed since `seen`.
+    A hint the instructor revealed meanwhile also asks the page for its step panel again."""
+    version = _class_version(membership)
+    seen = request.GET.get("seen", "")
+    if seen == version:
         return HttpResponse(status=204)
     context = {
         "membership": membership,
@@ -418,7 +449,10 @@ def _class_message(
         "class_version": version,
         "scenario": scenario,
     }
-    return render(request, "lessons/workspace.html#class-message", context)
+    response = render(request, "lessons/workspace.html#class-message", context)
+    if seen.rpartition("-")[2] != version.rpartition("-")[2]:
+        response = trigger_client_event(response, "hint-revealed")
+    return response
 
 
 def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status) -> HttpResponse:
@@ -548,6 +582,7 @@ def _no_step(attempt: models.Attempt) -> Status:
 def _context(
     request: HtmxHttpRequest,
     attempt: models.Attempt,
+    membership: models.Membership | None,
     *,
     regions: set[str],
     status: Status | None,
@@ -565,11 +600,10 @@ def _context(
         "steps_total": len(scenario.steps),
         "steps_done": min(attempt.step_index, len(scenario.steps)),
     }
-    membership = getattr(request, "classroom_membership", None)
     if membership is not None:
         context["membership"] = membership
         context["classroom"] = membership.classroom
-        context["class_version"] = _class_version(membership.classroom)
+        context["class_version"] = _class_version(membership)
     if "step" in regions:
         context.update(_step_context(request, attempt))
     if "console" in regions or "activity" in regions:

@@ -1,5 +1,5 @@
-"""Keyword-default factories for tests: policies, statements and requests; a test browser's
-learner cookie."""
+"""Keyword-default factories for tests: policies, statements and requests; self-paced learners
+and class members; a test browser's learner and member cookies."""
 
 from typing import Any
 
@@ -63,22 +63,87 @@ def request(
     )
 
 
-def learner_key(client: Client) -> str | None:
-    """The learner key a test browser holds in its signed learner cookie (None: no cookie)."""
-    from lessons.learners import COOKIE, SALT
+def _cookie_value(client: Client, cookie: str) -> str | None:
+    from lessons.learners import SALTS
 
-    morsel = client.cookies.get(COOKIE)
+    morsel = client.cookies.get(cookie)
     if morsel is None or not morsel.value:
         return None
     request = HttpRequest()
-    request.COOKIES[COOKIE] = morsel.value
-    return request.get_signed_cookie(COOKIE, salt=SALT)
+    request.COOKIES[cookie] = morsel.value
+    return request.get_signed_cookie(cookie, salt=SALTS[cookie])
+
+
+def _hold(client: Client, cookie: str, key: str) -> None:
+    from lessons.learners import SALTS
+
+    response = HttpResponse()
+    response.set_signed_cookie(cookie, key, salt=SALTS[cookie])
+    client.cookies[cookie] = response.cookies[cookie].value
+
+
+def learner_key(client: Client) -> str | None:
+    """The self-paced learner key a test browser holds (None: no cookie)."""
+    from lessons.learners import LEARNER_COOKIE
+
+    return _cookie_value(client, LEARNER_COOKIE)
 
 
 def hold_learner_key(client: Client, key: str) -> None:
     """Give a test browser a learner cookie holding `key`, signed as the app signs it."""
-    from lessons.learners import COOKIE, SALT
+    from lessons.learners import LEARNER_COOKIE
 
-    response = HttpResponse()
-    response.set_signed_cookie(COOKIE, key, salt=SALT)
-    client.cookies[COOKIE] = response.cookies[COOKIE].value
+    _hold(client, LEARNER_COOKIE, key)
+
+
+def member_key(client: Client) -> str | None:
+    """The class membership key a test browser holds (None: it is no one in a class)."""
+    from lessons.learners import MEMBER_COOKIE
+
+    return _cookie_value(client, MEMBER_COOKIE)
+
+
+def hold_member_key(client: Client, key: str) -> None:
+    """Make a test browser the class member whose key is `key`."""
+    from lessons.learners import MEMBER_COOKIE
+
+    _hold(client, MEMBER_COOKIE, key)
+
+
+def new_learner(*, key: str = "") -> Any:
+    """A stored self-paced Learner."""
+    from lessons.models import Learner, new_key
+
+    return Learner.objects.create(key=key or new_key())
+
+
+def self_paced(learner: Any = None) -> Any:
+    """The Owner of a self-paced learner's work (a new stored learner by default)."""
+    from lessons.models import Owner
+
+    return Owner(learner_key=(learner or new_learner()).key)
+
+
+def member(classroom: Any, name: str = "Sam", **fields: Any) -> Any:
+    """A Membership of `classroom` called `name` (made unique as a join would)."""
+    from lessons.models import Membership
+
+    return Membership.objects.create(
+        classroom=classroom, display_name=classroom.free_name(name), **fields
+    )
+
+
+def started(client: Client, slug: str) -> Any:
+    """Open a scenario's page in a test browser and store its attempt as the browser's first
+    change would (a GET alone stores nothing): the class member's if it is one, else its own."""
+    from lessons.models import Attempt, Membership, Owner, catalogue
+
+    client.get(f"/s/{slug}/")
+    member = member_key(client)
+    if member is not None:
+        owner = Owner(membership=Membership.objects.get(key=member))
+    else:
+        key = learner_key(client)
+        assert key is not None
+        owner = Owner(learner_key=key)
+    return Attempt.start(owner, catalogue()[slug])

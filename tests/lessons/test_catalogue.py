@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from lessons.models import Attempt, Learner
-from tests.factories import learner_key
+from tests.factories import learner_key, started
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -45,10 +45,10 @@ def test_a_new_visitor_has_started_nothing_and_gets_no_learner(client: Client) -
 
 
 def test_progress_is_in_words(client: Client) -> None:
-    client.get("/s/two-steps/")
+    started(client, "two-steps")
     learner = Learner.objects.get()
     Attempt.objects.filter(learner=learner).update(step_index=1)
-    client.get("/s/mini/")
+    started(client, "mini")
     Attempt.objects.filter(learner=learner, scenario="mini").update(step_index=1)
 
     page = client.get("/").text
@@ -61,7 +61,7 @@ def test_progress_is_in_words(client: Client) -> None:
 
 
 def test_progress_is_the_visitors_own(client: Client) -> None:
-    client.get("/s/two-steps/")
+    started(client, "two-steps")
 
     page = Client().get("/").text
 

@@ -13,11 +13,12 @@ from django.test import RequestFactory
 
 from lessons import console, models
 from lessons import scenario as runner
-from lessons.models import Attempt, Learner
+from lessons.models import Attempt
 from simulator import World
 from simulator.model import AppSpec
 from simulator.services import instances
 from simulator.services.instances import CREDENTIALS_FILE
+from tests.factories import new_learner, self_paced
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 BUCKET = "reports-bucket"
@@ -117,11 +118,11 @@ def fleet_world(*, size: int = 3, stored_key: bool = False) -> World:
 
 
 def attempt_with(world: World) -> Attempt:
-    return Attempt.objects.create(learner=Learner.new(), scenario="mini", world=world.to_dict())
+    return Attempt.objects.create(learner=new_learner(), scenario="mini", world=world.to_dict())
 
 
 def mini_attempt() -> Attempt:
-    return Attempt.start(Learner.new(), models.catalogue()["mini"])
+    return Attempt.start(self_paced(), models.catalogue()["mini"])
 
 
 def post(attempt: Attempt, action: str, **fields: str) -> console.Outcome:

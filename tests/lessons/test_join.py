@@ -1,5 +1,8 @@
-"""Learners in a class: /join/ with the class code, /resume/ on another device, the rate limit
-on wrong codes, and what a class changes in the catalogue and the workspace."""
+"""Learners in a class: /join/ with the class code, /resume/ on another device, leaving, the
+limits on wrong codes and joins, and what a class changes in the catalogue and the workspace.
+
+Each test browser is a separate cookie jar: a computer in a lab is one browser used by several
+people in turn, so "the same browser" means the same Client."""
 
 import json
 import re
@@ -17,7 +20,7 @@ from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
 from lessons import models
 from lessons.models import Attempt, Classroom, JoinRefused, Learner, Membership
-from tests.factories import learner_key
+from tests.factories import learner_key, member_key, started
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -57,16 +60,18 @@ def _classroom(
     return classroom
 
 
-def _join(client: Client, code: str, name: str = "Sam", **extra: Any) -> HttpResponse:
-    return client.post("/join/", {"code": code, "name": name}, **extra)
+def _join(
+    client: Client, code: str, name: str = "Sam", *, as_: str = "", **extra: Any
+) -> HttpResponse:
+    data = {"code": code, "name": name} | ({"as": as_} if as_ else {})
+    return client.post("/join/", data, **extra)
 
 
-def _learner(client: Client) -> Learner:
-    return Learner.objects.get(key=learner_key(client))
-
-
-def _member(client: Client, classroom: Classroom) -> Membership:
-    return Membership.objects.get(classroom=classroom, learner=_learner(client))
+def _member(client: Client, classroom: Classroom | None = None) -> Membership:
+    """The class member the test browser is now."""
+    found = Membership.objects.get(key=member_key(client))
+    assert classroom is None or found.classroom_id == classroom.pk
+    return found
 
 
 # --- Joining ------------------------------------------------------------------------------------
@@ -89,7 +94,8 @@ def test_joining_puts_a_new_learner_in_the_class_at_its_first_scenario(client: C
     assert response["Location"] == "/s/two-steps/"
     member = _member(client, classroom)
     assert member.display_name == "Sam"
-    assert classroom.member_for(member.learner) == member
+    assert member.removed is None
+    assert not Learner.objects.exists()  # a member is no self-paced learner
 
 
 def test_a_code_is_read_in_any_case_with_spaces_and_dashes(client: Client) -> None:
@@ -102,7 +108,9 @@ def test_a_code_is_read_in_any_case_with_spaces_and_dashes(client: Client) -> No
     assert Membership.objects.filter(classroom=classroom).count() == 1
 
 
-def test_the_personal_resume_code_is_shown_once_after_joining(client: Client) -> None:
+def test_the_personal_resume_code_is_shown_after_joining_and_in_the_workspace(
+    client: Client,
+) -> None:
     classroom = _classroom()
 
     page = _join(client, classroom.join_code, "Sam", follow=True).text
@@ -111,52 +119,101 @@ def test_the_personal_resume_code_is_shown_once_after_joining(client: Client) ->
     assert "Welcome, Sam" in page
     assert member.grouped_resume_code in page
     assert "/resume/" in page
-    assert member.grouped_resume_code not in client.get("/s/two-steps/").text
+    later = client.get("/s/two-steps/").text
+    assert member.grouped_resume_code in later
+    assert len(member.resume_code) == 12
+    assert member.grouped_resume_code in client.get("/").text
 
 
 def test_joining_lands_in_the_first_scenario_not_yet_finished(client: Client) -> None:
     classroom = _classroom()
     _join(client, classroom.join_code)
-    Attempt.start(_learner(client), models.catalogue()["two-steps"])
+    started(client, "two-steps")
     Attempt.objects.filter(scenario="two-steps").update(step_index=2)
 
-    response = _join(client, classroom.join_code)
+    response = _join(client, classroom.join_code, as_="continue")
 
     assert response["Location"] == "/s/mini/"
 
 
-def test_rejoining_from_the_same_device_keeps_the_same_membership(client: Client) -> None:
+def test_joining_again_on_a_browser_that_is_someone_in_the_class_asks_who_it_is(
+    client: Client,
+) -> None:
     classroom = _classroom()
     _join(client, classroom.join_code, "Sam")
 
-    page = _join(client, classroom.join_code, "Samuel", follow=True).text
+    asked = _join(client, classroom.join_code, "Samuel")
 
-    assert Membership.objects.filter(classroom=classroom).count() == 1
-    assert Learner.objects.count() == 1
-    assert _member(client, classroom).display_name == "Sam"
+    assert asked.status_code == 200
+    assert "already in this class as <strong>Sam</strong>" in asked.text
+    assert "Continue as Sam" in asked.text
+    assert "I am someone else: join as Samuel" in asked.text
+    assert Membership.objects.count() == 1
+    assert _member(client).display_name == "Sam"
+
+
+def test_continuing_as_the_member_the_browser_holds_keeps_their_record(client: Client) -> None:
+    classroom = _classroom()
+    _join(client, classroom.join_code, "Sam")
+
+    page = _join(client, classroom.join_code, "Samuel", as_="continue", follow=True).text
+
+    assert Membership.objects.count() == 1
+    assert _member(client).display_name == "Sam"
     assert "Welcome back, Sam" in page
 
 
 def test_duplicate_names_are_made_unique_ignoring_case() -> None:
     classroom = _classroom()
 
-    names = [classroom.join(Learner.new(), name).display_name for name in ("Sam", "sam", "Sam")]
+    names = [classroom.join(name).display_name for name in ("Sam", "sam", "Sam")]
 
     assert names == ["Sam", "sam 2", "Sam 3"]
+
+
+@pytest.mark.parametrize(
+    "lookalike",
+    ["sam", "SAM", "Ｓａｍ", "Ѕam", "Sаm", "𝐒𝐚𝐦"],
+    ids=["lower", "upper", "full-width", "cyrillic-s", "cyrillic-a", "mathematical-bold"],
+)
+def test_a_name_that_reads_the_same_as_a_taken_one_gets_a_number(lookalike: str) -> None:
+    classroom = _classroom()
+    classroom.join("Sam")
+
+    given = classroom.join(lookalike)
+
+    assert given.display_name.endswith(" 2")
+
+
+def test_accented_names_differ_from_unaccented_but_not_by_case() -> None:
+    classroom = _classroom()
+
+    names = [classroom.join(name).display_name for name in ("Élodie", "élodie", "Elodie")]
+
+    assert names == ["Élodie", "élodie 2", "Elodie"]
+
+
+def test_the_learner_is_told_the_name_they_got(client: Client) -> None:
+    classroom = _classroom()
+    classroom.join("Sam")
+
+    page = _join(client, classroom.join_code, "Ѕam", follow=True).text
+
+    assert "is taken in this class, so you are <strong>Ѕam 2</strong>" in page
 
 
 def test_a_name_taken_at_the_same_moment_gets_the_next_number(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     classroom = _classroom()
-    classroom.join(Learner.new(), "Sam")
+    classroom.join("Sam")
     real = Classroom.free_name
     answers = iter(["Sam"])  # as if the first look saw the name free, just before "Sam" joined
     monkeypatch.setattr(
         Classroom, "free_name", lambda self, name: next(answers, None) or real(self, name)
-    )
+    )  # fmt: skip
 
-    assert classroom.join(Learner.new(), "Sam").display_name == "Sam 2"
+    assert classroom.join("Sam").display_name == "Sam 2"
 
 
 @pytest.mark.parametrize(
@@ -215,18 +272,26 @@ def test_an_ended_class_refuses_joins(client: Client, fields: dict[str, Any]) ->
     assert "This class has ended" in response.text
     assert not Membership.objects.exists()
     with pytest.raises(JoinRefused, match="ended"):
-        classroom.join(Learner.new(), "Sam")
+        classroom.join("Sam")
 
 
-def test_a_removed_learner_cannot_join_again(client: Client) -> None:
+def test_a_removed_learners_browser_is_no_one_in_the_class_and_their_record_stays(
+    client: Client,
+) -> None:
     classroom = _classroom()
     _join(client, classroom.join_code)
-    _member(client, classroom).remove()
+    client.post("/s/two-steps/", {"action": "hint"})
+    sam = _member(client, classroom)
+    sam.remove()
 
-    response = _join(client, classroom.join_code)
+    page = client.get("/s/two-steps/", follow=True).text
+    client.post("/s/two-steps/", {"action": "hint"})
 
-    assert "You were removed from this class" in response.text
-    assert Membership.objects.get().removed is not None
+    assert "you are no longer in the class" in page
+    assert member_key(client) is None
+    kept = Attempt.objects.get(membership=sam)
+    assert kept.hints == {"attach": 1}  # the acting went to their own, self-paced attempt
+    assert Attempt.objects.get(learner__isnull=False).hints == {"attach": 1}
 
 
 def test_join_and_resume_need_the_csrf_token() -> None:
@@ -254,9 +319,9 @@ def test_a_join_takes_a_handful_of_queries(
 ) -> None:
     classroom = _classroom()
     for n in range(30):  # others in the class already: the cost must not grow with them
-        classroom.join(Learner.new(), f"Learner {n}")
+        classroom.join(f"Learner {n}")
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = _join(client, classroom.join_code, "Learner 1")
 
     assert response.status_code == 302
@@ -270,16 +335,18 @@ def test_the_resume_code_brings_the_learner_to_another_device(client: Client) ->
     classroom = _classroom()
     _join(client, classroom.join_code, "Sam")
     member = _member(client, classroom)
+    client.post("/s/two-steps/", {"action": "hint"})
     laptop = Client()
     laptop.get("/s/two-steps/")  # the laptop had a learner of its own
-    before = learner_key(laptop)
 
-    response = laptop.post("/resume/", {"code": member.resume_code.lower()})
+    response = laptop.post("/resume/", {"code": member.grouped_resume_code.lower()})
 
     assert response.status_code == 302
     assert response["Location"] == "/s/two-steps/"
-    assert learner_key(laptop) == member.learner.key != before
-    assert "Welcome back, Sam" in laptop.get("/s/two-steps/").text
+    assert member_key(laptop) == member.key
+    page = laptop.get("/s/two-steps/").text
+    assert "Welcome back, Sam" in page
+    assert 'id="hint-1"' in page  # Sam's work, not the laptop's own
 
 
 def test_a_wrong_resume_code_is_refused_with_a_message(client: Client) -> None:
@@ -294,7 +361,7 @@ def test_a_wrong_resume_code_is_refused_with_a_message(client: Client) -> None:
 
 def test_a_removed_learners_resume_code_no_longer_works(client: Client) -> None:
     classroom = _classroom()
-    member = classroom.join(Learner.new(), "Sam")
+    member = classroom.join("Sam")
     member.remove()
 
     response = client.post("/resume/", {"code": member.resume_code})
@@ -305,19 +372,24 @@ def test_a_removed_learners_resume_code_no_longer_works(client: Client) -> None:
 # --- The rate limit on wrong codes --------------------------------------------------------------
 
 
-def test_wrong_codes_are_limited_per_address_then_429(client: Client) -> None:
+def test_past_the_limit_wrong_codes_get_429_and_right_codes_still_work(client: Client) -> None:
     classroom = _classroom()
+    sam = classroom.join("Sam")
     for _ in range(10):
-        assert _join(client, "QK7M 4XPA").status_code == 200
+        assert _join(Client(), "QK7M 4XPA").status_code == 200
 
-    refused = _join(client, classroom.join_code)
-    elsewhere = _join(Client(REMOTE_ADDR="10.0.0.9"), classroom.join_code)
+    refused = _join(Client(), "QK7M 4XPA")
+    refused_resume = Client().post("/resume/", {"code": "QK7M 4XPA 9RTW"})
+    right = _join(Client(), classroom.join_code, "Alex")
+    resumed = Client().post("/resume/", {"code": sam.resume_code})
 
     assert refused.status_code == 429
     assert refused["Retry-After"] == "60"
     assert "Too many wrong codes" in refused.text
-    assert elsewhere.status_code == 302
-    assert Membership.objects.count() == 1
+    assert refused_resume.status_code == 429
+    assert right.status_code == 302
+    assert resumed.status_code == 302
+    assert Membership.objects.count() == 2
 
 
 def test_wrong_codes_are_counted_in_the_database_every_worker_shares(client: Client) -> None:
@@ -341,15 +413,39 @@ def test_resume_attempts_count_towards_the_same_limit(client: Client) -> None:
     assert _join(client, "QK7M 4XPA").status_code == 429
 
 
-def test_right_codes_are_not_limited_so_a_class_behind_one_router_can_join(
-    client: Client,
+def test_a_class_behind_one_router_joins_and_a_flood_of_joins_is_refused(
+    settings: Settings,
 ) -> None:
+    settings.ROLECALL_JOINS_PER_ADDRESS_PER_MINUTE = 25
     classroom = _classroom()
 
-    statuses = {_join(Client(), classroom.join_code, f"L{n}").status_code for n in range(25)}
+    statuses = [_join(Client(), classroom.join_code, f"L{n}").status_code for n in range(26)]
+    other_address = _join(Client(REMOTE_ADDR="10.0.0.9"), classroom.join_code, "Zed")
 
-    assert statuses == {302}
-    assert Membership.objects.count() == 25
+    assert statuses == [302] * 25 + [429]
+    assert other_address.status_code == 302
+    assert Membership.objects.count() == 26
+
+
+def test_joins_from_one_address_are_counted_apart_from_wrong_codes(client: Client) -> None:
+    classroom = _classroom()
+    for n in range(30):
+        _join(Client(), classroom.join_code, f"L{n}")
+
+    assert _join(Client(), "QK7M 4XPA").status_code == 200  # still only a wrong code
+
+
+def test_a_full_class_refuses_more_learners_with_a_message(settings: Settings) -> None:
+    settings.ROLECALL_MAX_LEARNERS_PER_CLASS = 3
+    classroom = _classroom()
+    for name in ("A", "B", "C"):
+        _join(Client(), classroom.join_code, name)
+
+    refused = _join(Client(), classroom.join_code, "D")
+
+    assert refused.status_code == 200
+    assert "This class is full: it has 3 learners" in refused.text
+    assert Membership.objects.count() == 3
 
 
 def test_the_limit_counts_the_proxys_address_unless_told_to_trust_it(
@@ -504,10 +600,11 @@ def test_a_learner_cannot_reach_another_learners_work_through_the_url(client: Cl
     _join(other, classroom.join_code, "Alex")
     other.post("/s/two-steps/", {"action": "hint"})
 
-    client.get("/s/two-steps/?learner=2&attempt=1")
+    client.post("/s/two-steps/?learner=2&attempt=1&membership=1", {"action": "check"})
 
-    mine = Attempt.objects.get(learner=_learner(client), scenario="two-steps")
+    mine = Attempt.objects.get(membership=_member(client), scenario="two-steps")
     assert mine.hints == {}
+    assert Attempt.objects.get(membership=_member(other)).checks == {}
 
 
 def test_a_display_name_is_shown_as_text_never_as_markup(client: Client) -> None:
@@ -555,7 +652,7 @@ def test_polling_an_unchanged_class_message_reads_only_the_membership(
     seen = re.search(r'hx-vals=\'\{"seen": "([^"]*)"\}\'', page)
     assert seen, "the workspace polls the class message"
     for n in range(30):  # others in the class: the poll's cost must not grow with them
-        classroom.join(Learner.new(), f"Learner {n}")
+        classroom.join(f"Learner {n}")
     poll = {"HX-Request": "true", "HX-Target": "class-message"}
 
     with django_assert_num_queries(1):  # the learner with their class: no session row

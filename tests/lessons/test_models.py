@@ -9,8 +9,9 @@ from django.db import connection
 
 from lessons import models
 from lessons import scenario as runner
-from lessons.models import Attempt, Learner
+from lessons.models import Attempt
 from simulator import AwsError
+from tests.factories import member, self_paced
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 
@@ -27,14 +28,14 @@ def mini_catalogue(tmp_path, monkeypatch):
 
 
 def _attempt() -> Attempt:
-    return Attempt.start(Learner.new(), models.catalogue()["mini"])
+    return Attempt.start(self_paced(), models.catalogue()["mini"])
 
 
 @pytest.mark.django_db
 def test_start_builds_the_setup_world_once():
-    learner = Learner.new()
-    first = Attempt.start(learner, models.catalogue()["mini"])
-    again = Attempt.start(learner, models.catalogue()["mini"])
+    owner = self_paced()
+    first = Attempt.start(owner, models.catalogue()["mini"])
+    again = Attempt.start(owner, models.catalogue()["mini"])
     assert first.pk == again.pk
     assert "AppRole" in first.load_world().state.roles
 
@@ -173,9 +174,8 @@ def test_the_instructors_hint_to_everyone_during_a_learners_action_is_kept():
 
     teacher = User.objects.create_user("teacher", password="a long password")
     classroom = Classroom.objects.create(instructor=teacher, title="Class", scenarios=["mini"])
-    learner = Learner.new()
-    classroom.join(learner, "Sam")
-    attempt = Attempt.start(learner, models.catalogue()["mini"])
+    sam = member(classroom, "Sam")
+    attempt = Attempt.start(sam.owner, models.catalogue()["mini"])
     step = attempt.step
     assert step is not None
 

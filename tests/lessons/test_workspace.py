@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from lessons import activity, console, views
-from lessons.learners import COOKIE
+from lessons.learners import LEARNER_COOKIE as COOKIE
 from lessons.learners import SESSION_KEY as OLD_SESSION_KEY
-from lessons.models import Attempt, Learner
+from lessons.models import Attempt, Learner, Owner, catalogue
 from simulator import AwsError, World
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP
@@ -34,8 +34,11 @@ def _attempt(client: Client, slug: str = "two-steps") -> Attempt:
 
 
 def _started(client: Client, slug: str = "two-steps") -> Attempt:
+    """The page opened, and the attempt stored as the learner's first change stores it."""
     client.get(f"/s/{slug}/")
-    return _attempt(client, slug)
+    key = learner_key(client)
+    assert key is not None
+    return Attempt.start(Owner(learner_key=key), catalogue()[slug])
 
 
 def _instance_id(attempt: Attempt) -> str:
@@ -77,14 +80,16 @@ def _triggers(response: HttpResponse) -> dict[str, Any]:
 # --- Opening the workspace ----------------------------------------------------------------------
 
 
-def test_first_visit_creates_a_learner_and_an_attempt_and_shows_step_1(client: Client) -> None:
+def test_first_visit_shows_step_1_and_the_starting_world_and_stores_nothing(
+    client: Client,
+) -> None:
     response = client.get(URL)
 
     assert response.status_code == 200
-    assert Learner.objects.count() == 1
-    attempt = _attempt(client)
-    assert attempt.step_index == 0
-    assert "web-1" in {i.tags.get("Name") for i in attempt.load_world().state.instances.values()}
+    assert Learner.objects.count() == 0
+    assert Attempt.objects.count() == 0
+    assert learner_key(client) is not None  # the key the first change will store under
+    assert "web-1" in response.text
     assert "<h1>Role in, keys out</h1>" in response.text
     assert "Step 1 of 2: Give web-1 a role" in response.text
     assert "Step 1 of 2" in response.text
@@ -585,7 +590,7 @@ def test_two_sessions_never_see_each_others_attempt(client: Client) -> None:
     client.post(URL, {"action": "hint"})
 
     theirs_page = other.get(URL).text
-    theirs = _attempt(other)
+    theirs = _started(other)
 
     assert theirs.pk != mine.pk
     assert theirs.learner_id != mine.learner_id
@@ -602,10 +607,11 @@ def test_a_tampered_learner_cookie_reads_as_none_never_as_another_learner(client
     assert victims_key is not None
     client.cookies[COOKIE] = victims_key + ":forged-signature"
 
-    client.get(URL)
+    client.post(URL, {"action": "hint"})
 
     assert learner_key(client) not in (None, victims_key)
-    assert Learner.objects.count() == 2
+    assert Learner.objects.exclude(key=victims_key).count() == 1
+    assert not Attempt.objects.filter(learner__key=victims_key).exists()
 
 
 def test_the_learner_cookie_is_httponly_samesite_and_as_long_lived_as_a_session(
@@ -646,13 +652,40 @@ def test_a_learner_kept_in_an_older_session_is_moved_to_the_cookie(client: Clien
     assert Learner.objects.count() == 1
 
 
-def test_a_cookie_with_a_stale_learner_key_gets_a_new_learner(client: Client) -> None:
-    hold_learner_key(client, "not-a-learner")
+def test_a_key_with_no_learner_yet_is_kept_and_the_first_change_stores_under_it(
+    client: Client,
+) -> None:
+    hold_learner_key(client, "given-by-an-earlier-page")
 
     client.get(URL)
+    assert Learner.objects.count() == 0
+    client.post(URL, {"action": "hint"})
 
-    assert learner_key(client) not in (None, "not-a-learner")
-    assert Learner.objects.count() == 1
+    assert learner_key(client) == "given-by-an-earlier-page"
+    assert Learner.objects.get().key == "given-by-an-earlier-page"
+    assert _attempt(client).hints == {"attach": 1}
+
+
+def test_the_first_change_acts_on_the_very_world_the_page_showed(client: Client) -> None:
+    page = client.get(URL).text
+    client.post(URL, {"action": "hint"})
+
+    attempt = _attempt(client)
+    instance_id = _instance_id(attempt)
+    assert instance_id in page
+    assert attempt.seed != 0
+
+
+def test_a_head_request_answers_as_get_does_with_no_body_and_stores_nothing(
+    client: Client,
+) -> None:
+    response = client.head(URL)
+
+    assert response.status_code == 200
+    assert response.content == b""
+    assert int(response["Content-Length"]) > 1000
+    assert Learner.objects.count() == 0
+    assert Attempt.objects.count() == 0
 
 
 # --- The activity log -----------------------------------------------------------------------------

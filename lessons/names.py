@@ -1,0 +1,59 @@
+"""Display names in a class: cleaned as typed, and compared as a reader would compare them.
+
+Two names are the same name when they read the same on the dashboard: "élodie" and "Élodie"
+(case), "Ｓａｍ" and "Sam" (full-width forms: Unicode NFKC), "Ѕam" and "Sam" (a Cyrillic letter
+that looks like a Latin one). `name_key` folds all three, in the manner of Unicode Technical
+Standard #39's skeleton: NFKC, case-folded, and each character that is confusable with a single
+ASCII character replaced by it. The confusables come from the `confusable_homoglyphs` package
+(Unicode's confusables.txt as data); only the single-character ASCII targets are kept, a small
+table built on the first join rather than the package's 9 MB of dictionaries.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import cache
+from importlib import resources
+
+DISPLAY_NAME_MAX = 40  # as typed; a number may be added to make it unique in the class
+NAME_KEY_MAX = 120  # a key may be longer than the name (NFKC expands some characters)
+
+
+def clean_name(raw: str) -> str:
+    """A name as shown: printable characters only, runs of spaces made one, at most 40."""
+    printable = "".join(char for char in raw if char.isprintable())
+    return " ".join(printable.split())[:DISPLAY_NAME_MAX]
+
+
+@cache
+def _ascii_lookalikes() -> dict[str, str]:
+    """Each non-ASCII character that looks like one ASCII character, mapped to it."""
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    table: dict[str, str] = {}
+    for char, entries in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        targets = sorted(
+            entry["c"] for entry in entries if len(entry["c"]) == 1 and entry["c"].isascii()
+        )
+        # Prefer a letter or digit: "ǀ" looks like "l" and "|", and names are letters.
+        letters = [target for target in targets if target.isalnum()]
+        if letters or targets:
+            table[char] = (letters or targets)[0]
+    return table
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same in a class: NFKC, case-folded, look-alikes folded."""
+    lookalikes = _ascii_lookalikes()
+
+    def fold(text: str) -> str:
+        return "".join(lookalikes.get(char, char) for char in text)
+
+    # Folded before and after case-folding: Greek "Μ" looks like "M", its lower case "μ" does
+    # not look like "m".
+    folded = fold(unicodedata.normalize("NFKC", name)).casefold()
+    return unicodedata.normalize("NFKC", fold(folded))[:NAME_KEY_MAX]
