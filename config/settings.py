@@ -6,6 +6,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS, and then passes
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -73,12 +74,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "lessons",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.HeadAsGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -166,6 +171,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "rolecall_cache",
+        # Counters of what strangers do (lessons/limits.py, sign-in failures) live here: room
+        # for many, and past it the oldest third is culled, so no one can grow the table.
+        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3},
     }
 }
 
@@ -178,10 +186,53 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Classroom: instructors sign in with Django's auth views; learners join with a code, and
 # wrong join or resume codes are rate-limited per client address (lessons/classes.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in (lessons/accounts.py)
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counts in CACHES: shared, capped
+AXES_FAILURE_LIMIT = env_int("DJANGO_SIGN_IN_FAILURES", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGN_IN_COOLOFF_MINUTES", default=5))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends COOLOFF after it began
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "lessons.limits.client_address"
+AXES_WHITELIST_CALLABLE = "lessons.accounts.known_device"
+AXES_DISABLE_ACCESS_LOG = True  # no table of sign-ins: nothing strangers can grow
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Password reset needs a way to send mail: its pages exist only when DJANGO_EMAIL_HOST is set
+# (an SMTP server, STARTTLS unless DJANGO_EMAIL_USE_TLS=0).
+_email_host = os.environ.get("DJANGO_EMAIL_HOST", "").strip()
+# Without a server MAILERS stays unset (Django's defaults): nothing else RoleCall does sends mail.
+if _email_host:
+    MAILERS = {}
+    MAILERS["default"] = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_host,
+            "port": env_int("DJANGO_EMAIL_PORT", default=587),
+            "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+            "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", default=True),
+        },
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "rolecall@localhost")
+ROLECALL_PASSWORD_RESET = bool(_email_host)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lessons:teach"
 LOGOUT_REDIRECT_URL = "login"
 ROLECALL_JOIN_FAILURES_PER_MINUTE = env_int("DJANGO_JOIN_FAILURES_PER_MINUTE", default=10)
+# People joining classes from one address per minute: a whole class of 200 behind one router
+# joins within the minute; a script filling a class's dashboard with names does not.
+ROLECALL_JOINS_PER_ADDRESS_PER_MINUTE = env_int("DJANGO_JOINS_PER_ADDRESS_PER_MINUTE", default=200)
+ROLECALL_MAX_LEARNERS_PER_CLASS = env_int("DJANGO_MAX_LEARNERS_PER_CLASS", default=500)
+# Self-paced learners' first changes (each stores a learner and a world of up to 200 KB).
+ROLECALL_NEW_LEARNERS_PER_ADDRESS_PER_HOUR = env_int(
+    "DJANGO_NEW_LEARNERS_PER_ADDRESS_PER_HOUR", default=100
+)
+# `manage.py prune_learners` removes self-paced work nobody has changed for this many days.
+ROLECALL_PRUNE_AFTER_DAYS = env_int("DJANGO_PRUNE_AFTER_DAYS", default=30)
 # Behind a reverse proxy every request comes from the proxy's address: trust the address it
 # appends to X-Forwarded-For instead. Only when a proxy always sets that header.
 ROLECALL_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", default=False)

@@ -1,0 +1,62 @@
+"""Instructors' sign-in: throttled per account and per address, never locking out for long.
+
+django-axes counts wrong passwords (settings.AXES_*) in the shared cache, per user name and per
+client address separately: past the limit, that account (or that address) gets 429 and a page
+saying how long to wait, AXES_COOLOFF_TIME (5 minutes) after the last counted failure. Someone
+guessing at an instructor's name could keep that account locked, so a browser in which the
+instructor has signed in before carries a signed "known device" cookie naming them, and is never
+locked out of that account (OWASP's "device cookies", Authentication Cheat Sheet).
+
+Password reset exists only when e-mail is configured (config.urls): without it the pages would
+say a mail was sent when none can be.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+DEVICE_COOKIE = "rolecall_instructor_device"
+DEVICE_SALT = "rolecall.instructor-device"
+DEVICE_AGE = 60 * 60 * 24 * 365  # a year
+MAX_DEVICE_NAMES = 5  # instructors who sign in on one computer
+
+
+def _device_names(request: HttpRequest) -> list[str]:
+    value = request.get_signed_cookie(
+        DEVICE_COOKIE, default=None, salt=DEVICE_SALT, max_age=DEVICE_AGE
+    )
+    if not value:
+        return []
+    try:
+        names = signing.loads(value, salt=DEVICE_SALT + ".names")
+    except signing.BadSignature:
+        return []
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
+def known_device(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+    """AXES_WHITELIST_CALLABLE: the user named in `credentials` signed in here before."""
+    username = (credentials or {}).get("username")
+    return isinstance(username, str) and username in _device_names(request)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, remembering the device on success (see the module's docstring)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        username = form.get_user().get_username()
+        names = [username, *(name for name in _device_names(self.request) if name != username)]
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            signing.dumps(names[:MAX_DEVICE_NAMES], salt=DEVICE_SALT + ".names"),
+            salt=DEVICE_SALT,
+            max_age=DEVICE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
