@@ -230,13 +230,14 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
         if membership.display_name != typed
         else ""
     )  # fmt: skip
+    # Who this device was before may be someone else (a lab computer): name them, never their
+    # personal code.
     before = (
         format_html(
-            " You were {} in “{}” on this device: your work there is kept, and your personal "
-            'code <code class="class-code">{}</code> takes you back to it.',
+            " This device was {} in “{}” before: that work is kept, and its personal code "
+            "brings it back on any device.",
             held.display_name,
             held.classroom.title,
-            held.grouped_resume_code,
         )
         if held is not None
         else ""

@@ -177,6 +177,11 @@ def build_board(
     failures: list[dict[str, int]] = [{} for _ in columns]
     failing_learners: list[dict[str, int]] = [{} for _ in columns]
 
+    # A learner who joined and has not changed anything yet has no attempt (a page view stores
+    # nothing): they are on step 1 of the class's first open scenario since they joined.
+    open_now = [slug for slug in classroom.open_scenarios() if slug in catalogue()]
+    first_open = open_now[0] if open_now else None
+
     rows: list[Row] = []
     for member in members:
         own = attempts.get(member.pk, {})
@@ -184,7 +189,10 @@ def build_board(
         row = Row(member, own, [])
         for index, column in enumerate(columns):
             attempt = own.get(column.scenario.slug)
-            cell = _cell(attempt, column, latest, now, stuck_minutes, stuck_checks)
+            if not own and column.number == 1 and column.scenario.slug == first_open:
+                cell = _waiting(member, now, stuck_minutes)
+            else:
+                cell = _cell(attempt, column, latest, now, stuck_minutes, stuck_checks)
             row.cells.append(cell)
             summary = summaries[index]
             if cell is DONE:
@@ -247,6 +255,15 @@ def _cell(
         return Cell("stuck", "stuck", time, f"{failed} failed checks")
     if minutes >= stuck_minutes and attempt is latest:
         return Cell("stuck", "stuck", time, f"no step passed for {time}")
+    return Cell("working", "working", time)
+
+
+def _waiting(member: Membership, now: datetime, stuck_minutes: int) -> Cell:
+    """Joined, on step 1 of the first scenario, and nothing changed yet."""
+    minutes = max(int((now - member.joined).total_seconds() // 60), 0)
+    time = _duration(minutes)
+    if minutes >= stuck_minutes:
+        return Cell("stuck", "stuck", time, f"nothing done for {time} since joining")
     return Cell("working", "working", time)
 
 

@@ -699,6 +699,7 @@ class Classroom(models.Model):
         """
         if members is None:
             members = list(self.members.active())
+        self._start_the_idle(members, scenario=scenario, step_id=step_id)
         member_ids = [member.pk for member in members]
         slugs = [scenario] if scenario is not None else self.scenarios
         revealed: list[Attempt] = []
@@ -728,6 +729,27 @@ class Classroom(models.Model):
                 nudged=timezone.now()
             )
         return len(revealed)
+
+    def _start_the_idle(
+        self, members: Sequence[Membership], *, scenario: str | None, step_id: str | None
+    ) -> None:
+        """Members who joined and have changed nothing yet have no attempt (a page view stores
+        none): they are on step 1 of the first open scenario. A hint for them is their first
+        change, so their attempt is stored now, as their own first change would store it."""
+        open_now = [slug for slug in self.open_scenarios() if slug in catalogue()]
+        if not open_now or (scenario is not None and scenario != open_now[0]):
+            return
+        definition = catalogue()[open_now[0]]
+        if not definition.steps or (step_id and definition.steps[0].id != step_id):
+            return
+        started = set(
+            Attempt.objects.filter(
+                membership__in=[member.pk for member in members], scenario__in=self.scenarios
+            ).values_list("membership_id", flat=True)
+        )
+        for member in members:
+            if member.pk not in started:
+                Attempt.start(member.owner, definition)
 
     def post_message(self, text: str) -> None:
         """Show `text` in every learner's workspace; an empty text takes the message down."""

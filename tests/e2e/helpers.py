@@ -311,3 +311,28 @@ class Learner:
         expect(self.page.locator("#complete")).to_contain_text(
             f"You answered {count} of {count} questions right."
         )
+
+
+def stored_attempt(page: Page, slug: str) -> Any:
+    """The attempt at `slug` of whoever the browser is (its class member, else its self-paced
+    learner), stored as the browser's first change would store it: a page view stores nothing."""
+    from django.http import HttpRequest
+
+    from lessons.learners import LEARNER_COOKIE, MEMBER_COOKIE, SALTS
+    from lessons.models import Attempt, Membership, Owner, catalogue
+
+    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
+    request = HttpRequest()
+    request.COOKIES.update(cookies)
+
+    def key(name: str) -> str | None:
+        return request.get_signed_cookie(name, default=None, salt=SALTS[name]) if name in cookies else None  # fmt: skip
+
+    member = key(MEMBER_COOKIE)
+    if member is not None:
+        owner = Owner(membership=Membership.objects.get(key=member))
+    else:
+        learner = key(LEARNER_COOKIE)
+        assert learner, "the browser has opened a workspace"
+        owner = Owner(learner_key=learner)
+    return Attempt.start(owner, catalogue()[slug])

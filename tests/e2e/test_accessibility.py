@@ -7,9 +7,17 @@ import re
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from lessons import models
 from lessons import scenario as runner
-from tests.e2e.helpers import CREDENTIALS, Auditor, Guard, Learner, allow, policy, scenario
+from tests.e2e.helpers import (
+    CREDENTIALS,
+    Auditor,
+    Guard,
+    Learner,
+    allow,
+    policy,
+    scenario,
+    stored_attempt,
+)
 
 
 def test_the_catalogue(live_server: LiveServer, page: Page) -> None:
@@ -63,7 +71,7 @@ def test_a_workspace_from_start_to_questions(live_server: LiveServer, page: Page
     # Completed: every step passed by its reference solution (the scenario tests do it by
     # hand), then the questions, one answered.
     page.goto(live_server.url + "/s/attach-replace/")
-    attempt = models.Attempt.objects.get(scenario="attach-replace")
+    attempt = stored_attempt(page, "attach-replace")
     variables = dict(attempt.variables)
     for step in attempt.definition.steps:
         actions = attempt.definition.solution[step.id]

@@ -26,7 +26,10 @@ USERNAME = "ada"
 PASSWORD = "a long instructor passphrase"  # noqa: S105 (a test account)
 MESSAGE = "Ten minutes left on step 1: ask me if the association id is unclear."
 CLASS_ENDED = "This class has ended: your work is kept"
-CSV_HEADER = ["learner", "scenario", "step", "completed at", "attempts", "hints used", "removed at"]  # fmt: skip
+CSV_HEADER = [
+    "learner", "scenario", "step", "completed at", "first completed at", "attempts",
+    "hints used", "resets", "removed at",
+]  # fmt: skip
 
 
 class Room:
@@ -306,16 +309,18 @@ def test_an_instructor_runs_a_class_for_three_learners(
         by_name.setdefault(row[0], []).append(row)
     assert sorted(by_name) == ["Riya", "Sam", "Sam 2"]
     assert all(len(own) == steps for own in by_name.values())
-    assert all(row[6] for row in by_name["Riya"])  # removed at
-    assert not any(row[6] for row in by_name["Sam"] + by_name["Sam 2"])
+    assert all(row[8] for row in by_name["Riya"])  # removed at
+    assert not any(row[8] for row in by_name["Sam"] + by_name["Sam 2"])
     attach_1 = {name: own[0] for name, own in by_name.items()}
-    assert [attach_1["Sam 2"][i] for i in (1, 2, 4, 5)] == [
+    assert [attach_1["Sam 2"][i] for i in (1, 2, 5, 6)] == [
         ATTACH["title"],
         ATTACH["steps"][0]["title"],
         "3",  # attempts: three failed checks
         "1",  # hints used: the one revealed to everyone
     ]
-    assert attach_1["Sam"][3] == ""  # reset: step 1 no longer completed
+    assert attach_1["Sam"][3] == ""  # reset: step 1 no longer completed in this run...
+    assert attach_1["Sam"][4] != ""  # ...but the instructor still sees it was passed before
+    assert attach_1["Sam"][7] == "1"  # resets
 
     # --- End the class: no one joins any more, and the learners' actions are refused -------------
     teacher.get_by_role("button", name="End the class…").click()
@@ -336,4 +341,76 @@ def test_an_instructor_runs_a_class_for_three_learners(
     second.page.reload()
     expect(second.page.locator("#class-message")).to_contain_text("This class has ended.")
 
+    room.assert_clean()
+
+
+def test_three_people_take_turns_on_one_computer_and_each_keeps_their_own_work(
+    live_server: LiveServer, room: Room
+) -> None:
+    """A lab computer: Alex, then Blair, use one browser in one class; the next day Casey uses
+    it for another instructor's class. Nobody sees or changes anyone else's work."""
+    from lessons.models import Attempt, Classroom, Membership
+
+    base = live_server.url
+    ada = User.objects.create_user(USERNAME, password=PASSWORD)
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    monday = Classroom.start(instructor=ada, title=CLASS, scenarios=["attach-replace"])
+    tuesday = Classroom.start(
+        instructor=bob, title="Roles, Wednesday", scenarios=["attach-replace"]
+    )
+    computer = room.page("the lab computer")
+
+    # Alex joins and passes step 1.
+    join(computer, base, monday.grouped_code, "Alex")
+    alex = joined(computer, "Alex")
+    attach_upload_role(alex)
+    alex.run_fleet()
+    alex.check_passes(1)
+    alex_code = Membership.objects.get(display_name="Alex").grouped_resume_code
+    alex.page.get_by_text("Your personal code, or not Alex?").click()
+    expect(alex.page.locator(".class-banner__more")).to_contain_text(alex_code)
+
+    # Blair sits down at the same browser and joins the same class.
+    join(computer, base, monday.grouped_code, "Blair")
+    expect(computer.get_by_role("heading", level=1)).to_have_text(f"Who is joining “{CLASS}”?")
+    expect(computer.get_by_role("button", name="Continue as Alex")).to_be_visible()
+    expect(computer.locator("main")).not_to_contain_text(alex_code)
+    computer.get_by_role("button", name="I am someone else: join as Blair").click()
+    blair = joined(computer, "Blair")
+    expect(computer.locator("body")).not_to_contain_text(alex_code)
+    blair.run_fleet()
+    blair.expect_status("0 of 2 calls allowed", "NoCredentials")  # her own account, no role
+
+    # The next day, Casey joins another instructor's class on the same browser.
+    join(computer, base, tuesday.grouped_code, "Casey")
+    expect(computer.locator(".messages")).to_contain_text(
+        "Welcome, Casey: you are in “Roles, Wednesday”"
+    )
+    expect(computer.locator(".messages")).to_contain_text("This device was Blair in")
+    expect(computer.locator("body")).not_to_contain_text(alex_code)
+    casey = Learner(computer)
+    casey.steps = ATTACH["steps"]
+    casey.at_step(1)
+    computer.goto(base + "/s/attach-replace/?reset=confirm")
+    computer.get_by_role("button", name="Yes, start again").click()
+    casey.at_step(1)
+
+    # Alex's record is as he left it: passed step 1, in Monday's class, untouched by Casey.
+    alex_attempt = Attempt.objects.get(membership__display_name="Alex")
+    assert alex_attempt.step_index == 1
+    assert alex_attempt.membership.classroom_id == monday.pk
+    assert {m.display_name for m in Membership.objects.filter(classroom=monday)} == {
+        "Alex",
+        "Blair",
+    }
+    assert not Attempt.objects.filter(membership__display_name="Casey", step_index__gt=0).exists()
+
+    # Alex comes back on his laptop with his personal code.
+    laptop = room.page("Alex's laptop")
+    laptop.goto(base + "/resume/")
+    laptop.get_by_label("Your personal code").fill(alex_code)
+    laptop.get_by_role("button", name="Continue here").click()
+    back = Learner(laptop)
+    back.steps = ATTACH["steps"]
+    back.at_step(2)
     room.assert_clean()

@@ -102,13 +102,24 @@ def test_dashboard_shows_each_learner_and_each_step_with_words(client: Client) -
     assert "2. Attach a role" in text
     assert "Role in, keys out, step 1: Give web-1 a role" in text
     assert '<span aria-hidden="true">1. Give web-1 a…</span>' in text
-    # Sam is working on step 1 of two-steps; the rest of their row and all of Kim's: not started
-    assert text.count(WORKING_JUST_NOW) == 1
-    assert text.count(NOT_STARTED) == 2 * 3 - 1
+    # Sam is working on step 1 of two-steps; so is Kim, who joined and has done nothing yet
+    # (no attempt stored); the rest of their rows: not started
+    assert text.count(WORKING_JUST_NOW) == 2
+    assert text.count(NOT_STARTED) == 2 * 3 - 2
     assert (
         '<span class="cell--stuck">stuck: no step passed for 5 min, or 3 failed checks</span>'
         in text
     )
+
+
+def test_a_learner_who_joined_and_did_nothing_is_stuck_after_a_while(client: Client) -> None:
+    room = classroom()
+    idle = member(room, "Idle")
+    Membership.objects.filter(pk=idle.pk).update(joined=timezone.now() - timedelta(minutes=6))
+
+    text = signed_in(client, room).get(url(room)).text
+
+    assert "nothing done for 6 min since joining" in text
 
 
 def test_a_passed_step_is_done(client: Client) -> None:
@@ -797,3 +808,16 @@ def test_hints_for_everyone_while_the_learner_checks_lose_nothing() -> None:
     final = fresh(started)
     assert final.checks == {"attach": 4}
     assert final.hints == {"attach": 2}
+
+
+def test_a_hint_to_everyone_reaches_a_learner_who_joined_and_did_nothing_yet(
+    client: Client,
+) -> None:
+    room = classroom()
+    idle = member(room, "Idle")
+
+    post(signed_in(client, room), room, {"action": "hint-all"})
+
+    stored = Attempt.objects.get(membership=idle)
+    assert stored.scenario == "two-steps"
+    assert stored.hints == {"attach": 1}

@@ -659,3 +659,19 @@ def test_polling_an_unchanged_class_message_reads_only_the_membership(
         response = client.get(f"/s/two-steps/?seen={seen.group(1)}", headers=poll)
 
     assert response.status_code == 204
+
+
+def test_a_browser_from_before_the_upgrade_is_its_class_member_once_more(client: Client) -> None:
+    from tests.factories import hold_learner_key, new_learner
+
+    classroom = _classroom()
+    old = new_learner()
+    sam = classroom.join("Sam")
+    Membership.objects.filter(pk=sam.pk).update(legacy_learner=old)
+    hold_learner_key(client, old.key)
+
+    page = client.get("/").text
+
+    assert "You are in this class as <strong>Sam</strong>" in page
+    assert member_key(client) == sam.key
+    assert Membership.objects.get(pk=sam.pk).legacy_learner is None  # once: not for the next person

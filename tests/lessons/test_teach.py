@@ -347,3 +347,78 @@ def test_createinstructor_asks_twice_for_the_password(monkeypatch: pytest.Monkey
     call_command("createinstructor", "grace")
 
     assert User.objects.get(username="grace").check_password(PASSWORD)
+
+
+# --- Guessing passwords -----------------------------------------------------------------------
+
+
+def _sign_in(client: Client, username: str, password: str, **extra: str) -> Any:
+    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+
+
+@pytest.fixture
+def fresh_cache() -> Any:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_ten_wrong_passwords_lock_the_account_for_a_few_minutes_with_a_clear_page() -> None:
+    _instructor()
+    for number in range(10):  # from ten addresses: the account itself is throttled
+        _sign_in(Client(REMOTE_ADDR=f"10.0.0.{number}"), "ada", "guess")
+
+    locked = _sign_in(Client(REMOTE_ADDR="10.0.1.1"), "ada", PASSWORD)
+
+    assert locked.status_code == 429
+    assert "Too many wrong passwords" in locked.text
+    assert "try again in 5 minutes" in locked.text
+    assert "_auth_user_id" not in Client().session
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_ten_wrong_passwords_from_one_address_lock_that_address_for_every_account() -> None:
+    _instructor("ada")
+    _instructor("bob")
+    guesser = Client(REMOTE_ADDR="10.9.9.9")
+    for number in range(10):
+        _sign_in(guesser, f"user{number}", "guess")
+
+    assert _sign_in(guesser, "bob", PASSWORD).status_code == 429
+    assert _sign_in(Client(REMOTE_ADDR="10.0.0.1"), "bob", PASSWORD).status_code == 302
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_an_instructor_on_a_browser_they_signed_in_on_before_is_never_locked_out() -> None:
+    _instructor()
+    laptop = Client()
+    assert _sign_in(laptop, "ada", PASSWORD).status_code == 302
+    laptop.post("/accounts/logout/")
+    for number in range(12):  # someone elsewhere guessing at "ada"
+        _sign_in(Client(REMOTE_ADDR=f"10.0.0.{number}"), "ada", "guess")
+
+    assert _sign_in(Client(), "ada", PASSWORD).status_code == 429
+    assert _sign_in(laptop, "ada", PASSWORD).status_code == 302
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_a_lockout_ends_after_its_cool_off(settings: Any) -> None:
+    import time
+
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=1)
+    _instructor()
+    for _ in range(10):
+        _sign_in(Client(), "ada", "guess")
+    assert _sign_in(Client(), "ada", PASSWORD).status_code == 429
+
+    time.sleep(1.2)
+
+    assert _sign_in(Client(), "ada", PASSWORD).status_code == 302
+
+
+def test_without_mail_there_is_no_password_reset_page(client: Client) -> None:
+    assert client.get("/accounts/password_reset/").status_code == 404
+    assert "password_reset" not in client.get("/accounts/login/").text

@@ -1,0 +1,85 @@
+"""Migrations 0007-0009: a class's records move from browsers to people without losing anything."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("lessons", "0006_cache_table")]
+AFTER = [("lessons", "0009_owners_constraints")]
+
+
+@pytest.fixture
+def migrator() -> Iterator[MigrationExecutor]:
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    yield executor
+    executor = MigrationExecutor(connection)  # the graph again: the test migrated forwards
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _apps(executor: MigrationExecutor, target: list[tuple[str, str]]) -> Any:
+    return executor.loader.project_state(target).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_attempts_move_to_their_memberships_without_loss(
+    migrator: MigrationExecutor,
+) -> None:
+    old = _apps(migrator, BEFORE)
+    user = old.get_model("auth", "User").objects.create(username="ada")
+    Classroom = old.get_model("lessons", "Classroom")
+    Learner = old.get_model("lessons", "Learner")
+    Membership = old.get_model("lessons", "Membership")
+    Attempt = old.get_model("lessons", "Attempt")
+    monday = Classroom.objects.create(
+        instructor=user, title="Monday", scenarios=["a", "b"], join_code="AAAAAAAA"
+    )
+    tuesday = Classroom.objects.create(
+        instructor=user, title="Tuesday", scenarios=["a"], join_code="BBBBBBBB"
+    )
+    alex = Learner.objects.create(key="alex-key", display_name="")
+    solo = Learner.objects.create(key="solo-key", display_name="")
+    Membership.objects.create(
+        classroom=monday, learner=alex, display_name="Alex", resume_code="CCCCCCCC"
+    )
+    Membership.objects.create(
+        classroom=tuesday, learner=alex, display_name="Alex", resume_code="DDDDDDDD"
+    )
+    lookalike = Learner.objects.create(key="other-key", display_name="")
+    Membership.objects.create(
+        classroom=monday, learner=lookalike, display_name="ALEX", resume_code="EEEEEEEE"
+    )
+    shared = {"world": '{"x": 1}', "completed": {"s1": "2026-12-01T10:00:00+00:00"}}
+    Attempt.objects.create(learner=alex, scenario="a", step_index=1, **shared)  # both classes
+    Attempt.objects.create(learner=alex, scenario="b", world="{}")  # Monday's only
+    Attempt.objects.create(learner=alex, scenario="sandbox", world="{}")  # no class's
+    Attempt.objects.create(learner=solo, scenario="a", world="{}")
+
+    migrator.loader.build_graph()
+    migrator.migrate(AFTER)
+
+    new = _apps(migrator, AFTER)
+    Attempt = new.get_model("lessons", "Attempt")
+    Membership = new.get_model("lessons", "Membership")
+    alex_monday = Membership.objects.get(classroom__title="Monday", display_name="Alex")
+    alex_tuesday = Membership.objects.get(classroom__title="Tuesday")
+    for member in (alex_monday, alex_tuesday):
+        copy = Attempt.objects.get(membership=member, scenario="a")
+        assert copy.learner_id is None
+        assert copy.step_index == 1
+        assert copy.completed == shared["completed"]
+        assert copy.world == '{"x": 1}'
+        assert copy.seed == alex.pk  # a reset rebuilds the same account
+    assert Attempt.objects.filter(membership=alex_monday, scenario="b").exists()
+    assert not Attempt.objects.filter(membership=alex_tuesday, scenario="b").exists()
+    assert Attempt.objects.get(learner_id=alex.pk).scenario == "sandbox"
+    assert Attempt.objects.get(learner_id=solo.pk).scenario == "a"
+    keys = set(Membership.objects.values_list("key", flat=True))
+    assert len(keys) == 3
+    assert all(len(key) >= 40 for key in keys)
+    names = dict(Membership.objects.filter(classroom=monday.pk).values_list("display_name", "name_key"))  # fmt: skip
+    assert names == {"Alex": "alex", "ALEX": "alex 2"}  # both kept; the later one's key numbered
+    assert alex_monday.legacy_learner_id == alex.pk  # that browser becomes Alex once more
