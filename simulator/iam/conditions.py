@@ -28,12 +28,11 @@ from simulator.iam.matching import (
     Literal,
     Piece,
     VariableLookup,
-    arn_pattern_regex,
     chunks_text,
     parse_variables,
     resolve_pieces,
-    wildcard_regex,
 )
+from simulator.iam.wildcard import Chunks, SegmentedGlob, arn_glob, glob, glob_from_chunks
 
 __all__ = ["OPERATORS", "Condition", "parse_conditions"]
 
@@ -142,14 +141,14 @@ def _string_test(comparison: str, values: tuple[str, ...], variables: bool) -> V
             with_variables.append(pieces)
 
     if comparison == "like":
-        regexes = [wildcard_regex(value) for value in plain]
+        globs = [glob(value) for value in plain]
 
         def like(request_value: str, lookup: VariableLookup) -> bool:
-            if any(regex.fullmatch(request_value) for regex in regexes):
+            if any(pattern.matches(request_value) for pattern in globs):
                 return True
             for pieces in with_variables:
                 chunks = resolve_pieces(pieces, lookup)
-                if chunks is not None and _like_chunks(chunks).fullmatch(request_value):
+                if chunks is not None and glob_from_chunks(chunks).matches(request_value):
                     return True
             return False
 
@@ -171,17 +170,6 @@ def _string_test(comparison: str, values: tuple[str, ...], variables: bool) -> V
         return False
 
     return equals
-
-
-def _like_chunks(chunks: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
-    body = "".join(
-        "".join(
-            (".*" if c == "*" else "." if c == "?" else re.escape(c)) if active else re.escape(c)
-            for c in text
-        )
-        for text, active in chunks
-    )
-    return re.compile(body, re.DOTALL)
 
 
 def _ordered_test(
@@ -245,31 +233,31 @@ def _ip_test(values: tuple[str, ...]) -> ValueTest:
 
 
 def _arn_test(values: tuple[str, ...], variables: bool) -> ValueTest:
-    def compile_arn(chunks: tuple[tuple[str, bool], ...]) -> re.Pattern[str] | None:
+    def compile_arn(chunks: Chunks) -> SegmentedGlob | None:
         if chunks_text(chunks).count(":") < 5:
             return None
-        return arn_pattern_regex(chunks)
+        return arn_glob(chunks)
 
-    plain: list[re.Pattern[str]] = []
+    plain: list[SegmentedGlob] = []
     with_variables: list[tuple[Piece | Literal, ...]] = []
     for value in values:
         pieces = parse_variables(value) if variables else None
         if pieces is None:
-            regex = compile_arn(((value, True),))
-            if regex is not None:
-                plain.append(regex)
+            pattern = compile_arn(((value, True),))
+            if pattern is not None:
+                plain.append(pattern)
         else:
             with_variables.append(pieces)
 
     def test(request_value: str, lookup: VariableLookup) -> bool | None:
         if request_value.count(":") < 5:
             return None
-        if any(regex.fullmatch(request_value) for regex in plain):
+        if any(pattern.matches(request_value) for pattern in plain):
             return True
         for pieces in with_variables:
             chunks = resolve_pieces(pieces, lookup)
-            regex = compile_arn(chunks) if chunks is not None else None
-            if regex is not None and regex.fullmatch(request_value):
+            pattern = compile_arn(chunks) if chunks is not None else None
+            if pattern is not None and pattern.matches(request_value):
                 return True
         return False
 

@@ -15,6 +15,9 @@ AWS's rules, as the IAM User Guide states them:
 - Principals: `*` is everyone, anonymous included; an account id or `arn:aws:iam::ACCT:root`
   is every principal of that account; a role ARN is the role and every session of it; an
   assumed-role or federated-user ARN is that session only; `Service` names a service principal.
+
+Wildcards are matched by `wildcard.py`, in time bounded by the text's length times the
+pattern's: policy text never becomes a backtracking regular expression.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from simulator.iam.wildcard import Chunks, SegmentedGlob, action_glob, arn_glob, has_wildcard
 
 if TYPE_CHECKING:
     from simulator.iam.request import Principal
@@ -36,24 +40,10 @@ __all__ = [
     "ResourceMatcher",
     "VariableLookup",
     "parse_variables",
-    "wildcard_regex",
 ]
 
 VariableLookup = Callable[[str], "tuple[str, ...] | None"]
 """Looks a condition key up (lower-cased name) in the request context."""
-
-
-def _has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
-@lru_cache(maxsize=4096)
-def wildcard_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
-    """`*` and `?` as in StringLike: any run, one character; everything else literal."""
-    body = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 # --- Actions ------------------------------------------------------------------------------
@@ -68,38 +58,31 @@ class ActionMatcher:
     single: bool
     match_all: bool
     literals: frozenset[str]
-    pattern: re.Pattern[str] | None
+    patterns: tuple[SegmentedGlob, ...]
 
     @classmethod
     def compile(cls, values: tuple[str, ...], *, negated: bool, single: bool) -> ActionMatcher:
         match_all = False
         literals: set[str] = set()
-        wild: list[str] = []
+        patterns: list[SegmentedGlob] = []
         for value in values:
             lowered = value.lower()
             if lowered == "*":
                 match_all = True
-            elif _has_wildcard(lowered):
-                wild.append(lowered)
+            elif has_wildcard(lowered):
+                patterns.append(action_glob(lowered))
             else:
                 literals.add(lowered)
-        pattern = None
-        if wild:
-            pattern = re.compile(
-                "|".join(
-                    "".join(
-                        "[^:]*" if c == "*" else "[^:]" if c == "?" else re.escape(c) for c in w
-                    )
-                    for w in wild
-                )
-            )
-        return cls(values, negated, single, match_all, frozenset(literals), pattern)
+        return cls(values, negated, single, match_all, frozenset(literals), tuple(patterns))
 
     def covers(self, action: str) -> bool:
         """Whether the listed actions include `action` (lower-cased), before negation."""
         if self.match_all or action in self.literals:
             return True
-        return self.pattern is not None and self.pattern.fullmatch(action) is not None
+        for pattern in self.patterns:  # noqa: SIM110 (a generator costs more than the match)
+            if pattern.matches(action):
+                return True
+        return False
 
     def applies(self, action: str) -> bool:
         """Whether the statement applies to `action` (lower-cased): Action, or not NotAction."""
@@ -157,9 +140,7 @@ def parse_variables(value: str) -> tuple[Piece | Literal, ...] | None:
     return tuple(pieces)
 
 
-def resolve_pieces(
-    pieces: tuple[Piece | Literal, ...], lookup: VariableLookup
-) -> tuple[tuple[str, bool], ...] | None:
+def resolve_pieces(pieces: tuple[Piece | Literal, ...], lookup: VariableLookup) -> Chunks | None:
     """Substitute variables: chunks of (text, wildcards_active), or None if one is missing.
 
     A multivalued key cannot stand in a single value, so it counts as missing, as in AWS.
@@ -181,43 +162,18 @@ def resolve_pieces(
     return tuple(chunks)
 
 
-def chunks_text(chunks: tuple[tuple[str, bool], ...]) -> str:
+def chunks_text(chunks: Chunks) -> str:
     return "".join(text for text, _ in chunks)
 
 
 # --- Resources ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def arn_pattern_regex(chunks: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
-    """Compile an ARN pattern given as chunks (text, wildcards_active), segment-aware."""
-    text = chunks_text(chunks)
-    segments_total = text.count(":") + 1
-    last_index = len(text) - 1
-    out: list[str] = []
-    colons = 0
-    position = 0
-    for chunk, active in chunks:
-        for char in chunk:
-            if char == ":":
-                colons += 1
-                out.append(":")
-            elif active and char == "*":
-                reaches = colons >= 5 or (segments_total < 6 and position == last_index)
-                out.append(".*" if reaches else "[^:]*")
-            elif active and char == "?":
-                out.append("." if colons >= 5 else "[^:]")
-            else:
-                out.append(re.escape(char))
-            position += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
 @dataclass(frozen=True, slots=True)
 class _ResourcePattern:
     text: str
     pieces: tuple[Piece | Literal, ...] | None  # with variables
-    regex: re.Pattern[str] | None  # wildcards, no variables
+    glob: SegmentedGlob | None  # wildcards, no variables
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +201,8 @@ class ResourceMatcher:
             pieces = parse_variables(value) if variables else None
             if pieces is not None:
                 patterns.append(_ResourcePattern(value, pieces, None))
-            elif _has_wildcard(value):
-                patterns.append(_ResourcePattern(value, None, arn_pattern_regex(((value, True),))))
+            elif has_wildcard(value):
+                patterns.append(_ResourcePattern(value, None, arn_glob(((value, True),))))
             else:
                 literals.add(value)
         return cls(values, negated, single, match_all, frozenset(literals), tuple(patterns))
@@ -261,13 +217,13 @@ class ResourceMatcher:
         if resource in self.literals:
             return True
         for pattern in self.patterns:
-            if pattern.regex is not None:
-                if pattern.regex.fullmatch(resource):
+            if pattern.glob is not None:
+                if pattern.glob.matches(resource):
                     return True
                 continue
             assert pattern.pieces is not None
             chunks = resolve_pieces(pattern.pieces, lookup)
-            if chunks is not None and arn_pattern_regex(chunks).fullmatch(resource):
+            if chunks is not None and arn_glob(chunks).matches(resource):
                 return True
         return False
 
