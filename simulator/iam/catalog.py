@@ -25,6 +25,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from simulator.iam.wildcard import glob, has_wildcard
+
 __all__ = [
     "ActionInfo",
     "ConditionKeyInfo",
@@ -440,12 +442,6 @@ def _split_action(full: str) -> tuple[str, str] | None:
     return service, name
 
 
-@lru_cache(maxsize=1024)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
-
-
 def actions_matching(pattern: str, *, limit: int | None = None) -> list[str]:
     """The actions a pattern such as `s3:Get*` (any case, `*` and `?`) covers, as `s3:GetObject`.
 
@@ -459,19 +455,19 @@ def actions_matching(pattern: str, *, limit: int | None = None) -> list[str]:
     if parts is None:
         return []
     service_pattern, name_pattern = parts
-    if "*" in service_pattern or "?" in service_pattern:
-        regex = _wildcard(service_pattern)
-        services = [p for p in service_prefixes() if regex.fullmatch(p)]
+    if has_wildcard(service_pattern):
+        service_glob = glob(service_pattern, ignore_case=True)
+        services = [p for p in service_prefixes() if service_glob.matches(p)]
     elif service_exists(service_pattern):
         services = [service_pattern.lower()]
     else:
         return []
-    name_regex = _wildcard(name_pattern)
+    name_glob = glob(name_pattern, ignore_case=True)
     found: list[str] = []
     for service in services:
         names = sorted(info.name for info in _actions(service).values())
         for name in names:
-            if name_regex.fullmatch(name):
+            if name_glob.matches(name):
                 found.append(f"{service}:{name}")
                 if limit is not None and len(found) >= limit:
                     return found

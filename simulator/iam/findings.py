@@ -23,7 +23,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from simulator.iam import catalog
@@ -35,6 +34,7 @@ from simulator.iam.jsonpos import (
     path_to_str,
 )
 from simulator.iam.policy import PolicyKind
+from simulator.iam.wildcard import glob
 
 __all__ = [
     "MAX_FINDINGS",
@@ -734,13 +734,7 @@ def _wildcard_match(pattern: str, value: str) -> bool:
     """Whether an Action pattern (`iam:Pass*`, any case) covers `value`."""
     if len(pattern) > 256:
         return False
-    return _action_regex(pattern).fullmatch(value) is not None
-
-
-@lru_cache(maxsize=1024)
-def _action_regex(pattern: str) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
+    return glob(pattern, ignore_case=True).matches(value)
 
 
 def _case_hint(name: str, known: Iterable[str]) -> str | None:

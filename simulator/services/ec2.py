@@ -29,6 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from simulator.errors import AwsError
+from simulator.iam.wildcard import Glob, glob_from_chunks
 from simulator.model import Association, Instance, InstanceProfile, Role
 from simulator.services import Handler, imds, operation, settles
 from simulator.world import Call, World
@@ -406,7 +407,7 @@ def _instance_filter(name: str, values: list[str]) -> Callable[[Instance], bool]
     patterns = [_wildcard(value) for value in values]
 
     def matches(value: str | None) -> bool:
-        return value is not None and any(pattern.fullmatch(value) for pattern in patterns)
+        return value is not None and any(pattern.matches(value) for pattern in patterns)
 
     if name.startswith("tag:"):
         key = name[4:]
@@ -436,23 +437,19 @@ def _instance_filter(name: str, values: list[str]) -> Callable[[Instance], bool]
     return lambda instance: matches(getter(instance))
 
 
-def _wildcard(value: str) -> re.Pattern[str]:
+def _wildcard(value: str) -> Glob:
     """EC2 filter values: `*` any run, `?` one character, `\\` escapes."""
-    parts: list[str] = []
+    chunks: list[tuple[str, bool]] = []
     escaped = False
     for char in value:
         if escaped:
-            parts.append(re.escape(char))
+            chunks.append((char, False))
             escaped = False
         elif char == "\\":
             escaped = True
-        elif char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
         else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
+            chunks.append((char, True))
+    return glob_from_chunks(tuple(chunks))
 
 
 def _page(token: str | None, max_results: int | None, total: int) -> tuple[int, int]:
@@ -761,9 +758,9 @@ def describe_iam_instance_profile_associations(call: Call) -> dict[str, Any]:
         name, values = item["Name"], item.get("Values") or []
         patterns = [_wildcard(value) for value in values]
         if name == "instance-id":
-            current = [p for p in current if any(x.fullmatch(p[0].instance_id) for x in patterns)]
+            current = [p for p in current if any(x.matches(p[0].instance_id) for x in patterns)]
         elif name == "state":
-            current = [p for p in current if any(x.fullmatch(p[1].state) for x in patterns)]
+            current = [p for p in current if any(x.matches(p[1].state) for x in patterns)]
         else:
             raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
     start, end = _page(params.get("NextToken"), params.get("MaxResults"), len(current))

@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote
 from simulator.errors import AwsError
 from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
 from simulator.iam.conditions import OPERATORS
+from simulator.iam.wildcard import glob
 from simulator.model import Bucket, S3Object
 from simulator.services import operation
 from simulator.world import Call
@@ -973,8 +974,7 @@ def _resource_of_bucket(resource: str, bucket: str) -> bool:
     head = path.split("/", 1)[0]
     if head == bucket:
         return True
-    pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in head)
-    return bool(head) and re.fullmatch(pattern, bucket) is not None
+    return bool(head) and glob(head).matches(bucket)
 
 
 def _applies(action: str, resources: list[str]) -> bool:
