@@ -101,6 +101,58 @@ def parse_with_positions(text: str) -> tuple[Any, Mapping[JsonPath, Span]]:
     return parsed.value, parsed.spans
 
 
+def has_lone_surrogate(text: str, value: Any) -> bool:
+    """Whether JSON `text` (parsed as `value`) holds half a UTF-16 surrogate pair.
+
+    JSON may write one (`"\\ud800"`), but it names no character: such a string cannot be
+    stored as UTF-8 or shown, so it is refused where it is read rather than failing later.
+    Costs nothing for the usual text (no `\\ud` escape, or ASCII only).
+    """
+    if text.isascii() and "\\ud" not in text and "\\uD" not in text:
+        return False
+    try:
+        text.encode("utf-8")
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def loads_text(text: str) -> Any:
+    """`json.loads`, refusing a lone surrogate as the invalid text it is (ValueError)."""
+    value = json.loads(text)
+    if has_lone_surrogate(text, value):
+        raise ValueError("half of a UTF-16 surrogate pair is not a character")
+    return value
+
+
+def _surrogate_offset(text: str) -> int:
+    """Where the first lone surrogate is in `text`: its escape, or the character itself."""
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if "\ud800" <= char <= "\udfff":
+            return index
+        if char != "\\":
+            index += 1
+            continue
+        if text.startswith("u", index + 1):
+            code = int(text[index + 2 : index + 6], 16)
+            if 0xD800 <= code <= 0xDBFF:  # a high half: it needs a low half next
+                after = text[index + 6 : index + 12]
+                low = int(after[2:], 16) if after[:2] in ("\\u", "\\U") and len(after) == 6 else 0
+                if not 0xDC00 <= low <= 0xDFFF:
+                    return index
+                index += 12
+                continue
+            if 0xDC00 <= code <= 0xDFFF:
+                return index
+            index += 6
+        else:
+            index += 2
+    return 0
+
+
 def path_to_str(path: JsonPath) -> str:
     """`("Statement", 1, "Effect")` -> `"Statement[1].Effect"`, the way Access Analyzer writes it."""
     out: list[str] = []
@@ -763,6 +815,16 @@ def parse_document(text: str) -> ParsedJson:
         raise _constant_error(text) from None
     if _too_deep(text):
         raise _depth_error(text)
+    if has_lone_surrogate(text, value):
+        offset = _surrogate_offset(text)
+        line, column = _LineIndex(text).position(offset)
+        raise JsonSyntaxError(
+            "This text holds half of a UTF-16 surrogate pair (such as \\ud800), which is not a "
+            "character: remove it or write the whole character",
+            line,
+            column,
+            offset=offset,
+        )
     root = _WHITESPACE.match(text, start)
     spans = _LazySpans(text, root.end() if root is not None else start)
     duplicates = spans.duplicate_keys() if repeated else ()

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from simulator import aws_managed
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
+from simulator.iam.jsonpos import loads_text
 from simulator.model import (
     AccessKey,
     DeletionTask,
@@ -657,7 +658,7 @@ def _check_identity_document(text: str, *, managed: bool) -> None:
     users' reports); "Policy document should not specify a principal." is iam-facts §6.
     """
     try:
-        document = json.loads(text)
+        document = loads_text(text)
     except ValueError:
         raise _malformed(_SYNTAX) from None
     statements = _statements(document)
@@ -700,7 +701,7 @@ def _check_trust_document(state: State, text: str) -> None:
     quota are AWS's texts as users report them; 'Invalid principal in policy: "AWS":"ARN"' for a
     role or user that does not exist is iam-facts §6."""
     try:
-        document = json.loads(text)
+        document = loads_text(text)
     except ValueError:
         raise _malformed("This policy contains invalid Json") from None
     statements = _statements(document)

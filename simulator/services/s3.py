@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote
 from simulator.errors import AwsError
 from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
 from simulator.iam.conditions import OPERATORS
+from simulator.iam.jsonpos import loads_text
 from simulator.iam.wildcard import glob
 from simulator.model import Bucket, S3Object
 from simulator.services import operation
@@ -823,7 +824,7 @@ def _validate_bucket_policy(call: Call, bucket: str, text: str) -> None:
     if not text.lstrip(" \t\r\n").startswith("{"):
         raise _malformed("Policies must be valid JSON and the first byte must be '{'")
     try:
-        document = json.loads(text)
+        document = loads_text(text)
     except (ValueError, RecursionError):
         raise _malformed("This policy contains invalid Json") from None
     if not isinstance(document, dict):

@@ -739,3 +739,51 @@ def test_the_consoles_own_key_cannot_be_deactivated_or_deleted():
         assert not outcome.ok
         assert "this console itself uses" in outcome.message
     assert post(attempt, "console-user-create", user_name="still-works").ok
+
+
+@pytest.mark.django_db
+def test_half_a_surrogate_pair_in_a_bucket_policy_is_refused_and_later_calls_still_work():
+    attempt = mini_attempt()
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "\ud800", "Effect": "Deny",
+                         "Principal": "*", "Action": "s3:GetObject",
+                         "Resource": f"arn:aws:s3:::{BUCKET}/*"}]})  # fmt: skip
+    assert "\\ud800" in policy
+
+    refused = post(attempt, "console-bucket-policy-put", bucket=BUCKET, document=policy)
+    later = post(attempt, "console-object-put", bucket=BUCKET, key="a.txt", body="after")
+
+    assert not refused.ok
+    assert refused.error_code == "MalformedPolicy"  # AWS's answer to text it cannot read
+    assert any("surrogate" in str(finding) for finding in refused.findings)  # and why, in words
+    assert attempt.load_world().state.buckets[BUCKET].policy is None
+    assert later.ok
+
+
+def test_a_bucket_policy_with_a_lone_surrogate_is_malformed_through_the_api_too():
+    from simulator import AwsError, World
+
+    world = World.new()
+    s3 = world.session().client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    text = '{"Version": "2012-10-17", "Statement": [{"Sid": "\\udc00", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports-bucket/*"}]}'  # fmt: skip
+
+    with pytest.raises(AwsError, match="MalformedPolicy|invalid Json"):
+        world.call(world.admin_credentials(), "s3", "PutBucketPolicy", {"Bucket": BUCKET, "Policy": text})  # fmt: skip
+    world.to_dict()  # the world still saves
+
+
+@pytest.mark.django_db
+def test_a_bucket_policy_built_to_make_wildcards_backtrack_decides_every_call_at_once():
+    attempt = mini_attempt()
+    key = "a" * 40
+    assert post(attempt, "console-object-put", bucket=BUCKET, key=key, body="x").ok
+    nasty = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/" + "*a" * 14 + "*b",
+        "Condition": {"StringLike": {"s3:prefix": "*a" * 20 + "*b"}}}]})  # fmt: skip
+    assert post(attempt, "console-bucket-policy-put", bucket=BUCKET, document=nasty).ok
+
+    got = post(attempt, "console-object-get", bucket=BUCKET, key=key)
+
+    assert got.ok  # the Deny's resource does not match: the admin reads the object
+    assert got.answer == "x"

@@ -587,3 +587,52 @@ def test_a_decision_traces_back_to_the_lines_of_the_policy() -> None:
     marked = [block for block in trace.blocks if block.mark is not None]
     assert [(block.lines[0][0], block.lines[-1][0]) for block in marked] == [(4, 9)]
     assert trace.decided
+
+
+def test_half_a_surrogate_pair_in_a_policy_gets_a_message_not_a_500(client: Client) -> None:
+    lone = PUT_ONLY.replace('"Effect"', '"Sid": "\\ud800",\n        "Effect"')
+
+    response = client.post(URL, example(identity_policy_1=lone))
+    checked = client.post(
+        URL,
+        example(identity_policy_1=lone) | {"action": "validate", "field": "identity_policy_1"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert "half of a UTF-16 surrogate pair" in result_of(response)
+    assert checked.status_code == 200
+    assert "half of a UTF-16 surrogate pair" in text_of(checked)
+
+
+def test_a_whole_surrogate_pair_is_the_character_it_names(client: Client) -> None:
+    emoji = PUT_ONLY.replace('"Effect"', '"Sid": "\\ud83d\\ude80",\n        "Effect"')
+
+    response = client.post(URL, example(identity_policy_1=emoji))
+
+    assert response.status_code == 200
+    assert "surrogate" not in result_of(response)
+
+
+def test_a_policy_built_to_make_wildcards_backtrack_is_decided_at_once(client: Client) -> None:
+    """`*a` fourteen times against forty a's held a worker past gunicorn's 30 s timeout when
+    wildcards were regular expressions; now it is one more linear match."""
+    resource = "arn:aws:s3:::b/" + "*a" * 14 + "*b"
+    nasty = json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": resource, "Condition": {"StringLike": {"aws:username": "*a" * 20 + "*b"}}}]}  # fmt: skip
+    )
+
+    response = client.post(
+        URL,
+        example(
+            identity_policy_1=nasty,
+            resource="arn:aws:s3:::b/" + "a" * 40,
+            context_keys="aws:username = " + "a" * 40,
+        ),
+    )
+
+    assert response.status_code == 200
+    result = result_of(response)
+    assert "Implicitly denied" in result
+    assert "StringLike does not hold" in result
