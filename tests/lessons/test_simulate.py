@@ -619,8 +619,17 @@ def test_a_policy_built_to_make_wildcards_backtrack_is_decided_at_once(client: C
     wildcards were regular expressions; now it is one more linear match."""
     resource = "arn:aws:s3:::b/" + "*a" * 14 + "*b"
     nasty = json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": resource, "Condition": {"StringLike": {"aws:username": "*a" * 20 + "*b"}}}]}  # fmt: skip
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": resource,
+                    "Condition": {"StringLike": {"aws:username": "*a" * 20 + "*b"}},
+                }
+            ],
+        }  # fmt: skip
     )
 
     response = client.post(
