@@ -20,6 +20,7 @@ import difflib
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -724,24 +725,107 @@ def _split_arn(arn: str) -> list[str] | None:
     return fields
 
 
+# A template field compiled for `_fits`: ("lit", text) those characters; ("one", cls) one
+# character of a class; ("run", cls) any run of characters of a class (as in `_Token`).
+_Step = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _TemplateField:
+    """A template field, for matching a concrete field: most are a literal or one placeholder."""
+
+    steps: tuple[_Step, ...]
+    literal: str | None  # no placeholder: the field's text
+    placeholder: str | None  # one placeholder and nothing else: the characters it may not hold
+    head: str  # the literal text the field starts with
+    tail: str  # the literal text the field ends with
+
+    def fits(self, text: str) -> bool:
+        if self.literal is not None:
+            return text == self.literal
+        forbidden = self.placeholder  # "", "/", ":" or "/:"
+        if forbidden is not None:
+            return text != "" and not (
+                forbidden and (forbidden[0] in text or forbidden[-1] in text)
+            )
+        if not text.startswith(self.head) or not text.endswith(self.tail):
+            return False
+        return _fits(self.steps, text)
+
+
 @lru_cache(maxsize=4096)
-def _template_regexes(template: str) -> tuple[re.Pattern[str], ...] | None:
-    """The template's fields as regexes, for matching a concrete ARN (no wildcards) quickly."""
+def _compiled_fields(template: str) -> tuple[_TemplateField, ...] | None:
+    """The template's fields, for matching a concrete ARN (no wildcards) quickly."""
     compiled = _template_fields(template)
     if compiled is None:
         return None
-    regexes: list[re.Pattern[str]] = []
+    fields: list[_TemplateField] = []
     for tokens in compiled:
-        body: list[str] = []
-        for token in tokens:
-            if token[0] == "lit":
-                body.append(re.escape(token[1]))
-            elif token[0] == "one":
-                body.append(f"[^{re.escape(token[1])}]" if token[1] else ".")
-            else:  # "run"
-                body.append(f"[^{re.escape(token[1])}]*" if token[1] else ".*")
-        regexes.append(re.compile("".join(body), re.DOTALL))
-    return tuple(regexes)
+        steps: list[_Step] = []
+        for kind, value in tokens:
+            if kind == "lit" and steps and steps[-1][0] == "lit":
+                steps[-1] = ("lit", steps[-1][1] + value)
+            else:
+                steps.append((kind, value))
+        kinds = [kind for kind, _ in steps]
+        literal = None
+        if kinds in ([], ["lit"]):
+            literal = steps[0][1] if steps else ""
+        fields.append(
+            _TemplateField(
+                steps=tuple(steps),
+                literal=literal,
+                placeholder=steps[0][1] if kinds == ["one", "run"] else None,
+                head=steps[0][1] if kinds[:1] == ["lit"] else "",
+                tail=steps[-1][1] if kinds[-1:] == ["lit"] else "",
+            )
+        )
+    return tuple(fields)
+
+
+def _fits(steps: tuple[_Step, ...], text: str) -> bool:
+    """Whether a concrete field fits a template field's steps.
+
+    Without backtracking, which a regex of the template needs: against an ARN of many slashes
+    `workflow/${Type}/${Name}/${Version}/*` took seconds. `reach` holds, as the bits of an int,
+    every position of `text` up to which the steps so far can match, so each step costs a few
+    operations on an int of len(text) bits, and a literal step one `find` per occurrence.
+    """
+    reach = 1
+    classes: dict[str, int] = {}
+    for kind, value in steps:
+        if kind == "lit":
+            found = 0
+            at = text.find(value)
+            while at >= 0:
+                found |= 1 << at
+                at = text.find(value, at + 1)
+            reach = (reach & found) << len(value)
+        else:
+            allowed = classes.get(value)
+            if allowed is None:
+                allowed = classes[value] = _allowed(text, value)
+            if kind == "one":
+                reach = (reach & allowed) << 1
+            else:  # "run": from each position reached, on through the allowed characters
+                # Adding carries each start through its run of allowed bits to the first
+                # position after it; the xor keeps the positions the carry passed and that one.
+                starts = reach & allowed
+                reach |= (allowed + starts) ^ allowed
+        if not reach:
+            return False
+    return reach >> len(text) & 1 == 1
+
+
+def _allowed(text: str, forbidden: str) -> int:
+    """The positions of `text` whose character is not in `forbidden`, as the bits of an int."""
+    allowed = (1 << len(text)) - 1
+    for char in forbidden:
+        at = text.find(char)
+        while at >= 0:
+            allowed ^= 1 << at
+            at = text.find(char, at + 1)
+    return allowed
 
 
 def _is_pattern(field: str) -> bool:
@@ -750,24 +834,30 @@ def _is_pattern(field: str) -> bool:
 
 def _field_fits(field: str, template: str, index: int) -> bool:
     if not _is_pattern(field):
-        regexes = _template_regexes(template)
-        return regexes is not None and regexes[index].fullmatch(field) is not None
+        steps = _compiled_fields(template)
+        return steps is not None and steps[index].fits(field)
     compiled = _template_fields(template)
     return compiled is not None and _intersects(_pattern_tokens(field), compiled[index])
 
 
-@lru_cache(maxsize=4096)
-def _template_regex(template: str) -> re.Pattern[str] | None:
-    regexes = _template_regexes(template)
-    if regexes is None:
-        return None
-    return re.compile(":".join(regex.pattern for regex in regexes), re.DOTALL)
+def _template_test(fields: list[str]) -> Callable[[str], bool]:
+    """A test of whether the ARN (or ARN pattern) split into `fields` could fit a template."""
+    if any(_is_pattern(field) for field in fields):
+        return lambda template: _pattern_fits_template(fields, template)
+    return lambda template: _arn_fits_template(fields, template)
 
 
-def _arn_matches_template(fields: list[str], template: str) -> bool:
-    if not any(_is_pattern(field) for field in fields):
-        regex = _template_regex(template)
-        return regex is not None and regex.fullmatch(":".join(fields)) is not None
+def _arn_fits_template(fields: list[str], template: str) -> bool:
+    compiled = _compiled_fields(template)
+    if compiled is None:
+        return False
+    for index in (5, 0, 1, 2, 3, 4):  # noqa: SIM110 (a generator costs more than the tests)
+        if not compiled[index].fits(fields[index]):
+            return False
+    return True
+
+
+def _pattern_fits_template(fields: list[str], template: str) -> bool:
     if _template_fields(template) is None:
         return False
     return _field_fits(fields[5], template, 5) and all(
@@ -789,7 +879,8 @@ def resource_types_for_arn(service: str, arn: str) -> tuple[str, ...]:
     if fields is None or not service_exists(service):
         return ()
     types = _resource_types(service.lower())
-    found = [rt for rt in types.values() if _arn_matches_template(fields, rt.arn)]
+    fits = _template_test(fields)
+    found = [rt for rt in types.values() if fits(rt.arn)]
     found.sort(key=_specificity, reverse=True)
     return tuple(rt.key for rt in found)
 
@@ -868,11 +959,8 @@ def arn_resource_types(arn: str) -> tuple[ResourceType, ...]:
     fields = _split_arn(arn)
     if fields is None:
         return ()
-    found = [
-        resource
-        for resource in resource_types_for_namespace(fields[2])
-        if _arn_matches_template(fields, resource.arn)
-    ]
+    fits = _template_test(fields)
+    found = [resource for resource in resource_types_for_namespace(fields[2]) if fits(resource.arn)]
     found.sort(key=_specificity, reverse=True)
     return tuple(found)
 
@@ -924,8 +1012,9 @@ def arn_fits_action(action_info: ActionInfo, arn: str) -> bool:
     if not action_info.resource_types:
         return False  # such an action's requests name the resource "*", which only "*" matches
     types = _resource_types(action_info.service)
+    fits = _template_test(fields)
     for ref in action_info.resource_types:
         resource = types.get(ref.name.lower())
-        if resource is None or _arn_matches_template(fields, resource.arn):
+        if resource is None or fits(resource.arn):
             return True
     return False

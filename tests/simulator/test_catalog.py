@@ -5,6 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator.iam import catalog
 
@@ -310,3 +312,56 @@ def test_every_arn_template_of_a_service_is_recognised(service: str) -> None:
         assert resource.key in [rt.key for rt in catalog.arn_resource_types(arn)], arn
         if namespace == service:
             assert resource.key in catalog.resource_types_for_arn(service, arn), arn
+
+
+def test_a_long_arn_is_typed_without_backtracking() -> None:
+    # As a regex, `workflow/${WorkflowType}/${WorkflowName}/${WorkflowVersion}/*` tried every way
+    # of sharing these slashes among its placeholders: about 7 s for this one ARN.
+    arn = "arn:aws:imagebuilder:us-east-1:111122223333:workflow/" + "/" * 1990 + "!"
+
+    assert [rt.key for rt in catalog.arn_resource_types(arn)] == ["workflow"]
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """The regex the catalogue used to match a concrete ARN against a template: the reference."""
+    fields = []
+    for tokens in catalog._template_fields(template) or ():
+        body = []
+        for kind, value in tokens:
+            if kind == "lit":
+                body.append(re.escape(value))
+            else:
+                cls = f"[^{re.escape(value)}]" if value else "."
+                body.append(cls if kind == "one" else cls + "*")
+        fields.append("".join(body))
+    return re.compile(":".join(fields), re.DOTALL)
+
+
+_pieces = st.one_of(
+    st.text(alphabet="ab/:", min_size=1, max_size=3),
+    st.sampled_from(["${Name}", "${RoleArn}", "${Path}"]),
+)
+
+
+@st.composite
+def _template_and_arn(draw: st.DrawFn) -> tuple[str, str]:
+    head = [draw(st.sampled_from(["${Partition}", "aws", "", "a${Region}"])) for _ in range(4)]
+    resource = "".join(draw(st.lists(_pieces, max_size=6)))
+    template = ":".join(["arn", *head, resource])
+    fill = st.text(alphabet="ab/:", min_size=1, max_size=3)
+    arn = re.sub(r"\$\{[^}]*\}", lambda _: draw(fill), template)
+    if draw(st.booleans()):
+        arn = ":".join(["arn", *arn.split(":", 5)[1:5], draw(st.text(alphabet="ab/:"))])
+    return template, arn
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_template_and_arn())
+def test_concrete_arns_fit_templates_as_the_regexes_said(case: tuple[str, str]) -> None:
+    template, arn = case
+    fields = arn.split(":", 5)
+    if len(fields) < 6:
+        return
+
+    expected = _template_regex(template).fullmatch(arn) is not None
+    assert catalog._template_test(fields)(template) == expected
