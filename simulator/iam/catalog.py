@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from simulator.iam.matching import variable_spans
 from simulator.iam.wildcard import glob, has_wildcard
 
 __all__ = [
@@ -626,7 +627,6 @@ _Token = tuple[str, ...]
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _MAX_NAME = 256
-_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
 _MAX_PATTERN = 2048
 
 
@@ -669,10 +669,10 @@ def _pattern_tokens(text: str) -> tuple[_Token, ...]:
     """A policy's ARN field as tokens: `*` any run, `?` any one, `${...}` a variable (any run)."""
     tokens: list[_Token] = []
     pos = 0
-    for match in _POLICY_VARIABLE.finditer(text):
-        tokens.extend(_glob_tokens(text[pos : match.start()]))
+    for start, end in variable_spans(text):
+        tokens.extend(_glob_tokens(text[pos:start]))
         tokens.append(("star",))
-        pos = match.end()
+        pos = end
     tokens.extend(_glob_tokens(text[pos:]))
     return tuple(tokens)
 
