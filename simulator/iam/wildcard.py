@@ -5,9 +5,9 @@ expression: `*a*a*a…*b` against `aaaa…` runs for minutes in `re.fullmatch` (
 pattern is cut at its stars into parts of literal characters and `?`. The first part must match
 at the start of the text, the last at its end, and each part between at its leftmost place
 after the one before. Taking the leftmost place is never wrong when every star may match any
-run, as it leaves the most room for the parts after it; each part is looked for once, with
-`str.find` (or, for a part holding `?`, a regular expression of literals and `.` only, which
-has nothing to backtrack over), so no text is read more than once per part.
+run, as it leaves the most room for the parts after it. Each part is looked for once, from
+where the one before ended, with `str.find` (or, for a part holding `?`, a regular expression
+of literals and `.` only, which has nothing to backtrack over).
 
 - `Glob`: `*` any run of characters and `?` any one, anywhere (StringLike, EC2 filters).
 - `SegmentedGlob`: a pattern whose wildcards stay inside colon-separated segments, each segment
@@ -65,6 +65,7 @@ _ANY = None  # a `?` among a part's characters
 
 
 def has_wildcard(text: str) -> bool:
+    """Whether `text` holds a `*` or a `?`."""
     return "*" in text or "?" in text
 
 
