@@ -1,4 +1,4 @@
-"""Benchmark: policy wildcards (issue 9), in microseconds per match. Run: `make bench`.
+"""Benchmark: policy wildcards (issue 9), per match and per policy check. Run: `make bench`.
 
     .venv/bin/python benchmarks/wildcard.py [--rounds 2000]
 
@@ -8,11 +8,18 @@ backtracking regular expressions, 15 wildcards in a Resource against 40 characte
 over 30 s, and StringLike took 2.4 s at 11 wildcards. Now every match costs at most the text's
 length times the pattern's; the typical patterns must stay as fast as they were (a few tenths
 of a microsecond).
+
+The second part is the policy checks' (findings, PutBucketPolicy) typing of ARN patterns:
+whether a Resource with wildcards could be one of the catalogue's ARN templates. A learner may
+paste 2,000-character Resource values of wildcards; the longest templates (apigateway's, with
+up to nine placeholders) are the worst case. Each call gets a pattern it has not seen before
+(a number near its end), so no cache flatters the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -21,7 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from simulator.iam import catalog  # noqa: E402
 from simulator.iam.conditions import parse_conditions  # noqa: E402
+from simulator.iam.findings import PolicyKind, validate_policy  # noqa: E402
 from simulator.iam.matching import ActionMatcher, ResourceMatcher, lookup_from  # noqa: E402
 
 _ARN = "arn:aws:s3:::b/"
@@ -82,6 +91,130 @@ CASES: list[tuple[str, Callable[[], bool], bool]] = [
 ]
 
 
+def template(namespace: str, key: str) -> str:
+    (found,) = [rt.arn for rt in catalog.resource_types_for_namespace(namespace) if rt.key == key]
+    return found
+
+
+def crafted(unit: str, end: str, count: int, size: int = 2000) -> str:
+    """`size` characters of `unit` repeated, then a number (new each call) and `end`."""
+    tail = f"{count}{end}"
+    return (unit * size)[: size - len(tail)] + tail
+
+
+_Fresh = Callable[[int], object]  # call number -> the answer of a call on a new pattern
+
+
+def field_vs_template(unit: str, end: str, arn_template: str) -> _Fresh:
+    return lambda count: catalog._field_fits(crafted(unit, end, count), arn_template, 5)
+
+
+def arn_types(head: str, unit: str, end: str) -> _Fresh:
+    return lambda count: len(catalog.arn_resource_types(head + crafted(unit, end, count)))
+
+
+def bucket_policy_action(unit: str, end: str) -> _Fresh:
+    """PutBucketPolicy's check that an action applies to a Resource (s3:ListBucket, a bucket)."""
+    info = catalog.action("s3", "ListBucket")
+    assert info is not None
+    return lambda count: catalog.arn_fits_action(info, "arn:aws:s3:::b" + crafted(unit, end, count))
+
+
+def findings(resources: Callable[[int], list[str]], actions: list[str]) -> _Fresh:
+    def run(count: int) -> object:
+        statement = {"Effect": "Allow", "Action": actions, "Resource": resources(count)}
+        text = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        return len(validate_policy(text, policy_type=PolicyKind.IDENTITY))
+
+    return run
+
+
+_APIGATEWAY = "arn:aws:apigateway:us-east-1::"
+_INTEGRATION = template("apigateway", "Integration")
+_INTEGRATION_RESPONSE = template("apigateway", "IntegrationResponse")
+_WORKFLOW = template("imagebuilder", "allWorkflowBuildVersions")
+_SERVICE_ROLE = template("iam", "es_role")
+_ORDINARY = [
+    "arn:aws:s3:::reports",
+    "arn:aws:s3:::reports/*",
+    "arn:aws:iam::*:role/app-*",
+    "arn:aws:apigateway:*::/restapis/*/stages/prod",
+    "arn:aws:ec2:us-east-1:111122223333:instance/*",
+]
+
+# (name, test, expected answer); each runs against new patterns, in milliseconds per call.
+CATALOG_CASES: list[tuple[str, _Fresh, object]] = [
+    (
+        "2,000-char field '?*?*...!' vs apigateway Integration (96 tokens)",
+        field_vs_template("?*", "!", _INTEGRATION),
+        False,
+    ),
+    (
+        "2,000-char field '*/*/...!' vs apigateway Integration",
+        field_vs_template("*/", "!", _INTEGRATION),
+        False,
+    ),
+    (
+        "2,000-char field '****...:' vs es_role (all literal, 94 tokens)",
+        field_vs_template("*", ":", _SERVICE_ROLE),
+        False,
+    ),
+    (
+        "2,000-char field '*/*/...!' vs imagebuilder allWorkflowBuildVersions",
+        field_vs_template("*/", "!", _WORKFLOW),
+        False,
+    ),
+    (
+        "2,000-char field '****...*' vs apigateway IntegrationResponse (133 tokens)",
+        field_vs_template("*", "*", _INTEGRATION_RESPONSE),
+        True,
+    ),
+    (
+        "ARN of '?*?*...!' vs apigateway's 70 templates",
+        arn_types(_APIGATEWAY, "?*", "!"),
+        31,
+    ),
+    (
+        "ARN of '*/*/...!' vs apigateway's 70 templates",
+        arn_types(_APIGATEWAY, "*/", "!"),
+        31,
+    ),
+    (
+        "PutBucketPolicy: s3:ListBucket vs arn:aws:s3:::b?*?*.../",
+        bucket_policy_action("?*", "/"),
+        False,
+    ),
+    (
+        "validate_policy, 10 Resource values of 2,000 wildcard characters",
+        findings(
+            lambda count: [_APIGATEWAY + crafted("?*", "!", count * 10 + i) for i in range(10)],
+            ["apigateway:GET"],
+        ),
+        1,
+    ),
+    (
+        "validate_policy, an ordinary policy",
+        findings(
+            lambda count: [*_ORDINARY, f"arn:aws:s3:::logs-{count}/*"],
+            ["s3:GetObject", "iam:PassRole", "apigateway:GET", "ec2:StartInstances"],
+        ),
+        None,
+    ),
+]
+
+
+def per_call_ms(test: _Fresh, budget: float) -> float:
+    """Median time of a call on a new pattern, over as many calls as fit in `budget` seconds."""
+    samples: list[float] = []
+    count = 1
+    while count < 3 or (sum(samples) < budget and count < 10_000):
+        start = time.perf_counter()
+        test(count)
+        samples.append(time.perf_counter() - start)
+        count += 1
+    return statistics.median(samples) * 1e3
+
+
 def per_match_us(test: Callable[[], bool], rounds: int) -> float:
     """Median of `rounds` timings of a batch of calls, per call."""
     batch = 10
@@ -97,10 +230,14 @@ def per_match_us(test: Callable[[], bool], rounds: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=1.0, help="per catalogue case")
     args = parser.parse_args()
     for name, test, expected in CASES:
         assert test() is expected, name
         print(f"{name}: {per_match_us(test, args.rounds):.2f} us per match")
+    for name, fresh, answer in CATALOG_CASES:
+        assert answer is None or fresh(0) == answer, (name, fresh(0))
+        print(f"{name}: {per_call_ms(fresh, args.seconds):.3f} ms per call")
 
 
 if __name__ == "__main__":
