@@ -130,6 +130,7 @@ def findings(resources: Callable[[int], list[str]], actions: list[str]) -> _Fres
 
 
 _APIGATEWAY = "arn:aws:apigateway:us-east-1::"
+_EC2 = "arn:aws:ec2:us-east-1:111122223333:!"
 _INTEGRATION = template("apigateway", "Integration")
 _INTEGRATION_RESPONSE = template("apigateway", "IntegrationResponse")
 _WORKFLOW = template("imagebuilder", "allWorkflowBuildVersions")
@@ -191,6 +192,22 @@ CATALOG_CASES: list[tuple[str, _Fresh, object]] = [
             ["apigateway:GET"],
         ),
         1,
+    ),
+    (
+        "validate_policy, 10 malformed ec2 ARNs of 2,000 characters",
+        findings(
+            lambda count: [_EC2 + crafted("e", "!", count * 10 + i) for i in range(10)],
+            ["ec2:StartInstances"],
+        ),
+        12,  # the size quota, a mismatch, and each ARN's resource part
+    ),
+    (
+        "validate_policy, 150 malformed ec2 ARNs of 40 characters",
+        findings(
+            lambda count: [_EC2 + crafted("e", "!", count * 150 + i, 40) for i in range(150)],
+            ["ec2:StartInstances"],
+        ),
+        152,  # the same
     ),
     (
         "validate_policy, an ordinary policy",
