@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from simulator.iam.findings import (
     MAX_FINDINGS,
+    MAX_RANKED_EXAMPLES,
     SIZE_LIMITS,
     Finding,
     FindingType,
@@ -618,6 +619,34 @@ def test_malformed_arns_are_errors(resource: str, code: IssueCode, message: str)
     assert finding.finding_type is FindingType.ERROR
     assert message in finding.message
     assert finding.location == "Statement[0].Resource"
+
+
+def test_a_long_malformed_arn_is_compared_with_the_templates_by_its_start() -> None:
+    # difflib's time grows with the product of the lengths: 1,900 characters took half a
+    # second against ec2's 118 templates. The first 128 are compared, more than any template's.
+    head = f"arn:aws:ec2:us-east-1:{ACCOUNT}:"
+    resource = "instanse/i-1-" + "e-" * 950
+
+    def examples(arn: str) -> str:
+        found = check(policy(allow(Action="*", Resource=arn)))
+        return only(found, IssueCode.INVALID_ARN_RESOURCE).message.partition("look like: ")[2]
+
+    assert examples(head + resource) == examples(head + resource[:128])
+    assert examples(head + resource) != examples(head + resource[:100])
+
+
+def test_only_the_first_malformed_arns_are_compared_with_every_template() -> None:
+    resources = [
+        f"arn:aws:ec2:us-east-1:{ACCOUNT}:instanse/i-{i}" for i in range(MAX_RANKED_EXAMPLES + 1)
+    ]
+
+    findings = check(policy(allow(Action="*", Resource=resources)))
+
+    messages = [f.message for f in findings if f.issue_code is IssueCode.INVALID_ARN_RESOURCE]
+    assert len(messages) == MAX_RANKED_EXAMPLES + 1
+    assert all(":instance/${InstanceId}" in message for message in messages[:-1])
+    assert ":instance/${InstanceId}" not in messages[-1]  # ec2's first templates
+    assert "ec2 ARNs look like: arn:${Partition}:ec2:" in messages[-1]
 
 
 def test_a_bare_bucket_name_suggests_its_arns() -> None:
