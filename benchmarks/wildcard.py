@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from simulator import World  # noqa: E402
 from simulator.iam import catalog  # noqa: E402
 from simulator.iam.conditions import parse_conditions  # noqa: E402
 from simulator.iam.findings import PolicyKind, validate_policy  # noqa: E402
@@ -120,6 +121,23 @@ def bucket_policy_action(unit: str, end: str) -> _Fresh:
     return lambda count: catalog.arn_fits_action(info, "arn:aws:s3:::b" + crafted(unit, end, count))
 
 
+def bucket_policy(resources: Callable[[int], list[str]], actions: list[str]) -> _Fresh:
+    """PutBucketPolicy on the bucket `bkt`: S3's checks (each action must apply to one of the
+    resources, by the catalogue), then the engine's own parse."""
+    world = World.new(seed=0)
+    admin = world.admin_credentials()
+    world.call(admin, "s3", "CreateBucket", {"Bucket": "bkt"})
+
+    def run(count: int) -> object:
+        statement = {"Effect": "Allow", "Principal": "*", "Action": actions}
+        text = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{**statement, "Resource": resources(count)}]}
+        )
+        return world.call(admin, "s3", "PutBucketPolicy", {"Bucket": "bkt", "Policy": text})
+
+    return run
+
+
 def findings(resources: Callable[[int], list[str]], actions: list[str]) -> _Fresh:
     def run(count: int) -> object:
         statement = {"Effect": "Allow", "Action": actions, "Resource": resources(count)}
@@ -130,7 +148,9 @@ def findings(resources: Callable[[int], list[str]], actions: list[str]) -> _Fres
 
 
 _APIGATEWAY = "arn:aws:apigateway:us-east-1::"
-_EC2 = "arn:aws:ec2:us-east-1:111122223333:!"
+_EC2_ACCOUNT = "arn:aws:ec2:us-east-1:111122223333:"
+_EC2 = _EC2_ACCOUNT + "!"
+_EC2_ACTIONS = catalog.actions_matching("ec2:*", limit=499)
 _INTEGRATION = template("apigateway", "Integration")
 _INTEGRATION_RESPONSE = template("apigateway", "IntegrationResponse")
 _WORKFLOW = template("imagebuilder", "allWorkflowBuildVersions")
@@ -186,12 +206,31 @@ CATALOG_CASES: list[tuple[str, _Fresh, object]] = [
         False,
     ),
     (
+        "PutBucketPolicy (18 KB): 100 x s3:ListBucket, 8 object patterns, then the bucket",
+        bucket_policy(
+            lambda count: [
+                *(f"arn:aws:s3:::bkt{'*' * 1980}/{count}-{i}" for i in range(8)),
+                "arn:aws:s3:::bkt",
+            ],
+            ["s3:ListBucket"] * 100,
+        ),
+        {},
+    ),
+    (
         "validate_policy, 10 Resource values of 2,000 wildcard characters",
         findings(
             lambda count: [_APIGATEWAY + crafted("?*", "!", count * 10 + i) for i in range(10)],
             ["apigateway:GET"],
         ),
         1,
+    ),
+    (
+        "validate_policy, 499 ec2 actions, 2 such Resource values (200 mismatch messages)",
+        findings(
+            lambda count: [_EC2_ACCOUNT + crafted("?*", "!", count * 2 + i) for i in range(2)],
+            _EC2_ACTIONS,
+        ),
+        201,  # MAX_FINDINGS and the note that there are more
     ),
     (
         "validate_policy, 10 malformed ec2 ARNs of 2,000 characters",
