@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from functools import cache
 
 import pytest
 from hypothesis import given, settings
@@ -432,7 +433,7 @@ _pattern_pieces = st.one_of(
 )
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     st.lists(_pattern_pieces, max_size=8).map("".join),
     st.lists(st.one_of(_pieces, st.sampled_from(["*", "?", "$"])), max_size=6).map("".join),
@@ -446,6 +447,7 @@ def test_arn_patterns_meet_templates_as_the_search_said(
     _assert_intersects_as_before(field, f"arn:{head}:{head}:{head}:{head}:{resource}")
 
 
+@cache
 def _catalogue_templates() -> list[str]:
     services = ["apigateway", "imagebuilder", "s3", "iam", "ec2", "lambda", "logs", "lex", "es"]
     return sorted({rt.arn for service in services for rt in catalog.resource_types(service)})
@@ -472,7 +474,7 @@ def _template_and_pattern(draw: st.DrawFn) -> tuple[str, str]:
     return template, "".join(draw(st.lists(piece, max_size=8)))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_template_and_pattern())
 def test_arn_patterns_meet_real_templates_as_the_search_said(case: tuple[str, str]) -> None:
     template, field = case
