@@ -26,10 +26,12 @@ import json
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
+import yaml
 from locust import between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.exception import StopUser
@@ -40,6 +42,21 @@ ACCOUNT = "111122223333"
 POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/FleetS3Access"
 STEPS = ("watch", "put-only-role", "put-only-keys", "bucket-grant", "explicit-deny")
 QUESTIONS = ("bucket-policy-grant", "many-keys")
+
+
+def _right_options() -> dict[str, int]:
+    """Each question's right option, read from the scenario file (no option is always first)."""
+    path = Path(__file__).resolve().parents[2] / "lessons" / "scenarios" / f"{SLUG}.yaml"
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    return {
+        question["id"]: next(
+            n for n, option in enumerate(question["options"]) if option.get("correct")
+        )
+        for question in questions
+    }
+
+
+RIGHT = _right_options()
 
 
 def _document(*statements: dict[str, Any]) -> str:
@@ -358,10 +375,10 @@ class Learner(FastHttpUser):
 
     def answer(self, number: int) -> None:
         question = QUESTIONS[number - 1]
-        fields = {"action": "answer", "question": question, "option": "0"}
+        fields = {"action": "answer", "question": question, "option": str(RIGHT[question])}
         right = f"Question {number}: right.".encode()
         if right in (self._post("answer a question", fields, right) or b""):
-            self.record["answers"][question] = 0
+            self.record["answers"][question] = RIGHT[question]
 
     def activity(self) -> None:
         self._get("activity log", target="activity")
