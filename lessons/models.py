@@ -129,8 +129,19 @@ class Owner:
             raise ValueError("An owner is a class member or a self-paced learner, not both.")
 
     @property
+    def key(self) -> str:
+        return self.membership.key if self.membership is not None else self.learner_key
+
+    @property
     def seed(self) -> int:
-        return seed_for(self.membership.key if self.membership is not None else self.learner_key)
+        return seed_for(self.key)
+
+    @property
+    def tag(self) -> str:
+        """Names this owner in a page's forms without giving their key away."""
+        return hashlib.blake2b(
+            self.key.encode(), digest_size=8, person=b"rolecall-owner"
+        ).hexdigest()
 
     def attempts(self) -> AttemptQuerySet:
         if self.membership is not None:
@@ -621,12 +632,10 @@ class Classroom(models.Model):
         raise JoinRefused("Many people are joining at this moment: try again in a few seconds.")
 
     def free_name(self, name: str) -> str:
-        """`name`, or `name` with the first number that makes it unique in this class."""
-        key = name_key(name)
-        taken = set(
-            self.members.filter(name_key__startswith=key).values_list("name_key", flat=True)
-        )
-        if key not in taken:
+        """`name`, or `name` with the first number that makes it unique in this class. Each
+        number gives another key, so this ends within as many tries as the class has names."""
+        taken = set(self.members.values_list("name_key", flat=True))
+        if name_key(name) not in taken:
             return name
         number = 2
         while name_key(f"{name} {number}") in taken:
@@ -693,7 +702,8 @@ class Classroom(models.Model):
         `scenario` when given, else of the attempt they worked on last (among those not
         finished); with `step_id`, only learners on that very step get a hint. A learner with
         every hint of their step already shown gets none.
-        The rows are locked while the hints change, as a learner's own change does, and only
+        The rows are locked while the hints change (a learner's change made meanwhile is written
+        over a revision that no longer matches, and is made again on the new row), and only
         `hints` is written: the worlds are neither read nor rewritten. Each learner who got a
         hint is nudged, so their open workspace shows it at its next poll.
         """
@@ -859,6 +869,18 @@ class Membership(models.Model):
         if self.removed is None:
             self.removed = timezone.now()
             self.save(update_fields=["removed"])
+
+    def new_resume_code(self) -> str:
+        """A new personal code; the old one stops working (it was seen by someone else)."""
+        for _ in range(5):
+            self.resume_code = Classroom.new_code(RESUME_CODE_LENGTH)
+            try:
+                with transaction.atomic():
+                    self.save(update_fields=["resume_code"])
+            except IntegrityError:
+                continue
+            return self.resume_code
+        raise IntegrityError("No free personal code was found.")
 
     def readmit(self) -> None:
         """Undo a removal: the learner continues with their personal code."""

@@ -11,13 +11,14 @@ table built on the first join rather than the package's 9 MB of dictionaries.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from functools import cache
 from importlib import resources
 
 DISPLAY_NAME_MAX = 40  # as typed; a number may be added to make it unique in the class
-NAME_KEY_MAX = 120  # a key may be longer than the name (NFKC expands some characters)
+NAME_KEY_MAX = 120  # the column's width; a key is a 64-character digest
 
 
 def clean_name(raw: str) -> str:
@@ -47,7 +48,9 @@ def _ascii_lookalikes() -> dict[str, str]:
 
 
 def name_key(name: str) -> str:
-    """What makes two names the same in a class: NFKC, case-folded, look-alikes folded."""
+    """What makes two names the same in a class: NFKC, case-folded, look-alikes folded, as a
+    digest. Never cut short: NFKC makes some characters 18 (one "ﷺ" is 18 letters), and two
+    keys cut to one width would make "ﷺ…" and "ﷺ… 2" the same name."""
     lookalikes = _ascii_lookalikes()
 
     def fold(text: str) -> str:
@@ -56,4 +59,5 @@ def name_key(name: str) -> str:
     # Folded before and after case-folding: Greek "Μ" looks like "M", its lower case "μ" does
     # not look like "m".
     folded = fold(unicodedata.normalize("NFKC", name)).casefold()
-    return unicodedata.normalize("NFKC", fold(folded))[:NAME_KEY_MAX]
+    skeleton = unicodedata.normalize("NFKC", fold(folded))
+    return hashlib.sha256(skeleton.encode("utf-8", "surrogatepass")).hexdigest()

@@ -32,10 +32,10 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
         taken: set[str] = set()
         members = Membership.objects.filter(classroom_id=classroom_id).order_by("joined", "pk")
         for member in members:
-            key = base = name_key(member.display_name)
+            key = name_key(member.display_name)
             number = 2
-            while key in taken:
-                key = f"{base} {number}"
+            while key in taken:  # the display name stays; its key takes a number
+                key = name_key(f"{member.display_name} {number}")
                 number += 1
             taken.add(key)
             member.name_key = key
