@@ -172,8 +172,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "rolecall_cache",
         # Counters of what strangers do (lessons/limits.py, sign-in failures) live here: room
-        # for many, and past it the oldest third is culled, so no one can grow the table.
-        "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 3},
+        # for many (each a short row), and past it a third is culled, so no one can grow the
+        # table. Filling it takes 100,000 counters, each limited per address.
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 3},
     }
 }
 
@@ -193,12 +194,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counts in CACHES: shared, capped
 AXES_FAILURE_LIMIT = env_int("DJANGO_SIGN_IN_FAILURES", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGN_IN_COOLOFF_MINUTES", default=5))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_LOCKOUT_PARAMETERS = "lessons.accounts.lockout_parameters"  # account, address; see there
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends COOLOFF after it began
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "lessons.limits.client_address"
-AXES_WHITELIST_CALLABLE = "lessons.accounts.known_device"
 AXES_DISABLE_ACCESS_LOG = True  # no table of sign-ins: nothing strangers can grow
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Password reset needs a way to send mail: its pages exist only when DJANGO_EMAIL_HOST is set
@@ -219,6 +219,8 @@ if _email_host:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "rolecall@localhost")
 ROLECALL_PASSWORD_RESET = bool(_email_host)
+# Messages ("Welcome, Sam") in a signed cookie: a learner's visit writes no session row.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lessons:teach"
 LOGOUT_REDIRECT_URL = "login"
@@ -229,7 +231,7 @@ ROLECALL_JOINS_PER_ADDRESS_PER_MINUTE = env_int("DJANGO_JOINS_PER_ADDRESS_PER_MI
 ROLECALL_MAX_LEARNERS_PER_CLASS = env_int("DJANGO_MAX_LEARNERS_PER_CLASS", default=500)
 # Self-paced learners' first changes (each stores a learner and a world of up to 200 KB).
 ROLECALL_NEW_LEARNERS_PER_ADDRESS_PER_HOUR = env_int(
-    "DJANGO_NEW_LEARNERS_PER_ADDRESS_PER_HOUR", default=100
+    "DJANGO_NEW_LEARNERS_PER_ADDRESS_PER_HOUR", default=300
 )
 # `manage.py prune_learners` removes self-paced work nobody has changed for this many days.
 ROLECALL_PRUNE_AFTER_DAYS = env_int("DJANGO_PRUNE_AFTER_DAYS", default=30)

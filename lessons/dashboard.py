@@ -9,7 +9,7 @@ the class ended and reopened.
 
 Only the class's own instructor reaches any of it: anyone else gets a 404, as does a membership
 id or a scenario that is not this class's. The dashboard reads progress without the learners'
-worlds (`Classroom.progress_by_member`): two queries for any number of learners. An ended
+worlds (`Classroom.progress_by_member`): a few queries for any number of learners. An ended
 class is frozen: the only action it takes is to reopen.
 """
 
@@ -47,12 +47,12 @@ from lessons.models import (
     first_completed,
 )
 from lessons.scenario import Probe, Scenario, Step
-from lessons.views import Status, flash, take_flash
+from lessons.views import Status, flash, forget_flash, take_flash
 
 STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
 STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
 SHORT_TITLE = 14  # characters of a step's title in a column header
-FLASH_KEY = "dashboard_status"  # session: per class code, the status to show after a redirect
+FLASH_KEY = "rolecall_dashboard_status"  # cookie: the status to show after a redirect
 CONFIRMED = ("end", "remove", "remove-selected", "reset")  # actions that ask first
 
 
@@ -359,7 +359,8 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
     )
     context["learner"] = _learner(classroom, learner)
     context["confirm"] = _confirming(classroom, request.GET, learner)
-    return render(request, "lessons/dashboard.html", context)
+    response = render(request, "lessons/dashboard.html", context)
+    return forget_flash(request, response, key=FLASH_KEY)
 
 
 def _context(
@@ -525,10 +526,11 @@ def _respond(request: HtmxHttpRequest, classroom: Classroom, acted: Acted) -> Ht
             query["learner"] = str(acted.member.pk)
         for name, value in (acted.confirm or {}).items():
             query.setlist(name, value if isinstance(value, list) else [value])
-        if not acted.confirm:
-            flash(request, classroom.join_code, acted.status, key=FLASH_KEY)
         anchor = "confirm" if acted.confirm else acted.anchor
-        return redirect(url + ("?" + query.urlencode() if query else "") + "#" + anchor)
+        response = redirect(url + ("?" + query.urlencode() if query else "") + "#" + anchor)
+        if acted.confirm:
+            return response
+        return flash(response, classroom.join_code, acted.status, key=FLASH_KEY)
     context = _context(request, classroom, status=acted.status, message_form=acted.message_form)
     context["learner"] = _learner(classroom, acted.member)
     return render(request, "lessons/dashboard.html#acted", context)
@@ -636,6 +638,13 @@ def _remove_selected(classroom: Classroom, data: QueryDict, member: Membership |
     return Acted(Status("done", f"{count} removed from the class: {names}. Their records stay (the CSV has them), and each can be re-admitted."), anchor="roster")  # fmt: skip
 
 
+def _new_code(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
+    if member is None:
+        raise Http404("There is no such learner in this class.")
+    member.new_resume_code()
+    return Acted(Status("done", f"{member.display_name} has a new personal code; the old one no longer works. It is shown in their panel and in their workspace."), member, anchor="learner")  # fmt: skip
+
+
 def _readmit(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
         raise Http404("There is no such learner in this class.")
@@ -670,6 +679,7 @@ ACTIONS = {
     "remove": _remove,
     "remove-selected": _remove_selected,
     "readmit": _readmit,
+    "new-code": _new_code,
     "end": _end,
     "reopen": _reopen,
 }

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import (
     HTMX_STOP_POLLING,
     HttpResponseClientRedirect,
+    HttpResponseClientRefresh,
     reswap,
     retarget,
     trigger_client_event,
@@ -26,7 +28,7 @@ from django_htmx.http import (
 from lessons import activity, console, limits, models
 from lessons.forms import EXAMPLE_ACTIONS, EXAMPLE_CALLERS, WORKED_EXAMPLE, SimulatorForm
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_learner, current_membership, who
+from lessons.learners import Who, current_learner, current_membership, who
 from lessons.scenario import Scenario
 from lessons.simulate import (
     BOUNDARY_SLOT,
@@ -208,8 +210,8 @@ def _class_catalogue(
 MAX_SHOWN_INPUT = 40  # characters of a bad value quoted back in a message
 
 STATUS_ICONS = {"done": "✔", "failed": "✖", "problem": "⚠", "info": "ℹ"}
-# Session key: per scenario slug, the status to show once after a redirect (JavaScript off).
-FLASH_KEY = "workspace_status"
+# Cookie: the status to show once after a redirect (JavaScript off), for one scenario's page.
+FLASH_KEY = "rolecall_status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +260,7 @@ RESPONSES = {
 # The regions an htmx GET may ask for by its hx-target (a filter link, a panel refreshing).
 FRAGMENTS = ("step", "console", "activity")
 CLASS_ENDED = "This class has ended: your work is kept and you can look at it, but nothing more can be changed."  # fmt: skip
+SOMEONE_ELSE = "Nothing was changed: that page was opened by someone else on this browser. This is the page of whoever the browser is now."  # fmt: skip
 NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in the last hour, and each one is stored: wait a while and try again. Nothing was changed."  # fmt: skip
 
 
@@ -316,15 +319,17 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         attempts = attempts.defer("world")
     attempt = attempts.first()
     if reading:
-        return _show(request, attempt or models.Attempt.unsaved(person.owner, scenario), membership)
+        return _show(request, attempt or models.Attempt.unsaved(person.owner, scenario), person)
+    if _opened_as_someone_else(request, person.owner):
+        return _someone_else(request, scenario)
     if membership is not None and not membership.classroom.is_open:
         shown = attempt or models.Attempt.unsaved(person.owner, scenario)
-        return _respond(request, shown, Acted(Status("problem", CLASS_ENDED), "status", "status"), membership)  # fmt: skip
+        return _respond(request, shown, Acted(Status("problem", CLASS_ENDED), "status", "status"), person)  # fmt: skip
     if attempt is None:
         if membership is None and not models.Learner.objects.filter(key=person.owner.learner_key).exists():  # fmt: skip
             if limits.NEW_LEARNERS.reached(request):
                 shown = models.Attempt.unsaved(person.owner, scenario)
-                return _respond(request, shown, Acted(Status("problem", NEW_LEARNERS_LIMITED), "status", "status"), membership)  # fmt: skip
+                return _respond(request, shown, Acted(Status("problem", NEW_LEARNERS_LIMITED), "status", "status"), person)  # fmt: skip
             limits.NEW_LEARNERS.count(request)
         attempt = models.Attempt.start(person.owner, scenario)
     if action.startswith("console-"):
@@ -339,15 +344,28 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
         acted = _reset(request, attempt)
     else:
         acted = _unknown(action)
-    return _respond(request, attempt, acted, membership)
+    return _respond(request, attempt, acted, person)
+
+
+def _opened_as_someone_else(request: HtmxHttpRequest, owner: models.Owner) -> bool:
+    """Whether the page that sent this action was shown to someone other than whoever this
+    browser is now (a tab left open while the next person joined, resumed or left)."""
+    said = request.POST.get("owner") or request.headers.get("X-RoleCall-Owner", "")
+    return bool(said) and said != owner.tag
+
+
+def _someone_else(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
+    """Change nothing; show the page again, as whoever the browser is now."""
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    status = Status("problem", SOMEONE_ELSE)
+    return flash(
+        redirect(_workspace_url(request, scenario.slug) + "#status"), scenario.slug, status
+    )
 
 
 def _show(
-    request: HtmxHttpRequest,
-    attempt: models.Attempt,
-    membership: models.Membership | None,
-    *,
-    status: Status | None = None,
+    request: HtmxHttpRequest, attempt: models.Attempt, person: Who, *, status: Status | None = None
 ) -> HttpResponse:
     fragment = request.htmx.target if request.htmx else None
     if request.method == "GET" and fragment in FRAGMENTS and not request.htmx.history_restore_request:  # fmt: skip
@@ -357,16 +375,14 @@ def _show(
         regions = {"step", "console", "activity"}
         name = "lessons/workspace.html"
         status = status or take_flash(request, attempt.scenario)
-    context = _context(request, attempt, membership, regions=regions, status=status)
+    context = _context(request, attempt, person, regions=regions, status=status)
     context["confirm_reset"] = request.GET.get("reset") == "confirm"
-    return render(request, name, context)
+    response = render(request, name, context)
+    return forget_flash(request, response) if name == "lessons/workspace.html" else response
 
 
 def _respond(
-    request: HtmxHttpRequest,
-    attempt: models.Attempt,
-    acted: Acted,
-    membership: models.Membership | None,
+    request: HtmxHttpRequest, attempt: models.Attempt, acted: Acted, person: Who
 ) -> HttpResponse:
     """Redirect after a plain POST (PRG); render the changed fragments for htmx.
 
@@ -375,11 +391,9 @@ def _respond(
     """
     if not request.htmx:
         if acted.show_again:
-            return _show(request, attempt, membership, status=acted.status)
-        flash(request, attempt.scenario, acted.status)
-        return redirect(
-            _workspace_url(request, attempt.scenario, **acted.query) + "#" + acted.anchor
-        )
+            return _show(request, attempt, person, status=acted.status)
+        url = _workspace_url(request, attempt.scenario, **acted.query) + "#" + acted.anchor
+        return flash(redirect(url), attempt.scenario, acted.status)
     if acted.console_partial:
         name = f"lessons/_console.html#{acted.console_partial}"
         response = render(request, name, acted.partial_context)
@@ -392,7 +406,7 @@ def _respond(
         "workspace": {"step", "console", "activity"},
         "status": set(),
     }[acted.region]
-    context = _context(request, attempt, membership, regions=regions, status=acted.status)
+    context = _context(request, attempt, person, regions=regions, status=acted.status)
     response = render(request, f"lessons/workspace.html#{RESPONSES[acted.region]}", context)
     if acted.region == "status":
         response = reswap(response, "none")
@@ -458,8 +472,7 @@ def _class_message(
 def _respond_without_attempt(request: HtmxHttpRequest, slug: str, status: Status) -> HttpResponse:
     """Answer a request that could not be read at all: change nothing, say why."""
     if not request.htmx:
-        flash(request, slug, status)
-        return redirect(_workspace_url(request, slug) + "#status")
+        return flash(redirect(_workspace_url(request, slug) + "#status"), slug, status)
     response = render(request, "lessons/workspace.html#status-only", {"status": status})
     return reswap(response, "none")
 
@@ -582,7 +595,7 @@ def _no_step(attempt: models.Attempt) -> Status:
 def _context(
     request: HtmxHttpRequest,
     attempt: models.Attempt,
-    membership: models.Membership | None,
+    person: Who,
     *,
     regions: set[str],
     status: Status | None,
@@ -597,9 +610,11 @@ def _context(
         "scenario": scenario,
         "status": status,
         "workspace_url": _workspace_url(request, scenario.slug),
+        "owner_tag": person.owner.tag,
         "steps_total": len(scenario.steps),
         "steps_done": min(attempt.step_index, len(scenario.steps)),
     }
+    membership = person.membership
     if membership is not None:
         context["membership"] = membership
         context["classroom"] = membership.classroom
@@ -761,26 +776,51 @@ def _workspace_url(request: HtmxHttpRequest, slug: str, **query: str) -> str:
     return url + ("?" + params.urlencode() if params else "")
 
 
-# --- Remembered between requests (the session) -------------------------------------------------
+# --- Remembered for the page after a redirect (a short-lived signed cookie) -------------------
+
+FLASH_SALT = "rolecall.status"
+FLASH_AGE = 300  # seconds: the page after a redirect comes at once, or not at all
+MAX_FLASHED_TEXT = 1500  # characters of an error message kept (a cookie holds 4 KB)
 
 
-def flash(request: HtmxHttpRequest, page: str, status: Status, *, key: str = FLASH_KEY) -> None:
-    """Keep `status` in the session for `page` (a scenario's slug, a class's code), to show
-    after the redirect that follows a POST without JavaScript."""
-    flashes = request.session.get(key, {})
-    flashes[page] = asdict(status)
-    request.session[key] = flashes
+def flash(
+    response: HttpResponse, page: str, status: Status, *, key: str = FLASH_KEY
+) -> HttpResponse:
+    """Keep `status` for `page` (a scenario's slug, a class's code) in a signed cookie, to show
+    after the redirect that follows a POST without JavaScript. A cookie, not the session: a
+    learner's POST writes no session row (strangers could otherwise grow that table)."""
+    kept = asdict(status) | {"error_message": status.error_message[:MAX_FLASHED_TEXT]}
+    response.set_cookie(
+        key,
+        signing.dumps({"page": page, **kept}, salt=FLASH_SALT, compress=True),
+        max_age=FLASH_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def take_flash(request: HtmxHttpRequest, page: str, *, key: str = FLASH_KEY) -> Status | None:
-    """The status kept for `page`, once; None if there is none or it no longer reads as one."""
-    flashes = request.session.get(key)
-    if not flashes or page not in flashes:
+    """The status kept for `page`; None if there is none or it no longer reads as one. The
+    response that shows it calls `forget_flash`."""
+    raw = request.COOKIES.get(key)
+    if not raw:
         return None
-    saved = flashes.pop(page)
-    request.session[key] = flashes
     try:
+        saved = signing.loads(raw, salt=FLASH_SALT, max_age=FLASH_AGE)
+        if saved.pop("page") != page:
+            return None
         status = Status(**saved)
-    except TypeError:
+    except (signing.BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return None
     return status if status.kind in STATUS_ICONS else None
+
+
+def forget_flash(
+    request: HtmxHttpRequest, response: HttpResponse, *, key: str = FLASH_KEY
+) -> HttpResponse:
+    """The page has shown the kept status: the browser drops it."""
+    if key in request.COOKIES:
+        response.delete_cookie(key, samesite=settings.SESSION_COOKIE_SAMESITE)
+    return response

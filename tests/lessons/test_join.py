@@ -675,3 +675,45 @@ def test_a_browser_from_before_the_upgrade_is_its_class_member_once_more(client:
     assert "You are in this class as <strong>Sam</strong>" in page
     assert member_key(client) == sam.key
     assert Membership.objects.get(pk=sam.pk).legacy_learner is None  # once: not for the next person
+
+
+@pytest.mark.parametrize("name", ["ﷺ" * 40, "㌀" * 40], ids=["arabic-ligature", "square-word"])
+def test_names_that_nfkc_makes_long_are_numbered_like_any_other(client: Client, name: str) -> None:
+    classroom = _classroom()
+
+    given = [classroom.join(name).display_name for _ in range(3)]
+
+    assert given == [name, f"{name} 2", f"{name} 3"]
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network(settings: Settings) -> None:
+    settings.ROLECALL_JOIN_FAILURES_PER_MINUTE = 2
+    for host in (1, 2):
+        _join(Client(REMOTE_ADDR=f"2001:db8:1:2::{host}"), "QK7M 4XPA")
+
+    same_network = _join(Client(REMOTE_ADDR="2001:db8:1:2:ffff::9"), "QK7M 4XPA")
+    other_network = _join(Client(REMOTE_ADDR="2001:db8:1:3::1"), "QK7M 4XPA")
+
+    assert same_network.status_code == 429
+    assert other_network.status_code == 200
+
+
+def test_a_count_lasts_its_whole_window_not_the_caches_default(settings: Settings) -> None:
+    from lessons.limits import NEW_LEARNERS
+
+    settings.ROLECALL_NEW_LEARNERS_PER_ADDRESS_PER_HOUR = 2
+    request = Client().get("/").wsgi_request
+    NEW_LEARNERS.count(request)
+    NEW_LEARNERS.count(request)
+    key = NEW_LEARNERS._key(request)
+    from django.core.cache import cache
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM rolecall_cache WHERE cache_key LIKE %s", [f"%{key}"])
+        (expires,) = cursor.fetchone()
+    if timezone.is_naive(expires):  # SQLite keeps it as UTC without a zone
+        expires = timezone.make_aware(expires, timezone.UTC)
+    assert expires > timezone.now() + timedelta(minutes=30)
+    assert NEW_LEARNERS.reached(request)
+    assert cache.get(key) == 2
