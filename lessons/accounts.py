@@ -5,7 +5,8 @@ client address separately: past the limit, that account (or that address) gets 4
 saying how long to wait, AXES_COOLOFF_TIME (5 minutes) after the last counted failure. Someone
 guessing at an instructor's name could keep that account locked, so a browser in which the
 instructor has signed in before carries a signed "known device" cookie naming them, and is never
-locked out of that account (OWASP's "device cookies", Authentication Cheat Sheet).
+locked out of that account by failures elsewhere, though its own failures count for it (OWASP's
+"device cookies", Authentication Cheat Sheet).
 
 Password reset exists only when e-mail is configured (config.urls): without it the pages would
 say a mail was sent when none can be.
@@ -38,9 +39,19 @@ def _device_names(request: HttpRequest) -> list[str]:
 
 
 def known_device(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
-    """AXES_WHITELIST_CALLABLE: the user named in `credentials` signed in here before."""
+    """Whether the user named in `credentials` signed in on this browser before."""
     username = (credentials or {}).get("username")
     return isinstance(username, str) and username in _device_names(request)
+
+
+def lockout_parameters(request: HttpRequest, credentials: dict[str, Any] | None) -> list[Any]:
+    """AXES_LOCKOUT_PARAMETERS: what wrong passwords are counted by. Usually the account and
+    the address, each on its own; on a device the account signed in on before, the account at
+    this address together, so strangers' failures elsewhere do not lock this device out while
+    its own failures still do."""
+    if known_device(request, credentials):
+        return [["username", "ip_address"]]
+    return ["username", "ip_address"]
 
 
 class SignInView(auth_views.LoginView):

@@ -422,3 +422,15 @@ def test_a_lockout_ends_after_its_cool_off(settings: Any) -> None:
 def test_without_mail_there_is_no_password_reset_page(client: Client) -> None:
     assert client.get("/accounts/password_reset/").status_code == 404
     assert "password_reset" not in client.get("/accounts/login/").text
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_a_known_device_still_counts_its_own_wrong_passwords() -> None:
+    _instructor()
+    laptop = Client()
+    assert _sign_in(laptop, "ada", PASSWORD).status_code == 302
+    laptop.post("/accounts/logout/")
+    for _ in range(10):
+        _sign_in(laptop, "ada", "guess")
+
+    assert _sign_in(laptop, "ada", PASSWORD).status_code == 429
