@@ -337,3 +337,68 @@ def test_an_ended_class_can_be_reopened() -> None:
     assert room.is_open
     assert _join(Client(), room, "Late").status_code == 200
     assert Membership.objects.filter(display_name="Late").exists()
+
+
+def test_personal_codes_stay_folded_on_the_dashboard_and_a_seen_one_can_be_replaced() -> None:
+    room = _class()
+    laptop = Client()
+    _join(laptop, room, "Sam")
+    sam = _me(laptop)
+    instructor = Client()
+    instructor.force_login(room.instructor)
+    url = f"/teach/{room.join_code}/"
+
+    page = instructor.get(url).text
+    seen = sam.grouped_resume_code
+    instructor.post(url, {"action": "new-code", "learner": sam.pk})
+    sam.refresh_from_db()
+
+    assert page.count(seen) == 1  # once, inside a closed <details>
+    codes = page[page.index('<details class="roster-codes">') :]
+    assert seen in codes[: codes.index("</details>")]
+    assert sam.grouped_resume_code != seen
+    assert "No learner has this code" in Client().post("/resume/", {"code": seen}).text
+    assert Client().post("/resume/", {"code": sam.resume_code}).status_code == 302
+
+
+def test_a_strangers_posts_write_no_session_rows() -> None:
+    from django.contrib.sessions.models import Session
+
+    for _ in range(5):
+        Client().post(URL, {"action": "hint"})
+        Client().post(URL, {"action": "no-such-action"})
+    room = _class()
+    _join(Client(), room, "Sam")
+
+    assert Session.objects.count() == 0
+
+
+def test_a_tab_left_open_as_alex_changes_nothing_once_the_browser_is_blair() -> None:
+    computer = Client()
+    room = _class()
+    _join(computer, room, "Alex")
+    alex_page = computer.get(URL).text
+    alex_tag = alex_page.split('name="owner" value="')[1].split('"')[0]
+    _join(computer, room, "Blair", **{"as": "new"})
+
+    plain = computer.post(URL, {"action": "hint", "owner": alex_tag}, follow=True)
+    htmx = computer.post(URL, {"action": "hint"}, headers={**HTMX, "X-RoleCall-Owner": alex_tag})
+    own = computer.post(URL, {"action": "hint", "owner": _me(computer).owner.tag})
+
+    assert "that page was opened by someone else on this browser" in plain.text
+    assert htmx["HX-Refresh"] == "true"
+    assert own.status_code == 302
+    assert Attempt.objects.get(membership__display_name="Blair").hints == {"attach": 1}
+    assert not Attempt.objects.filter(membership__display_name="Alex").exists()
+
+
+def test_prune_keeps_a_learner_from_before_the_upgrade_that_a_membership_still_names() -> None:
+    room = _class()
+    old = Learner.objects.create(key="from-before-0007")
+    Learner.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=90))
+    sam = room.join("Sam")
+    Membership.objects.filter(pk=sam.pk).update(legacy_learner=old)
+
+    call_command("prune_learners", stdout=io.StringIO())
+
+    assert Learner.objects.filter(pk=old.pk).exists()

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from lessons.models import Attempt, Learner
+from lessons.models import Attempt, Learner, Membership
 
 
 class Command(BaseCommand):
@@ -43,17 +43,21 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1.")
         cutoff = timezone.now() - timedelta(days=days)
         attempts = Attempt.objects.untouched_since(cutoff)
-        learners = Learner.objects.filter(created__lt=cutoff).exclude(attempts__updated__gte=cutoff)
+        # A learner from before migration 0007 that a membership still names is how that
+        # browser finds its class again (lessons.learners): kept until it has.
+        legacy = Membership.objects.filter(legacy_learner__isnull=False).values("legacy_learner")
+        left_alone = Learner.objects.filter(created__lt=cutoff).exclude(pk__in=legacy)
         if options["dry_run"]:
+            recent = left_alone.filter(attempts__updated__gte=cutoff).values("pk")
             self.stdout.write(
-                f"Would remove {attempts.count()} self-paced attempts and up to "
-                f"{learners.count()} learners untouched for {days} days."
+                f"Would remove {attempts.count()} self-paced attempts and "
+                f"{left_alone.exclude(pk__in=recent).count()} learners, untouched for {days} days."
             )
             return
         with transaction.atomic():
             _, by_model = attempts.delete()
             removed_attempts = by_model.get("lessons.Attempt", 0)
-            _, by_model = Learner.objects.filter(created__lt=cutoff, attempts__isnull=True).delete()
+            _, by_model = left_alone.filter(attempts__isnull=True).delete()
             removed_learners = by_model.get("lessons.Learner", 0)
         self.stdout.write(
             f"Removed {removed_attempts} self-paced attempts and {removed_learners} learners "
