@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -23,7 +24,7 @@ from simulator.errors import AwsError
 if TYPE_CHECKING:
     from simulator.world import Credentials, World
 
-__all__ = ["make_session", "shared_loader"]
+__all__ = ["make_session", "param_error", "shared_loader"]
 
 _PARAMS = "rolecall_params"
 _HEAD_REASONS = {301: "Moved Permanently", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
@@ -68,6 +69,29 @@ def make_session(world: World, credentials: Credentials, *, source_ip: str | Non
 def shared_loader() -> Any:
     """botocore's model loader, one per process: every session shares the parsed models."""
     return botocore.session.Session().get_component("data_loader")
+
+
+@functools.cache
+def service_model(service: str) -> Any:
+    """botocore's model of `service` (its operations and their shapes), loaded once."""
+    session = botocore.session.Session()
+    session.register_component("data_loader", shared_loader())
+    return session.get_service_model(service)
+
+
+def param_error(service: str, operation: str, params: Mapping[str, Any]) -> str | None:
+    """The message boto3 would raise (botocore's ParamValidationError) for these parameters,
+    or None when they are valid: the console and scenario validation check every call with
+    it before it is made, as a boto3 client would."""
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import validate_parameters
+
+    try:
+        shape = service_model(service).operation_model(operation).input_shape
+        validate_parameters(dict(params), shape)
+    except ParamValidationError as error:
+        return str(error)
+    return None
 
 
 def _success_response(model: Any, result: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
