@@ -238,6 +238,10 @@ ROLECALL_PRUNE_AFTER_DAYS = env_int("DJANGO_PRUNE_AFTER_DAYS", default=30)
 # Behind a reverse proxy every request comes from the proxy's address: trust the address it
 # appends to X-Forwarded-For instead. Only when a proxy always sets that header.
 ROLECALL_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_TRUST_X_FORWARDED_FOR", default=False)
+# The course: one YAML file per scenario (docs/authoring.md), read once per process.
+ROLECALL_SCENARIO_DIR = Path(
+    os.environ.get("DJANGO_SCENARIO_DIR") or BASE_DIR / "lessons" / "scenarios"
+)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

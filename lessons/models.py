@@ -50,8 +50,9 @@ def seed_for(key: str) -> int:
 
 @cache
 def catalogue() -> dict[str, Scenario]:
-    """Every scenario, by slug, loaded once per process."""
-    return {scenario.slug: scenario for scenario in scenarios.load_scenarios()}
+    """Every scenario, by slug, loaded once per process from settings.ROLECALL_SCENARIO_DIR."""
+    found = scenarios.load_scenarios(settings.ROLECALL_SCENARIO_DIR)
+    return {scenario.slug: scenario for scenario in found}
 
 
 class DocumentField(models.TextField):  # type: ignore[type-arguments]

@@ -7,6 +7,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -61,11 +62,11 @@ APP = AppSpec(
 
 
 @pytest.fixture(autouse=True)
-def mini_catalogue(tmp_path, monkeypatch):
+def mini_catalogue(tmp_path, settings):
     folder = tmp_path / "scenarios"
     folder.mkdir()
     shutil.copy(MINI, folder / "mini.yaml")
-    monkeypatch.setattr(runner, "SCENARIO_DIR", folder)
+    settings.ROLECALL_SCENARIO_DIR = folder
     models.catalogue.cache_clear()
     yield
     models.catalogue.cache_clear()
@@ -702,7 +703,7 @@ def test_metadata_options_and_environment_variables():
     assert refused.error_code == "InvalidParameterValue"
 
 
-SCENARIOS = Path(runner.__file__).resolve().parent / "scenarios"
+SCENARIOS = settings.ROLECALL_SCENARIO_DIR
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 
 from lessons import models
-from lessons import scenario as runner
 from lessons.models import Attempt
 from simulator import AwsError
 from tests.factories import member, self_paced
@@ -17,11 +16,11 @@ MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 
 
 @pytest.fixture(autouse=True)
-def mini_catalogue(tmp_path, monkeypatch):
+def mini_catalogue(tmp_path, settings):
     folder = tmp_path / "scenarios"
     folder.mkdir()
     shutil.copy(MINI, folder / "mini.yaml")
-    monkeypatch.setattr(runner, "SCENARIO_DIR", folder)
+    settings.ROLECALL_SCENARIO_DIR = folder
     models.catalogue.cache_clear()
     yield
     models.catalogue.cache_clear()

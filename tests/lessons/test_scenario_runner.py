@@ -5,8 +5,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from lessons import scenario as runner
+from lessons.scenario.checks import CONDITIONS
+from lessons.scenario.run import substitute
 from simulator.services import instances
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
@@ -83,9 +86,9 @@ def test_placeholders_name_instances_and_saved_values():
     world, variables = runner.build_world(scenario)
     variables["key"] = {"AccessKeyId": "AKIAEXAMPLE"}
     instance_id = next(iter(world.state.instances))
-    assert runner.substitute(
-        "x/{instance:web-1}/{account}/{var:key.AccessKeyId}", world, variables
-    ) == (f"x/{instance_id}/111122223333/AKIAEXAMPLE")
+    assert substitute("x/{instance:web-1}/{account}/{var:key.AccessKeyId}", world, variables) == (
+        f"x/{instance_id}/111122223333/AKIAEXAMPLE"
+    )
 
 
 def test_unknown_condition_lists_the_known_ones(tmp_path):
@@ -95,11 +98,10 @@ def test_unknown_condition_lists_the_known_ones(tmp_path):
 
 
 @pytest.fixture
-def scenario_dir(tmp_path, monkeypatch):
+def scenario_dir(tmp_path):
     folder = tmp_path / "scenarios"
     folder.mkdir()
     shutil.copy(MINI, folder / "mini.yaml")
-    monkeypatch.setattr(runner, "SCENARIO_DIR", folder)
     return folder
 
 
@@ -109,16 +111,16 @@ def test_problems_in_reports_duplicate_slugs(scenario_dir):
 
 
 def test_app_call_not_key_passes_once_the_application_signs_with_another_key():
-    scenario = runner.load_scenario(runner.SCENARIO_DIR / "keys-vs-role.yaml")
+    scenario = runner.load_scenario(settings.ROLECALL_SCENARIO_DIR / "keys-vs-role.yaml")
     world, variables = runner.build_world(scenario)
-    app_call = runner.CONDITIONS["app_call"]
+    app_call = CONDITIONS["app_call"]
     args = {"instance": "web-1", "operation": "PutObject", "not_key": "app_key"}
     runner.run_actions(world, variables, scenario.solution["see-it-work"])
     passed, detail = app_call(world, args, variables)
     assert not passed
     assert "still made with the access key saved as app_key" in detail
     new_key = world.session().client("iam").create_access_key(UserName="app-user")["AccessKey"]
-    instance_id = runner.substitute("{instance:web-1}", world, variables)
+    instance_id = substitute("{instance:web-1}", world, variables)
     world.write_file(
         instance_id,
         "/home/ec2-user/.aws/credentials",

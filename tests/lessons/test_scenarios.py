@@ -8,11 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from lessons import scenario as runner
+from lessons.scenario.checks import CONDITIONS
+from lessons.scenario.run import FACTS, PROBE_ACTORS
 
-SCENARIOS = sorted(runner.SCENARIO_DIR.glob("*.yaml"))
+SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
 GUIDED = [path for path in SCENARIOS if not runner.load_scenario(path).sandbox]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +84,7 @@ def test_the_right_answer_is_not_always_in_the_same_place() -> None:
 def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
     from simulator.services import instances
 
-    scenario = runner.load_scenario(runner.SCENARIO_DIR / "sandbox.yaml")
+    scenario = runner.load_scenario(settings.ROLECALL_SCENARIO_DIR / "sandbox.yaml")
     assert scenario.sandbox
     assert scenario.steps == ()
     world, _ = runner.build_world(scenario)
@@ -95,7 +98,7 @@ def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
 
 def test_validating_every_scenario_takes_a_few_seconds_at_most() -> None:
     started = time.perf_counter()
-    problems = runner.problems_in(runner.SCENARIO_DIR)
+    problems = runner.problems_in(settings.ROLECALL_SCENARIO_DIR)
     elapsed = time.perf_counter() - started
     assert problems == []
     assert elapsed < 5, f"validating the scenarios took {elapsed:.1f} s"
@@ -278,5 +281,5 @@ def test_the_example_in_the_authoring_guide_is_a_valid_scenario(tmp_path: Path) 
 
 def test_the_authoring_guide_documents_every_condition_and_fact() -> None:
     guide = (ROOT / "docs" / "authoring.md").read_text()
-    for name in (*runner.CONDITIONS, *runner.SETUP_FACTS, *runner.PROBE_ACTORS):
+    for name in (*CONDITIONS, *FACTS, *PROBE_ACTORS):
         assert f"`{name}`" in guide or f"{{{name}:" in guide, name

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_django import Settings
 
 from lessons import models
-from lessons import scenario as runner
 
 MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 PROFILE = "AppRole"
@@ -124,14 +124,14 @@ steps: []
 
 
 @pytest.fixture
-def scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def scenarios(tmp_path: Path, settings: Settings) -> Iterator[Path]:
     """The catalogue holds mini, two-steps and sandbox (not whatever lessons/scenarios holds)."""
     folder = tmp_path / "scenarios"
     folder.mkdir()
     shutil.copy(MINI, folder / "mini.yaml")
     (folder / "two-steps.yaml").write_text(TWO_STEPS, encoding="utf-8")
     (folder / "sandbox.yaml").write_text(SANDBOX, encoding="utf-8")
-    monkeypatch.setattr(runner, "SCENARIO_DIR", folder)
+    settings.ROLECALL_SCENARIO_DIR = folder
     models.catalogue.cache_clear()
     yield folder
     models.catalogue.cache_clear()

@@ -2,7 +2,7 @@
 
 Prints one line per problem, `file:line: message`, then a summary ("5 scenarios, 0 problems").
 Exits with status 1 when there is any problem. A PATH is a scenario file or a folder of them;
-without one, the app's own folder (lessons/scenarios/) is checked.
+without one, the app's own folder is checked: settings.ROLECALL_SCENARIO_DIR (lessons/scenarios/).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lessons import scenario as scenarios
@@ -24,11 +25,11 @@ class Command(BaseCommand):
             "paths",
             nargs="*",
             metavar="PATH",
-            help="scenario files or folders (default: lessons/scenarios/)",
+            help="scenario files or folders (default: settings.ROLECALL_SCENARIO_DIR)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        paths = [Path(path) for path in options["paths"]] or [scenarios.SCENARIO_DIR]
+        paths = [Path(path) for path in options["paths"]] or [settings.ROLECALL_SCENARIO_DIR]
         count = 0
         problems: list[scenarios.ScenarioError] = []
         for path in paths:

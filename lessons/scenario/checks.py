@@ -1,0 +1,413 @@
+"""Checking a step: its probes and conditions, run on a copy of the learner's world.
+
+A probe is an API call made as someone ("as instance web-1, s3 GetObject on config/app.json:
+AccessDenied"); a condition states a fact of the world ("instance web-1 has role AppRole"), one
+function each in `CONDITIONS`. Each gives a `CheckItem`: what was checked, in words, whether it
+passed, and what actually happened.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from lessons.scenario.model import Probe, Step
+from lessons.scenario.run import actor_credentials, instance_id_of, saved_value, substitute
+from simulator import AwsError, World
+from simulator.services import instances
+from simulator.world import OUTSIDE_IP
+
+# --- Checking a step --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    says: str  # what was checked, in words
+    passed: bool
+    detail: str  # what actually happened
+    line: int
+    key: str  # stable id, for the classroom's "most common failing check"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    items: tuple[CheckItem, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(item.passed for item in self.items)
+
+    @property
+    def first_failure(self) -> CheckItem | None:
+        return next((item for item in self.items if not item.passed), None)
+
+
+def _actor_words(actor: Any) -> str:
+    if actor == "admin":
+        return "As the admin"
+    ((kind, name),) = actor.items()
+    return {"instance": f"As software on instance {name}",
+            "key": f"With the access key saved as {name}",
+            "stolen_from": f"With the credentials copied off {name}, from outside",
+            "first_stolen_from": f"With the first role credentials copied off {name}, from outside",
+            }[kind]  # fmt: skip
+
+
+def _probe(world: World, variables: Mapping[str, Any], probe: Probe) -> CheckItem:
+    params = substitute(dict(probe.params), world, variables)
+    target = (
+        params.get("Key")
+        or params.get("RoleName")
+        or params.get("UserName")
+        or params.get("Bucket")
+        or ""
+    )
+    says = probe.says or (
+        f"{_actor_words(probe.actor)}, {probe.service} {probe.operation}"
+        + (f" {target}" if target else "")
+        + f" gives {probe.expect}"
+    )
+    key = f"{probe.line}:{probe.service}:{probe.operation}"
+    try:
+        outcome = _run_probe(world, variables, probe, params)
+    except (KeyError, ValueError) as error:
+        return CheckItem(says, False, f"Could not run: {error}", probe.line, key)
+    passed = outcome == probe.expect
+    detail = f"got {outcome}" if not passed else f"{outcome}, as expected"
+    return CheckItem(says, passed, detail, probe.line, key)
+
+
+def _run_probe(
+    world: World, variables: Mapping[str, Any], probe: Probe, params: dict[str, Any]
+) -> str:
+    try:
+        credentials, source_ip = actor_credentials(world, variables, probe.actor)
+        world.call(credentials, probe.service, probe.operation, params, source_ip=source_ip)
+    except AwsError as error:
+        return error.code
+    return "Allowed"
+
+
+def check_step(
+    world: World, variables: Mapping[str, Any], step: Step, *, scratch: bool = False
+) -> CheckResult:
+    """Run the step's check on a copy of `world`; the learner's world is left as it was.
+
+    With `scratch` the caller's world is a throwaway: the probes call on it, uncopied.
+    """
+    conditions = []
+    for condition in step.conditions:  # first: the probes' calls must not change what they see
+        function = CONDITIONS[condition.kind]
+        try:
+            args = substitute(dict(condition.args), world, variables)
+            passed, detail = function(world, args, variables)
+        except (KeyError, ValueError) as error:
+            passed, detail = False, str(error)
+        says = condition.says or detail
+        conditions.append(
+            CheckItem(says, passed, detail, condition.line, f"{condition.line}:{condition.kind}")
+        )
+    probe_world = world if scratch else world.copy()
+    items = [_probe(probe_world, variables, probe) for probe in step.probes] + conditions
+    return CheckResult(tuple(items))
+
+
+# --- The conditions a check may state -------------------------------------------------------
+
+
+def _key_id(variables: Mapping[str, Any], name: str) -> str:
+    """The id of the access key saved as `name`: a whole CreateAccessKey answer, or its id."""
+    saved = saved_value(variables, name)
+    return saved["AccessKeyId"] if isinstance(saved, Mapping) else str(saved)
+
+
+def _role_of_instance(world: World, instance_id: str) -> str | None:
+    instance = world.state.instances[instance_id]
+    association = instance.association
+    if association is None or association.state not in ("associating", "associated"):
+        return None
+    for profile in world.state.instance_profiles.values():
+        if profile.arn == association.instance_profile_arn:
+            return profile.roles[0] if profile.roles else None
+    return None
+
+
+def _instance_role(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{instance: web-1, role: AppRole} (role: null means no role)."""
+    name = str(args["instance"])
+    actual = _role_of_instance(world, instance_id_of(world, name))
+    wanted = args.get("role")
+    passed = actual == wanted
+    have = f"role {actual}" if actual else "no role"
+    want = f"role {wanted}" if wanted else "no role"
+    return passed, f"Instance {name} has {have}" + ("" if passed else f"; it should have {want}")
+
+
+def _file_absent(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    name, path = str(args["instance"]), str(args["path"])
+    present = world.read_file(instance_id_of(world, name), path) is not None
+    return not present, f"{path} on {name} is " + ("still there" if present else "gone")
+
+
+def _env_absent(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    name, variable = str(args["instance"]), str(args["name"])
+    present = variable in world.state.instances[instance_id_of(world, name)].env
+    return not present, f"{variable} on {name} is " + ("still set" if present else "not set")
+
+
+def _user_keys(
+    world: World, args: dict[str, Any], variables: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """{user, active: n, total: n, without: VAR} — counts of the user's access keys."""
+    user = str(args["user"])
+    keys = [key for key in world.state.access_keys.values() if key.user_name == user]
+    active = sum(key.status == "Active" for key in keys)
+    problems = []
+    if "total" in args and len(keys) != int(args["total"]):
+        problems.append(f"{len(keys)} keys, not {args['total']}")
+    if "active" in args and active != int(args["active"]):
+        problems.append(f"{active} active, not {args['active']}")
+    if "without" in args:
+        old_id = _key_id(variables, str(args["without"]))
+        if any(key.access_key_id == old_id for key in keys):
+            problems.append(f"the old key {old_id} still exists")
+    detail = f"{user} has {len(keys)} access key(s), {active} active"
+    return not problems, detail + ("" if not problems else ": " + "; ".join(problems))
+
+
+def _key_status(
+    world: World, args: dict[str, Any], variables: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """{key: VAR, status: Active | Inactive | deleted, or a list of them (any one will do)}."""
+    key_id = _key_id(variables, str(args["key"]))
+    key = world.state.access_keys.get(key_id)
+    actual = key.status if key is not None else "deleted"
+    wanted = args["status"] if isinstance(args["status"], list) else [args["status"]]
+    return actual in wanted, f"Access key {key_id} is {actual}"
+
+
+def _role_exists(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{role: NAME, trusts: ec2.amazonaws.com (optional)}."""
+    name = str(args["role"])
+    role = world.state.roles.get(name)
+    if role is None:
+        return False, f"There is no role {name}"
+    service = args.get("trusts")
+    if service:
+        trust = json.loads(role.trust_policy)
+        statements = (
+            trust["Statement"] if isinstance(trust["Statement"], list) else [trust["Statement"]]
+        )
+        trusted = {
+            value
+            for st in statements
+            if st.get("Effect") == "Allow" and isinstance(st.get("Principal"), dict)
+            for value in (
+                [st["Principal"].get("Service")]
+                if isinstance(st["Principal"].get("Service"), str)
+                else st["Principal"].get("Service") or []
+            )  # fmt: skip
+        }
+        if service not in trusted:
+            return False, f"Role {name} does not trust {service}"
+    return True, f"Role {name} exists" + (f" and trusts {service}" if service else "")
+
+
+def _profile_role(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{profile: NAME, role: NAME}."""
+    profile = world.state.instance_profiles.get(str(args["profile"]))
+    if profile is None:
+        return False, f"There is no instance profile {args['profile']}"
+    passed = args["role"] in profile.roles
+    return passed, f"Instance profile {profile.name} holds " + (
+        ", ".join(profile.roles) or "no role"
+    )
+
+
+def _policy_versions(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{policy: NAME, default_not: v1} — the customer managed policy's default moved on."""
+    name = str(args["policy"])
+    policy = next((p for p in world.state.policies.values() if p.name == name), None)
+    if policy is None:
+        return False, f"There is no customer managed policy {name}"
+    passed = policy.default_version_id != args.get("default_not", "")
+    return passed, f"Policy {name}'s default version is {policy.default_version_id}"
+
+
+def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:
+    """{operation: NAME or [NAMES], error: CODE | null | any, outside: true, key: VAR} — such a
+    call was made since setup.
+
+    `error: null` means the call succeeded; `any` (the default) takes either outcome.
+    `outside: true` counts only calls from outside the account's network (copied credentials
+    used elsewhere); `key: VAR` only calls signed with the saved access key VAR.
+    """
+    wanted_error = args.get("error", "any")
+    names = args["operation"] if isinstance(args["operation"], list) else [args["operation"]]
+    key_id = None
+    if args.get("key"):
+        key_id = _key_id(variables, str(args["key"]))
+    for event in _events_since_setup(world, variables):
+        if event.get("eventName") not in names:
+            continue
+        if args.get("outside") and event.get("sourceIPAddress") != OUTSIDE_IP:
+            continue
+        if key_id and (event.get("userIdentity") or {}).get("accessKeyId") != key_id:
+            continue
+        error = event.get("errorCode")
+        if wanted_error == "any" or error == wanted_error:
+            where = f" from {OUTSIDE_IP}" if args.get("outside") else ""
+            return True, f"{event['eventName']} was called{where}" + (
+                f" and got {error}" if error else ""
+            )
+    ending = f" ending in {wanted_error}" if wanted_error not in ("any", None) else ""
+    ending = " that succeeded" if wanted_error is None else ending
+    where = " from outside your network" if args.get("outside") else ""
+    return False, f"No {' or '.join(names)} call{where}{ending} yet"
+
+
+def _events_since_setup(world: World, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The events after setup's last one (the log keeps only the newest, so find it by id)."""
+    marker = variables.get("_last_setup_event")
+    events = world.events
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("eventID") == marker:
+            return events[index + 1 :]
+    return events
+
+
+def _clock_advanced(
+    world: World, args: dict[str, Any], variables: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """{seconds: N} since the scenario started."""
+    started = datetime.fromisoformat(str(variables["_started"]))
+    moved = (world.now - started) / timedelta(seconds=1)
+    wanted = float(args["seconds"])
+    return (
+        moved >= wanted,
+        f"The clock has moved {int(moved)} s since the start (needs {int(wanted)} s)",
+    )
+
+
+def _fleet_ran(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{instance: NAME, ticks: N} — the application ran at least N ticks."""
+    name = str(args["instance"])
+    ticks = world.state.instances[instance_id_of(world, name)].ticks
+    wanted = int(args.get("ticks", 1))
+    return ticks >= wanted, f"{name}'s application has run {ticks} tick(s)"
+
+
+def _app_call(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:
+    """{instance: NAME or instances: [NAMES], operation, result: Allowed | CODE, role: NAME,
+    key: VAR, not_key: VAR, message: TEXT} — the latest such call each instance's application
+    made (found in the log by the instance's address) ended in `result` (default Allowed); when
+    given, it was made with role NAME's credentials or with the saved access key VAR, not with
+    the saved access key of `not_key` (a key the learner made in its place is never saved), and
+    its error message contains TEXT.
+    """
+    names = [str(name) for name in args.get("instances") or [args["instance"]]]
+    results = [_last_app_call(world, variables, name, args) for name in names]
+    if len(results) == 1:
+        return results[0]
+    failed = [detail for passed, detail in results if not passed]
+    if not failed:
+        wanted = args.get("result", "Allowed")
+        return True, f"All {len(names)} instances: the last {args['operation']} was {wanted}"
+    more = f" (and {len(failed) - 2} more)" if len(failed) > 2 else ""
+    shown = "; ".join(failed[:2]) + more
+    return False, f"{len(failed)} of {len(names)} instances fall short: {shown}"
+
+
+def _last_app_call(
+    world: World, variables: Mapping[str, Any], name: str, args: Mapping[str, Any]
+) -> tuple[bool, str]:
+    operation = str(args["operation"])
+    address = instances.source_ip(world, instance_id_of(world, name))
+    latest = next(
+        (event for event in reversed(world.events)
+         if event.get("eventName") == operation and event.get("sourceIPAddress") == address),
+        None,
+    )  # fmt: skip
+    if latest is None:
+        return False, f"{name}'s application has made no {operation} call yet: run the fleet"
+    outcome = str(latest.get("errorCode") or "Allowed")
+    identity = latest.get("userIdentity") or {}
+    arn, key_id = str(identity.get("arn", "")), str(identity.get("accessKeyId", ""))
+    who = f"as {arn or 'nobody'} with {key_id or 'no key'}"
+    detail = f"{name}'s last {operation} was {outcome}, {who}"
+    problems = []
+    if outcome != str(args.get("result", "Allowed")):
+        problems.append(f"expected {args.get('result', 'Allowed')}")
+    if args.get("message") and str(args["message"]) not in str(latest.get("errorMessage") or ""):
+        problems.append(f"its error message does not say '{args['message']}'")
+    role = args.get("role")
+    if role and f":assumed-role/{role}/" not in arn:
+        problems.append(f"not made with role {role}'s credentials")
+    if args.get("key") and key_id != _key_id(variables, str(args["key"])):
+        problems.append(f"not made with the access key saved as {args['key']}")
+    if args.get("not_key") and key_id == _key_id(variables, str(args["not_key"])):
+        problems.append(f"still made with the access key saved as {args['not_key']}")
+    return not problems, detail + ("" if not problems else ": " + "; ".join(problems))
+
+
+def _deletion_task(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{role: NAME, status: NOT_STARTED | IN_PROGRESS | SUCCEEDED | FAILED} — the newest
+    DeleteServiceLinkedRole task for the role has that status."""
+    role = str(args["role"])
+    tasks = [task for task in world.state.deletion_tasks.values() if task.role_name == role]
+    if not tasks:
+        return False, f"Nobody has asked to delete {role} yet"
+    status = max(tasks, key=lambda task: task.created).status
+    return status == args["status"], f"The deletion of {role} is {status}"
+
+
+def _bucket_policy(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{bucket: NAME, present: true | false} — the bucket has a bucket policy (or none)."""
+    name = str(args["bucket"])
+    bucket = world.state.buckets.get(name)
+    if bucket is None:
+        return False, f"There is no bucket {name}"
+    present = bucket.policy is not None
+    wanted = bool(args.get("present", True))
+    have = "a bucket policy" if present else "no bucket policy"
+    return present == wanted, f"Bucket {name} has {have}"
+
+
+def _role_has_policy(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{role: NAME, policy: NAME or ARN} — attached managed policy, or inline policy, by name."""
+    name, wanted = str(args["role"]), str(args["policy"])
+    role = world.state.roles.get(name)
+    if role is None:
+        return False, f"There is no role {name}"
+    attached = {arn: arn.rsplit("/", 1)[-1] for arn in role.attached_policies}
+    found = wanted in role.inline_policies or any(wanted in pair for pair in attached.items())
+    inline = [f"{policy} (inline)" for policy in sorted(role.inline_policies)]
+    have = sorted(attached.values()) + inline
+    return found, f"Role {name} has " + (", ".join(have) or "no policies") + (
+        "" if found else f"; it should have {wanted}"
+    )
+
+
+# Each condition a check may state, by its name in a scenario file: a function of the world, the
+# condition's arguments (placeholders replaced) and the saved values, saying whether it holds
+# and what it found.
+CONDITIONS: dict[str, Callable[[World, dict[str, Any], Mapping[str, Any]], tuple[bool, str]]] = {
+    "instance_role": _instance_role,
+    "file_absent": _file_absent,
+    "env_absent": _env_absent,
+    "user_keys": _user_keys,
+    "key_status": _key_status,
+    "role_exists": _role_exists,
+    "profile_role": _profile_role,
+    "policy_versions": _policy_versions,
+    "event": _event,
+    "clock_advanced": _clock_advanced,
+    "fleet_ran": _fleet_ran,
+    "app_call": _app_call,
+    "deletion_task": _deletion_task,
+    "bucket_policy": _bucket_policy,
+    "role_has_policy": _role_has_policy,
+}

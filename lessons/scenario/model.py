@@ -1,0 +1,90 @@
+"""What a scenario file says, as frozen values: its setup, steps, checks, questions, solution.
+
+`loader.py` builds these from YAML; each keeps the line it came from, for problems and for the
+classroom's "most common failing check".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One thing a setup or solution does: an API call, or a fact no API sets."""
+
+    kind: str  # "call", or one of run.FACTS: "write_file", "set_app", "advance"...
+    data: Mapping[str, Any]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    actor: Any  # "admin" | {"instance": name} | {"key": var} | {"stolen_from": name}
+    #             | {"first_stolen_from": name}
+    service: str
+    operation: str
+    params: Mapping[str, Any]
+    expect: str  # "Allowed", or an error code such as "AccessDenied"
+    line: int
+    says: str = ""  # what it checks, for the learner (optional; made up if absent)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    kind: str  # one of checks.CONDITIONS
+    args: Mapping[str, Any]
+    line: int
+    says: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    title: str
+    text: str  # Markdown
+    hints: tuple[str, ...]
+    probes: tuple[Probe, ...]
+    conditions: tuple[Condition, ...]
+    explanation: str  # shown once passed (Markdown)
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    text: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    prompt: str
+    options: tuple[Option, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    slug: str
+    title: str
+    summary: str
+    outcomes: tuple[str, ...]  # "what you will learn"
+    minutes: int
+    level: str
+    order: int
+    setup: tuple[Action, ...]
+    steps: tuple[Step, ...]
+    questions: tuple[Question, ...]
+    solution: Mapping[str, tuple[Action, ...]]  # step id -> actions
+    file: str
+    sandbox: bool = False
+
+    def step(self, step_id: str) -> Step | None:
+        return next((step for step in self.steps if step.id == step_id), None)
+
+    def step_index(self, step_id: str) -> int:
+        return next((n for n, step in enumerate(self.steps) if step.id == step_id), -1)

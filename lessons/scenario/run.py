@@ -1,0 +1,232 @@
+"""Running a scenario's actions on a world: its setup, a step's reference solution.
+
+An action is an API call, made as an actor (the admin by default), or a fact no API sets (a
+file on an instance, the application it runs, the clock): `FACTS`, one function each. Strings
+name instances and saved values through placeholders (`substitute`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from lessons.scenario.model import Action, Scenario
+from simulator import AwsError, World
+from simulator.model import AppSpec, StsSession
+from simulator.services import instances
+from simulator.world import OUTSIDE_IP, Credentials
+
+# {instance:NAME} and {var:NAME} need their argument: a bare {instance} is left alone, for an
+# application's own placeholders ({instance}, {name}, {tick}; see simulator.model.AppSpec).
+PLACEHOLDER = re.compile(r"\{((?:instance|var)(?=:)|account|region)(?::([^{}]+))?\}")
+# Who a probe or a call may act as, besides the admin: `as: {KIND: NAME}`.
+PROBE_ACTORS = ("instance", "key", "stolen_from", "first_stolen_from")
+
+
+def instance_id_of(world: World, name: str) -> str:
+    """The id of the running instance tagged Name `name` (or `name` itself when it is an id)."""
+    if name.startswith("i-") and name in world.state.instances:
+        return name
+    for instance in world.state.instances.values():
+        if instance.tags.get("Name") == name and instance.state != "terminated":
+            return instance.instance_id
+    raise KeyError(f"no instance named {name!r}")
+
+
+def saved_value(variables: Mapping[str, Any], dotted: str) -> Any:
+    """A value a call saved (`save:`), or a field of it: `app_key.AccessKeyId`."""
+    value: Any = variables
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            raise KeyError(f"no saved value {dotted!r}")
+        value = value[part]
+    return value
+
+
+def substitute(value: Any, world: World, variables: Mapping[str, Any]) -> Any:
+    """Replace {instance:NAME}, {var:NAME.Field}, {account} and {region} in strings."""
+    if isinstance(value, str):
+        whole = PLACEHOLDER.fullmatch(value)
+        if whole and whole.group(1) == "var":
+            return saved_value(variables, whole.group(2) or "")
+
+        def replace(match: re.Match[str]) -> str:
+            kind, arg = match.group(1), match.group(2) or ""
+            if kind == "instance":
+                return instance_id_of(world, arg)
+            if kind == "var":
+                return str(saved_value(variables, arg))
+            if kind == "account":
+                return world.account_id
+            return world.region
+
+        return PLACEHOLDER.sub(replace, value)
+    if isinstance(value, list):
+        return [substitute(item, world, variables) for item in value]
+    if isinstance(value, dict):
+        return {key: substitute(item, world, variables) for key, item in value.items()}
+    return value
+
+
+def run_actions(world: World, variables: dict[str, Any], actions: Sequence[Action]) -> None:
+    """Apply actions in order; a failing API call raises AwsError (setup must not fail)."""
+    for action in actions:
+        data = substitute(dict(action.data), world, variables)
+        if action.kind == "call":
+            _call(world, variables, data)
+        else:
+            FACTS[action.kind](world, data)
+
+
+def build_world(scenario: Scenario, *, seed: int = 0) -> tuple[World, dict[str, Any]]:
+    """The scenario's starting world and the values its setup saved."""
+    world = World.new(seed=seed)
+    variables: dict[str, Any] = {}
+    run_actions(world, variables, scenario.setup)
+    variables["_started"] = world.now.isoformat()
+    variables["_last_setup_event"] = world.events[-1]["eventID"] if world.events else None
+    return world, variables
+
+
+# --- An API call --------------------------------------------------------------------------------
+
+
+def _call(world: World, variables: dict[str, Any], data: Mapping[str, Any]) -> None:
+    expect = str(data.get("expect") or "Allowed")
+    try:
+        credentials, source_ip = actor_credentials(world, variables, data.get("as", "admin"))
+        response = world.call(credentials, data["service"], data["operation"],
+                              data.get("params") or {}, source_ip=source_ip)  # fmt: skip
+    except AwsError as error:
+        if error.code != expect:
+            raise
+        return  # a call that must fail (a solution showing AWS's refusal)
+    if expect != "Allowed":
+        raise ValueError(f"{data['operation']} succeeded, but {expect} was expected")
+    for name, path in (data.get("save") or {}).items():
+        variables[name] = _jsonable(_pick(response, path))
+
+
+def _pick(response: Any, path: str) -> Any:
+    value = response
+    for part in path.split("."):
+        if isinstance(value, list) and part.isdigit():
+            value = value[int(part)]
+        elif isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
+            raise KeyError(f"the response has no {path!r}")
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+# --- The facts no API sets ----------------------------------------------------------------------
+
+
+def _write_file(world: World, data: Mapping[str, Any]) -> None:
+    world.write_file(instance_id_of(world, data["instance"]), data["path"], str(data["text"]))
+
+
+def _delete_file(world: World, data: Mapping[str, Any]) -> None:
+    world.delete_file(instance_id_of(world, data["instance"]), data["path"])
+
+
+def _set_env(world: World, data: Mapping[str, Any]) -> None:
+    world.set_env(instance_id_of(world, data["instance"]), data["name"], data.get("value"))
+
+
+def _set_app(world: World, data: Mapping[str, Any]) -> None:
+    app = AppSpec(name=str(data.get("name", "app")), calls=list(data.get("calls") or []))
+    names = data.get("instances") or [data.get("instance")]
+    for name in (str(name) for name in names if name):
+        instances.set_app(world, instance_id_of(world, name), app)
+
+
+def _advance(world: World, data: Mapping[str, Any]) -> None:
+    world.advance(float(data.get("seconds", data.get("value", 0))))
+
+
+def _run_fleet(world: World, data: Mapping[str, Any]) -> None:
+    instances.tick(world, ticks=int(data.get("ticks", data.get("value", 1))))
+
+
+def _in_use(world: World, data: Mapping[str, Any]) -> None:
+    role = world.state.roles[data["role"]]
+    role.used_by.append(str(data["by"]))
+
+
+# A fact written as a bare value (`advance: 60`) comes as {"value": 60}.
+FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
+    "write_file": _write_file,
+    "delete_file": _delete_file,
+    "set_env": _set_env,
+    "set_app": _set_app,
+    "advance": _advance,
+    "run_fleet": _run_fleet,
+    "in_use": _in_use,
+}
+
+
+# --- Whom a call or a probe acts as -------------------------------------------------------------
+
+
+def actor_credentials(
+    world: World, variables: Mapping[str, Any], actor: Any
+) -> tuple[Credentials, str | None]:
+    """The credentials of a probe's or an action's `as`, and the address the call comes from.
+
+    Raises AwsError when software on the instance would find none (NoCredentials) or the SDK
+    there fails (PartialCredentialsError, ConfigParseError...).
+    """
+    if actor == "admin" or "key" in actor:
+        return _credentials(world, variables, actor), None
+    if "first_stolen_from" in actor:
+        session = _first_role_session(world, instance_id_of(world, str(actor["first_stolen_from"])))
+        if session is None:
+            raise AwsError("NoCredentials", "Unable to locate credentials", 400)
+        return Credentials(
+            session.access_key_id, session.secret_access_key, session.session_token
+        ), OUTSIDE_IP
+    name = actor.get("instance") or actor.get("stolen_from")
+    instance_id = instance_id_of(world, str(name))
+    found = instances.resolve_credentials(world, instance_id)
+    if found is None:
+        raise AwsError("NoCredentials", "Unable to locate credentials", 400)
+    source_ip = OUTSIDE_IP if "stolen_from" in actor else instances.source_ip(world, instance_id)
+    return found[0], source_ip
+
+
+def _credentials(world: World, variables: Mapping[str, Any], actor: Any) -> Credentials:
+    if actor == "admin":
+        return world.admin_credentials()
+    if isinstance(actor, Mapping) and "key" in actor:
+        key = saved_value(variables, str(actor["key"]))
+        # An access key (CreateAccessKey's AccessKey) or temporary credentials (AssumeRole's
+        # Credentials, which carry a SessionToken).
+        return Credentials(key["AccessKeyId"], key["SecretAccessKey"], key.get("SessionToken"))
+    raise KeyError(f"cannot act as {actor!r} here")
+
+
+def _first_role_session(world: World, instance_id: str) -> StsSession | None:
+    """The oldest instance-role credentials the instance received that the world remembers.
+
+    What a thief who copied them from the metadata service back then would hold: they keep
+    working until they expire, whatever the instance gets later (the world forgets expired
+    instance credentials 12 hours after they expire).
+    """
+    sessions = [
+        session
+        for session in world.state.sessions.values()
+        if session.instance_id == instance_id and session.source == "InstanceProfile"
+    ]
+    return min(sessions, key=lambda session: session.issued, default=None)
