@@ -595,19 +595,6 @@ class PolicyCheck:
     other: tuple[str, ...] = ()  # any other error on the field
     findings: tuple[Finding, ...] = ()
 
-    @property
-    def items(self) -> list[tuple[Finding, str]]:
-        """Each finding with its icon (a shape, so severity never rests on colour alone)."""
-        return [(finding, _FINDING_ICONS[finding.finding_type]) for finding in self.findings]
-
-
-_FINDING_ICONS = {
-    FindingType.ERROR: "✖",
-    FindingType.SECURITY_WARNING: "⚠",
-    FindingType.WARNING: "△",
-    FindingType.SUGGESTION: "ℹ",
-}
-
 
 def check_policy(
     slot: Slot, text: str, problem: PolicyTextError | None, other: Sequence[str] = ()

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from lessons import classes, dashboard, views
+from lessons.views import catalogue, classes, dashboard, simulate, workspace
 
 app_name = "lessons"
 
 urlpatterns = [
-    path("", views.catalogue, name="catalogue"),
-    path("s/<slug:slug>/", views.workspace, name="workspace"),
-    path("simulate/", views.simulate, name="simulate"),
+    path("", catalogue.catalogue, name="catalogue"),
+    path("s/<slug:slug>/", workspace.workspace, name="workspace"),
+    path("simulate/", simulate.simulate, name="simulate"),
     path("join/", classes.join, name="join"),
     path("resume/", classes.resume, name="resume"),
     path("leave/", classes.leave, name="leave"),

@@ -11,9 +11,10 @@ import json
 
 from django.template.loader import get_template
 
-from lessons import console, models
+from lessons import models
 from lessons import scenario as scenarios
 from lessons.names import name_key
+from simulator.boto import param_error
 from simulator.iam import PolicyKind
 from simulator.iam.findings import validate_policy
 
@@ -49,5 +50,5 @@ def warm_up() -> None:
     }
     validate_policy(json.dumps(policy), policy_type=PolicyKind.IDENTITY)
     for service, operation in SERVICES.items():
-        console.param_error(service, operation, {})
+        param_error(service, operation, {})
     name_key("Sam")  # the look-alike table, read once: the first join is not the slow one

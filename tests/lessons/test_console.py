@@ -12,9 +12,12 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from lessons import console, models
+from lessons import actions, models
 from lessons import scenario as runner
+from lessons.console import actions as console_actions
+from lessons.console.panels import dom_id, panels
 from lessons.models import Attempt
+from lessons.outcome import Outcome
 from simulator import World
 from simulator.model import AppSpec
 from simulator.services import instances
@@ -126,19 +129,19 @@ def mini_attempt() -> Attempt:
     return Attempt.start(self_paced(), models.catalogue()["mini"])
 
 
-def post(attempt: Attempt, action: str, **fields: str) -> console.Outcome:
+def post(attempt: Attempt, action: str, **fields: str) -> Outcome:
     data = QueryDict(mutable=True)
     data["action"] = action
     for name, value in fields.items():
         data[name] = value
-    return console.perform(attempt, data)
+    return actions.perform(attempt, data)
 
 
-def render(attempt: Attempt, outcome: console.Outcome | None = None, *, open: str = "") -> str:
+def render(attempt: Attempt, outcome: Outcome | None = None, *, open: str = "") -> str:
     """The console as the workspace includes it; `open` is the item whose details are shown."""
     request = RequestFactory().get("/s/mini/", {"open": open} if open else {})
     context = {
-        "console": console.panels(attempt, attempt.load_world(), outcome),
+        "console": panels(attempt.load_world(), outcome, opened=open),
         "workspace_url": "/s/mini/",
     }
     return render_to_string("lessons/_console.html", context, request=request)
@@ -157,7 +160,7 @@ def policy_arn(attempt: Attempt) -> str:
 
 def tiles_by_name(attempt: Attempt) -> dict[str, dict[str, bool]]:
     fresh = Attempt.objects.get(pk=attempt.pk)  # a new request: no outcome carried over
-    tiles = console.panels(fresh, fresh.load_world())["tiles"]
+    tiles = panels(fresh.load_world())["tiles"]
     return {tile.name: {call.operation: call.ok for call in tile.calls} for tile in tiles}
 
 
@@ -172,10 +175,10 @@ def test_creating_a_key_shows_its_secret_once():
     world = attempt.load_world()
     key = next(k for k in world.state.access_keys.values() if k.user_name == "alice")
     assert outcome.ok
-    assert key.secret_access_key in outcome.message
-    assert "only time" in outcome.message
+    assert key.secret_access_key in outcome.status.message
+    assert "only time" in outcome.status.message
     # Not in the panels afterwards, in a new request or even in this one's re-render of the console.
-    alice = console.dom_id("user", "alice")
+    alice = dom_id("user", "alice")
     assert key.secret_access_key not in render(Attempt.objects.get(pk=attempt.pk), open=alice)
     assert key.access_key_id in render(Attempt.objects.get(pk=attempt.pk), open=alice)
 
@@ -195,7 +198,7 @@ def test_deactivating_the_stored_key_makes_the_application_fail_with_invalid_acc
     assert outcome.ok, outcome
     post(attempt, "console-run-fleet", ticks="1")
 
-    tile = console.panels(attempt, attempt.load_world())["tiles"][0]
+    tile = panels(attempt.load_world())["tiles"][0]
     assert [(call.ok, call.error) for call in tile.calls] == [(False, "InvalidAccessKeyId")] * 2
     assert (
         tile.calls[0].message == "The AWS Access Key Id you provided does not exist in our records."
@@ -216,7 +219,7 @@ def test_a_put_only_user_policy_stops_the_stored_key_reading_and_shows_in_the_us
     ).ok
     post(attempt, "console-run-fleet", ticks="1")
     assert tiles_by_name(attempt) == {"web-1": {"PutObject": True, "GetObject": False}}
-    html = render(attempt, open=console.dom_id("user", "app-user"))
+    html = render(attempt, open=dom_id("user", "app-user"))
     assert 'value="console-user-policy-delete"' in html
     assert "Inline policy s3" in html
 
@@ -239,9 +242,7 @@ def test_key_last_used_is_shown():
     post(attempt, "console-run-fleet", ticks="1")
     html = render(attempt)
     assert "N/A (never used)" not in html.split("app-user")[1].split("</details>")[0]
-    user = next(
-        u for u in console.panels(attempt, attempt.load_world())["users"] if u["name"] == "app-user"
-    )
+    user = next(u for u in panels(attempt.load_world())["users"] if u["name"] == "app-user")
     assert user["keys"][0].last_used_service == "s3"
     assert user["keys"][0].last_used_region == "us-east-1"
 
@@ -254,8 +255,8 @@ def test_a_third_key_is_refused_with_aws_text():
     post(attempt, "console-key-create", user_name="bob")
     outcome = post(attempt, "console-key-create", user_name="bob", form="user-bob")
     assert not outcome.ok
-    assert outcome.error_code == "LimitExceeded"
-    assert outcome.error_message == "Cannot exceed quota for AccessKeysPerUser: 2"
+    assert outcome.status.error_code == "LimitExceeded"
+    assert outcome.status.error_message == "Cannot exceed quota for AccessKeysPerUser: 2"
 
 
 @pytest.mark.django_db
@@ -264,8 +265,8 @@ def test_botocore_validation_errors_come_back_without_calling_aws():
     events = len(attempt.load_world().events)
     outcome = post(attempt, "console-user-create", form="user-new", user_name="")
     assert not outcome.ok
-    assert outcome.error_code == "ParamValidationError"
-    assert outcome.error_message == (
+    assert outcome.status.error_code == "ParamValidationError"
+    assert outcome.status.error_message == (
         "Parameter validation failed:\nInvalid length for parameter UserName, value: 0, valid min length: 1"
     )
     assert len(attempt.load_world().events) == events
@@ -275,9 +276,9 @@ def test_botocore_validation_errors_come_back_without_calling_aws():
 def test_an_invalid_name_gets_aws_validation_error_and_the_typed_text_is_kept():
     attempt = mini_attempt()
     outcome = post(attempt, "console-user-create", form="user-new", user_name="no spaces allowed")
-    assert outcome.error_code == "ValidationError"
-    assert "Member must satisfy regular expression pattern" in outcome.error_message
-    assert 'value="no spaces allowed"' in render(attempt)
+    assert outcome.status.error_code == "ValidationError"
+    assert "Member must satisfy regular expression pattern" in outcome.status.error_message
+    assert 'value="no spaces allowed"' in render(attempt, outcome)
 
 
 @pytest.mark.django_db
@@ -285,7 +286,7 @@ def test_an_unknown_action_is_an_outcome_not_an_exception():
     attempt = mini_attempt()
     outcome = post(attempt, "console-no-such-thing")
     assert not outcome.ok
-    assert "no action" in outcome.message
+    assert "no action" in outcome.status.message
 
 
 # --- IAM: roles, service-linked roles, instance profiles --------------------------------------
@@ -309,15 +310,13 @@ def test_editing_a_service_linked_role_is_refused_with_unmodifiable_entity():
         ("console-role-delete", {}),
     ]:
         outcome = post(attempt, action, role_name=name, **fields)
-        assert (outcome.ok, outcome.error_code, outcome.error_message) == (
+        assert (outcome.ok, outcome.status.error_code, outcome.status.error_message) == (
             False,
             "UnmodifiableEntity",
             expected,
         ), action
 
-    role = next(
-        r for r in console.panels(attempt, attempt.load_world())["roles"] if r["name"] == name
-    )
+    role = next(r for r in panels(attempt.load_world())["roles"] if r["name"] == name)
     assert role["service_linked"] == "ssm.amazonaws.com"
     assert [p["name"] for p in role["attached"]] == ["AmazonSSMServiceRolePolicy"]
     assert "ssm.amazonaws.com" in role["trust"]
@@ -351,8 +350,8 @@ def test_creating_a_role_with_a_pasted_trust_policy_keeps_it_on_a_malformed_docu
     outcome = post(attempt, "console-role-create", form="role-new", role_name="Odd", template="paste",
                    document='{"Version": "2012-10-17", "Statement": []}')  # fmt: skip
     assert not outcome.ok
-    assert outcome.error_code == "MalformedPolicyDocument"
-    html = render(attempt)
+    assert outcome.status.error_code == "MalformedPolicyDocument"
+    html = render(attempt, outcome)
     assert 'value="Odd"' in html
     assert 'value="paste" checked' in html
 
@@ -362,7 +361,7 @@ def test_a_profile_holds_one_role_with_aws_limit_text():
     attempt = mini_attempt()
     post(attempt, "console-role-create", role_name="Other", template="ec2")
     outcome = post(attempt, "console-profile-add-role", profile_name="AppRole", role_name="Other")
-    assert (outcome.error_code, outcome.error_message) == (
+    assert (outcome.status.error_code, outcome.status.error_message) == (
         "LimitExceeded",
         "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
     )
@@ -375,7 +374,7 @@ def test_a_profile_holds_one_role_with_aws_limit_text():
 def test_associate_then_replace_the_instance_profile():
     attempt = mini_attempt()
     (instance_id,) = instance_ids(attempt)
-    form = console.dom_id("instance", instance_id)
+    form = dom_id("instance", instance_id)
     outcome = post(
         attempt, "console-associate", form=form, instance_id=instance_id, profile="AppRole"
     )
@@ -393,9 +392,7 @@ def test_associate_then_replace_the_instance_profile():
     assert outcome.ok, outcome
 
     view = next(
-        i
-        for i in console.panels(attempt, attempt.load_world())["instances"]
-        if i["id"] == instance_id
+        i for i in panels(attempt.load_world(), outcome)["instances"] if i["id"] == instance_id
     )
     assert view["profile_name"] == "Other"
     assert view["role_name"] == "Other"
@@ -409,7 +406,7 @@ def test_associating_twice_shows_aws_incorrect_state():
     (instance_id,) = instance_ids(attempt)
     post(attempt, "console-associate", instance_id=instance_id, profile="AppRole")
     outcome = post(attempt, "console-associate", instance_id=instance_id, profile="AppRole")
-    assert (outcome.error_code, outcome.error_message) == (
+    assert (outcome.status.error_code, outcome.status.error_message) == (
         "IncorrectState",
         f"There is an existing association for instance {instance_id}",
     )
@@ -420,7 +417,7 @@ def test_deleting_the_credentials_file_leaves_the_application_without_credential
     attempt = attempt_with(fleet_world(size=1, stored_key=True))
     (instance_id,) = instance_ids(attempt)
     assert "/home/ec2-user/.aws/credentials" in render(
-        attempt, open=console.dom_id("instance", instance_id)
+        attempt, open=dom_id("instance", instance_id)
     )
 
     outcome = post(
@@ -429,7 +426,7 @@ def test_deleting_the_credentials_file_leaves_the_application_without_credential
     assert outcome.ok, outcome
     assert attempt.load_world().read_file(instance_id, CREDENTIALS_FILE) is None
     post(attempt, "console-run-fleet", ticks="1")
-    tile = console.panels(attempt, attempt.load_world())["tiles"][0]
+    tile = panels(attempt.load_world())["tiles"][0]
     assert {call.error for call in tile.calls} == {"NoCredentials"}
 
 
@@ -437,7 +434,7 @@ def test_deleting_the_credentials_file_leaves_the_application_without_credential
 def test_a_bad_file_path_is_refused_and_the_text_kept():
     attempt = mini_attempt()
     (instance_id,) = instance_ids(attempt)
-    form = console.dom_id("instance", instance_id) + "--file-new"
+    form = dom_id("instance", instance_id) + "--file-new"
     outcome = post(
         attempt,
         "console-file-save",
@@ -447,8 +444,8 @@ def test_a_bad_file_path_is_refused_and_the_text_kept():
         text="secret stuff",
     )
     assert not outcome.ok
-    assert "is not a file path" in outcome.message
-    assert "secret stuff" in render(attempt)
+    assert "is not a file path" in outcome.status.message
+    assert "secret stuff" in render(attempt, outcome)
 
 
 @pytest.mark.django_db
@@ -458,7 +455,7 @@ def test_advancing_the_clock():
     outcome = post(attempt, "console-advance", seconds="3600")
     assert outcome.ok
     assert (attempt.load_world().now - before).total_seconds() == 3600
-    assert "1 hour" in outcome.message
+    assert "1 hour" in outcome.status.message
     assert not post(attempt, "console-advance", seconds="-5").ok
 
 
@@ -466,23 +463,23 @@ def test_advancing_the_clock():
 def test_stolen_instance_role_credentials_work_from_outside_until_they_expire():
     attempt = attempt_with(fleet_world(size=1))
     (instance_id,) = instance_ids(attempt)
-    form = console.dom_id("instance", instance_id) + "--steal"
+    form = dom_id("instance", instance_id) + "--steal"
     outcome = post(attempt, "console-steal", form=form, instance_id=instance_id, operation="GetObject",
                    bucket=BUCKET, key="config/app.json")  # fmt: skip
     assert outcome.ok, outcome
-    assert "198.51.100.23" in outcome.message
+    assert "198.51.100.23" in outcome.status.message
     assert attempt.load_world().events[-1]["sourceIPAddress"] == "198.51.100.23"
 
     copied = attempt.load_world().events[-1]["userIdentity"]["accessKeyId"]
     assert copied.startswith("ASIA")
-    view = console.panels(attempt, attempt.load_world())["instances"][0]
+    view = panels(attempt.load_world())["instances"][0]
     assert view["steal"]["copied_key"] == copied, "the copied key is offered for using again"
 
     post(attempt, "console-advance", seconds="21600")
     post(attempt, "console-advance", seconds="21600")
     again = post(attempt, "console-steal", form=form, instance_id=instance_id, operation="ListBuckets",
                  copied_key=copied)  # fmt: skip
-    assert (again.ok, again.error_code, again.error_message) == (
+    assert (again.ok, again.status.error_code, again.status.error_message) == (
         False,
         "ExpiredToken",
         "The provided token has expired.",
@@ -490,7 +487,7 @@ def test_stolen_instance_role_credentials_work_from_outside_until_they_expire():
     fresh = post(attempt, "console-steal", form=form, instance_id=instance_id, operation="GetObject",
                  bucket=BUCKET, key="config/app.json")  # fmt: skip
     assert fresh.ok, "the instance itself has new credentials by now: copying them again works"
-    assert copied not in fresh.message
+    assert copied not in fresh.status.message
     assert fresh.answer == "{}"
 
 
@@ -523,13 +520,13 @@ def test_a_put_only_default_version_turns_every_tiles_get_to_denied():
     outcome = post(attempt, "console-policy-version-create", policy_arn=policy_arn(attempt),
                    document=PUT_ONLY, set_as_default="on")  # fmt: skip
     assert outcome.ok, outcome
-    assert "now the default" in outcome.message
+    assert "now the default" in outcome.status.message
     post(attempt, "console-run-fleet", ticks="1")
 
     assert tiles_by_name(attempt) == {
         f"web-{n}": {"PutObject": True, "GetObject": False} for n in (1, 2, 3)
     }
-    picture = console.panels(attempt, attempt.load_world())["pictures"].fleet
+    picture = panels(attempt.load_world())["pictures"].fleet
     assert picture.svg.count("✖ GetObject: AccessDenied") == 3
     assert all("GetObject failed: AccessDenied" in line for line in picture.lines)
 
@@ -539,7 +536,7 @@ def test_preview_reports_get_would_flip_to_denied_without_changing_the_world():
     attempt = attempt_with(fleet_world(size=2))
     post(attempt, "console-run-fleet", ticks="1")
     saved = Attempt.objects.get(pk=attempt.pk).world
-    form = console.dom_id("policy", "ReportsAccess") + "--version"
+    form = dom_id("policy", "ReportsAccess") + "--version"
 
     outcome = post(attempt, "console-preview", form=form, save="console-policy-version-create",
                    policy_arn=policy_arn(attempt), document=PUT_ONLY, set_as_default="on")  # fmt: skip
@@ -553,7 +550,7 @@ def test_preview_reports_get_would_flip_to_denied_without_changing_the_world():
     assert all(flip.direction == "allowed → denied" for flip in flips)
     assert "is not authorized to perform: s3:GetObject" in flips[0].message
     assert Attempt.objects.get(pk=attempt.pk).world == saved, "a preview changes nothing"
-    html = render(attempt)
+    html = render(attempt, outcome)
     assert html.count("allowed → denied:") == 1, "the fleet's flips are one line"
     assert "by <code>assumed-role/AppRole</code> (instance profile role): 2 sessions" in html
     assert PUT_ONLY.splitlines()[4].strip() in unescape(html), "the typed text stays in the editor"
@@ -574,11 +571,11 @@ def test_bad_json_gives_findings_with_line_and_column_and_saves_nothing():
     attempt = attempt_with(fleet_world(size=1))
     arn = policy_arn(attempt)
     broken = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow",, }\n  ]\n}'
-    form = console.dom_id("policy", "ReportsAccess") + "--version"
+    form = dom_id("policy", "ReportsAccess") + "--version"
 
     checked = post(attempt, "console-validate", form=form, kind="identity", document=broken)
     assert checked.ok
-    assert not checked.changed
+    assert not checked.world_changed
     assert checked.partial == "policy-findings"
     (first, *_) = checked.findings
     assert first.issue_code == "JSON_SYNTAX_ERROR"
@@ -596,9 +593,9 @@ def test_bad_json_gives_findings_with_line_and_column_and_saves_nothing():
         set_as_default="on",
     )
     assert not saved.ok
-    assert saved.error_code == "MalformedPolicyDocument"
+    assert saved.status.error_code == "MalformedPolicyDocument"
     assert [v.version_id for v in attempt.load_world().state.policies[arn].versions] == ["v1"]
-    html = render(attempt)
+    html = render(attempt, saved)
     assert "line 4, column 24" in html
     assert '{"Effect": "Allow",, }' in unescape(html), "the broken text is kept for fixing"
 
@@ -617,15 +614,15 @@ def test_the_bucket_policy_editor_saves_and_deletes():
 @pytest.mark.django_db
 def test_put_and_get_a_text_object():
     attempt = mini_attempt()
-    form = console.dom_id("bucket", BUCKET) + "--objects"
+    form = dom_id("bucket", BUCKET) + "--objects"
     assert post(
         attempt, "console-object-put", bucket=BUCKET, key="notes/hello.txt", body="Hello"
     ).ok
     outcome = post(attempt, "console-object-get", form=form, bucket=BUCKET, key="notes/hello.txt")
     assert outcome.answer == "Hello"
-    assert "Hello" in render(attempt)
+    assert "Hello" in render(attempt, outcome)
     missing = post(attempt, "console-object-get", form=form, bucket=BUCKET, key="nope")
-    assert missing.error_code == "NoSuchKey"
+    assert missing.status.error_code == "NoSuchKey"
 
 
 # --- the template ------------------------------------------------------------------------------
@@ -636,11 +633,9 @@ def test_every_console_form_posts_a_console_action_to_the_workspace():
     attempt = attempt_with(fleet_world(size=2, stored_key=True))
     post(attempt, "console-run-fleet", ticks="1")
     world = attempt.load_world()
-    items = [console.dom_id("instance", i) for i in world.state.instances]
-    items += [console.dom_id("role", r) for r in world.state.roles] + [
-        console.dom_id("user", "app-user")
-    ]
-    items += [console.dom_id("policy", "ReportsAccess"), console.dom_id("bucket", BUCKET)]
+    items = [dom_id("instance", i) for i in world.state.instances]
+    items += [dom_id("role", r) for r in world.state.roles] + [dom_id("user", "app-user")]
+    items += [dom_id("policy", "ReportsAccess"), dom_id("bucket", BUCKET)]
     html = "".join(render(attempt, open=item) for item in items)
     forms = re.findall(r"<form\b.*?</form>", html, re.S)
     assert len(forms) > 50
@@ -649,7 +644,7 @@ def test_every_console_form_posts_a_console_action_to_the_workspace():
         assert 'hx-post="/s/mini/"' in form
         actions = re.findall(r'name="action" value="([^"]+)"', form)
         assert actions, form[:200]
-        assert all(action in console.ACTIONS for action in actions), form[:200]
+        assert all(action in console_actions.ACTIONS for action in actions), form[:200]
     assert "<script" not in html
     assert " style=" not in html
     assert "hx-on" not in html
@@ -658,7 +653,7 @@ def test_every_console_form_posts_a_console_action_to_the_workspace():
 @pytest.mark.django_db
 def test_ids_in_the_console_are_unique():
     attempt = attempt_with(fleet_world(size=2, stored_key=True))
-    html = render(attempt, open=console.dom_id("instance", instance_ids(attempt)[0]))
+    html = render(attempt, open=dom_id("instance", instance_ids(attempt)[0]))
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
@@ -700,7 +695,7 @@ def test_metadata_options_and_environment_variables():
     assert post(attempt, "console-env-delete", instance_id=instance_id, name="AWS_PROFILE").ok
     assert attempt.load_world().state.instances[instance_id].env == {}
     refused = post(attempt, "console-metadata", instance_id=instance_id, http_tokens="sometimes")
-    assert refused.error_code == "InvalidParameterValue"
+    assert refused.status.error_code == "InvalidParameterValue"
 
 
 SCENARIOS = settings.ROLECALL_SCENARIO_DIR
@@ -738,7 +733,7 @@ def test_the_consoles_own_key_cannot_be_deactivated_or_deleted():
     ]:
         outcome = post(attempt, action, user_name="admin", access_key_id=key_id, **fields)
         assert not outcome.ok
-        assert "this console itself uses" in outcome.message
+        assert "this console itself uses" in outcome.status.message
     assert post(attempt, "console-user-create", user_name="still-works").ok
 
 
@@ -754,7 +749,7 @@ def test_half_a_surrogate_pair_in_a_bucket_policy_is_refused_and_later_calls_sti
     later = post(attempt, "console-object-put", bucket=BUCKET, key="a.txt", body="after")
 
     assert not refused.ok
-    assert refused.error_code == "MalformedPolicy"  # AWS's answer to text it cannot read
+    assert refused.status.error_code == "MalformedPolicy"  # AWS's answer to text it cannot read
     assert any("surrogate" in str(finding) for finding in refused.findings)  # and why, in words
     assert attempt.load_world().state.buckets[BUCKET].policy is None
     assert later.ok

@@ -15,8 +15,8 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from lessons import dashboard
 from lessons.models import Attempt, Classroom, Membership, catalogue
+from lessons.views import dashboard
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]

@@ -8,7 +8,6 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from lessons.forms import WORKED_EXAMPLE
 from lessons.simulate import (
     MAX_POLICY_CHARS,
     identity_slot,
@@ -17,6 +16,7 @@ from lessons.simulate import (
     parse_policy_text,
     run_simulation,
 )
+from lessons.views.simulate import WORKED_EXAMPLE
 from simulator.iam import PolicyKind
 
 URL = "/simulate/"

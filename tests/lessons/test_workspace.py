@@ -8,11 +8,11 @@ import re
 from typing import Any
 
 import pytest
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from lessons import activity, console, views
+from lessons import activity
 from lessons.learners import LEARNER_COOKIE as COOKIE
 from lessons.learners import SESSION_KEY as OLD_SESSION_KEY
 from lessons.models import Attempt, Learner, Owner, catalogue
@@ -416,109 +416,81 @@ def test_htmx_reset_swaps_every_region_and_says_the_world_changed(client: Client
     assert "AssociateIamInstanceProfile" not in log  # the log is the setup's again
 
 
-# --- The console (lessons/console.py) -------------------------------------------------------------
+# --- Console actions through the workspace (lessons.actions, lessons.console) --------------------
 
 
-@pytest.fixture
-def get_role(monkeypatch: pytest.MonkeyPatch) -> list[QueryDict]:
-    """A stand-in console action: iam GetRole as the admin, saying how it went."""
-    seen: list[QueryDict] = []
-
-    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
-        seen.append(data)
-        name = data.get("role", "")
-        try:
-            attempt.act("iam", "GetRole", {"RoleName": name})
-        except AwsError as error:
-            return console.Outcome(False, f"Could not read role {name}.", error.code, error.message)
-        return console.Outcome(True, f"Read role {name}.")
-
-    monkeypatch.setattr(console, "perform", perform)
-    return seen
-
-
-def test_console_actions_go_to_the_console_and_report_aws_errors(
-    client: Client, get_role: list[QueryDict]
-) -> None:
-    _started(client)
-
-    response = client.post(URL, {"action": "console-get-role", "role": "NoSuchRole"}, headers=HTMX)
-
-    assert get_role[0]["role"] == "NoSuchRole"
-    assert _is_fragment(response)
-    assert response.text.lstrip().startswith('<section id="console"')
-    assert "world-changed" in _triggers(response)
-    assert "Could not read role NoSuchRole." in response.text
-    assert "<code>NoSuchEntity</code>" in response.text
-    assert "The role with name NoSuchRole cannot be found." in response.text
-    assert '<section id="activity"' in response.text  # the log, out of band, with the new call
-    assert "iam GetRole" in response.text
-
-
-def test_console_action_without_javascript_redirects_to_the_status(
-    client: Client, get_role: list[QueryDict]
-) -> None:
+def test_console_actions_go_to_the_console_and_report_aws_errors(client: Client) -> None:
     _started(client)
 
     response = client.post(
-        URL + "?outcome=denied", {"action": "console-get-role", "role": "AppRole"}
+        URL, {"action": "console-role-delete", "role_name": "NoSuchRole"}, headers=HTMX
+    )
+
+    assert _is_fragment(response)
+    assert response.text.lstrip().startswith('<section id="console"')
+    assert "world-changed" in _triggers(response)  # the refused call is in the log
+    assert "DeleteRole failed." in response.text
+    assert "<code>NoSuchEntity</code>" in response.text
+    assert "The role with name NoSuchRole cannot be found." in response.text
+    assert '<section id="activity"' in response.text  # the log, out of band, with the new call
+    assert "iam DeleteRole" in response.text
+
+
+def test_console_action_without_javascript_redirects_to_the_status(client: Client) -> None:
+    _started(client)
+
+    response = client.post(
+        URL + "?outcome=denied", {"action": "console-user-create", "user_name": "bob"}
     )
 
     assert response.status_code == 302
     assert response.url == URL + "?outcome=denied#status"
-    assert "Read role AppRole." in client.get(response.url).text
+    assert "Created user bob." in client.get(response.url).text
 
 
 def test_a_failed_console_call_without_javascript_shows_the_page_again_with_aws_error(
-    client: Client, get_role: list[QueryDict]
+    client: Client,
 ) -> None:
     _started(client)
 
-    response = client.post(URL, {"action": "console-get-role", "role": "NoSuchRole"})
+    response = client.post(URL, {"action": "console-role-delete", "role_name": "NoSuchRole"})
 
     assert response.status_code == 200  # shown again, as an invalid form is: nothing typed is lost
     assert "<html" in response.text
-    assert "Could not read role NoSuchRole." in response.text
+    assert "DeleteRole failed." in response.text
     assert "<code>NoSuchEntity</code>" in response.text
 
 
 def test_a_console_action_that_saved_nothing_does_not_say_the_world_changed(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client,
 ) -> None:
-    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
-        outcome = console.Outcome(False, "Nothing to save.")
-        outcome.changed = False
-        return outcome
-
-    monkeypatch.setattr(console, "perform", perform)
     _started(client)
 
-    response = client.post(URL, {"action": "console-preview"}, headers=HTMX)
+    response = client.post(URL, {"action": "console-preview", "save": "nothing"}, headers=HTMX)
 
-    assert "Nothing to save." in response.text
+    assert "There is nothing to preview for this form." in response.text
     assert "world-changed" not in _triggers(response)
 
 
-def test_a_console_outcome_may_answer_htmx_with_one_console_partial(
-    client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def perform(attempt: Attempt, data: QueryDict) -> console.Outcome:
-        outcome = console.Outcome(True, "Checked as you type.")
-        outcome.partial, outcome.partial_context = "findings", {"words": "No findings"}
-        return outcome
-
-    def render(request: Any, name: str, context: dict[str, Any]) -> HttpResponse:
-        rendered.append((name, context))
-        return HttpResponse("findings")
-
+def test_findings_as_you_type_answer_htmx_with_the_findings_alone(client: Client) -> None:
     _started(client)
-    rendered: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(console, "perform", perform)
-    monkeypatch.setattr(views, "render", render)
+    document = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]}'  # fmt: skip
 
-    client.post(URL, {"action": "console-validate"}, headers=HTMX)
+    response = client.post(
+        URL,
+        {
+            "action": "console-validate",
+            "form": "policy-new",
+            "kind": "identity",
+            "document": document,
+        },
+        headers=HTMX,
+    )
 
-    assert rendered == [("lessons/_console.html#findings", {"words": "No findings"})]
+    assert response.text.lstrip().startswith('<div id="findings-policy-new"')
+    assert '<section id="console"' not in response.text
+    assert "s3:GetObject" in response.text  # "did you mean"
+    assert "world-changed" not in _triggers(response)
 
 
 # --- Bad input ------------------------------------------------------------------------------------

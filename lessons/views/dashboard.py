@@ -36,6 +36,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from lessons.actions import unknown_action
 from lessons.http import HtmxHttpRequest
 from lessons.models import (
     Attempt,
@@ -46,8 +47,9 @@ from lessons.models import (
     current_attempt,
     first_completed,
 )
+from lessons.outcome import Status
 from lessons.scenario import Probe, Scenario, Step
-from lessons.views import Status, flash, forget_flash, take_flash
+from lessons.views.status import flash, forget_flash, take_flash
 
 STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
 STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
@@ -505,7 +507,7 @@ def _act(request: HtmxHttpRequest, classroom: Classroom) -> HttpResponse:
     member = _member(classroom, data.get("learner"), removed=action == "readmit")
     handler = ACTIONS.get(action)
     if handler is None:
-        acted = Acted(Status("problem", _unknown_action(action)), member)
+        acted = Acted(Status("problem", unknown_action(action)), member)
     elif not classroom.is_open and action != "reopen":
         acted = Acted(Status("problem", "This class has ended: its results stay, but nothing in it can change now."), member)  # fmt: skip
     else:
@@ -683,13 +685,6 @@ ACTIONS = {
     "end": _end,
     "reopen": _reopen,
 }
-
-
-def _unknown_action(action: str) -> str:
-    if not action:
-        return "The form said nothing to do. Use the page's buttons, or reload the page."
-    shown = action[:40] + ("…" if len(action) > 40 else "")
-    return f"This page has no action called “{shown}”. Use the page's buttons, or reload the page."
 
 
 # --- Results (/teach/<code>/results.csv) --------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The workspace's console: what its forms do (`actions`) and what it shows (`panels`)."""

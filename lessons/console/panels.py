@@ -1,0 +1,683 @@
+"""What the console shows: IAM, EC2, S3 and the pictures, as AWS's console has them.
+
+`panels(world, outcome, opened=...)` reads the world already loaded (no API calls, no replays,
+no pictures until the template asks for one) and decides, once, what is open: the item the
+learner opened (`?open=<dom id>`), and the item whose form the last action answered, with what
+was typed there, its findings, its preview and AWS's answer shown again beside it.
+`templates/lessons/_console.html` only shows what it is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, cached_property, lru_cache
+from typing import Any
+
+from lessons import pictures
+from lessons.console.actions import (
+    CLOCK_STEPS,
+    DEFAULT_IMAGE,
+    DEFAULT_TYPE,
+    EC2_TRUST,
+    FLEET_TICKS,
+    STEAL_OPERATIONS,
+    clock_text,
+)
+from lessons.outcome import Outcome
+from lessons.pictures import Picture, Tile, TileCall
+from lessons.whatif import Preview
+from simulator import World, aws_managed
+from simulator.iam.findings import Finding
+from simulator.model import Instance, ManagedPolicy, Role, User
+from simulator.services import imds, instances
+from simulator.world import OUTSIDE_IP
+
+__all__ = ["APP_LOG", "Editor", "dom_id", "panels", "pretty"]
+
+APP_LOG = instances.APP_LOG
+"""Where an instance's application logs its last run (JSON lines): the fleet tiles read it."""
+
+MAX_SHOWN_OBJECTS = 25
+EMPTY_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::"}],
+    },
+    indent=2,
+)
+
+
+# --- panels: what the template shows -------------------------------------------------------------
+
+
+def dom_id(*parts: str) -> str:
+    """A DOM id (and CSS selector) from names that may hold . , + = @ / characters."""
+    raw = "-".join(parts)
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw)
+    if clean != raw:
+        clean += "-" + hashlib.sha1(raw.encode()).hexdigest()[:6]
+    return clean
+
+
+@lru_cache(maxsize=2048)
+def pretty(text: str) -> str:
+    """A policy document as AWS's console shows it: indented JSON (as stored if unreadable)."""
+    try:
+        return json.dumps(json.loads(text), indent=2)
+    except ValueError:
+        return text
+
+
+@dataclass
+class Editor:
+    """A policy editor: a textarea with findings, a Preview button and a Save button."""
+
+    id: str
+    label: str
+    kind: str  # identity | trust | resource
+    save: str  # the action value of Save
+    text: str
+    hidden: dict[str, str] = field(default_factory=dict)
+    name_field: tuple[str, str, str] | None = None  # (field, label, value)
+    set_default: bool | None = None  # None: no "set as default" box
+    save_label: str = "Save"
+    template: str = "ec2"  # creating a role: "ec2" or "paste"
+    description: str = ""
+    findings: tuple[Finding, ...] | None = None
+    preview: Preview | None = None
+    error: tuple[str, str] | None = None
+    open: bool = False
+
+    @property
+    def rows(self) -> int:
+        return min(max(self.text.count("\n") + 2, 6), 24)
+
+
+class _Typed(dict[str, str]):
+    """What was typed in a form: a field not in it reads as "" (so the template's lookup
+    never fails; a failed lookup costs Django a dir() of the object)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+_NO_DRAFT = _Typed()
+
+
+@dataclass
+class _Drafts:
+    """The last outcome, handed to the form it answers (matched by the form's DOM id), and the
+    item the learner opened: together they decide what is open."""
+
+    outcome: Outcome | None
+    opened: str = ""
+
+    def of(self, form_id: str) -> dict[str, str] | None:
+        """What was typed in that form (missing fields read as ""), or None."""
+        outcome = self.outcome
+        if outcome is None or outcome.form != form_id:
+            return None
+        return _Typed(outcome.draft)
+
+    def exactly(self, form_id: str) -> Outcome | None:
+        outcome = self.outcome
+        return outcome if outcome is not None and outcome.form == form_id else None
+
+    def within(self, dom: str) -> bool:
+        """Whether this item is open: the learner opened it, or the last outcome answers one of
+        its forms (it stays open, with what was typed)."""
+        if self.opened == dom:
+            return True
+        form = self.outcome.form if self.outcome is not None else None
+        return form is not None and (form == dom or form.startswith(dom + "--"))
+
+    def editor(self, editor: Editor) -> Editor:
+        outcome = self.outcome
+        if outcome is None or outcome.form != editor.id:
+            return editor
+        draft = outcome.draft
+        if "document" in draft:
+            editor.text = draft["document"]
+        if editor.name_field is not None and editor.name_field[0] in draft:
+            field_name, label, _ = editor.name_field
+            editor.name_field = (field_name, label, draft[field_name])
+        if not outcome.ok or outcome.preview is not None:
+            if editor.set_default is not None:
+                editor.set_default = draft.get("set_as_default", "") == "on"
+            editor.template = draft.get("template", editor.template)
+            editor.description = draft.get("description", editor.description)
+        editor.findings = outcome.findings
+        editor.preview = outcome.preview
+        if outcome.status.error_code:
+            editor.error = (outcome.status.error_code, outcome.status.error_message)
+        editor.open = True
+        return editor
+
+
+class Pictures:
+    """The pictures, drawn only when the template asks for them."""
+
+    def __init__(self, world: World, tiles: list[Tile]) -> None:
+        self.world = world
+        self.tiles = tiles
+
+    @cached_property
+    def access(self) -> Picture:
+        return pictures.draw_graph(pictures.access_graph(self.world), id_prefix="access-graph")
+
+    @cached_property
+    def fleet(self) -> Picture:
+        return pictures.draw_fleet(self.tiles, id_prefix="fleet-tiles")
+
+
+def panels(world: World, outcome: Outcome | None = None, *, opened: str = "") -> dict[str, Any]:
+    """Everything `templates/lessons/_console.html` shows, read from the loaded world.
+
+    `outcome`: what the action of this request did (its typed text, findings, preview and
+    AWS's answer are shown again beside the form that was posted); `opened`: the DOM id of the
+    item the learner opened with a link (`?open=`), or "".
+    """
+    drafts = _Drafts(outcome, opened)
+    state = world.state
+    customer = sorted(state.policies.values(), key=lambda p: p.name)
+    fleet = _instances(world)
+    tiles = [_tile(instance) for instance in fleet]
+    copied = _copied_keys(world) if fleet else {}
+    new_role = drafts.editor(
+        Editor(
+            "role-new",
+            "Trust policy (used when you choose a custom trust policy)",
+            "trust",
+            "console-role-create",
+            EC2_TRUST,
+            name_field=("role_name", "Role name", ""),
+            save_label="Create role",
+        )
+    )
+    new_policy = drafts.editor(
+        Editor(
+            "policy-new",
+            "Policy document",
+            "identity",
+            "console-policy-create",
+            EMPTY_POLICY,
+            name_field=("policy_name", "Policy name", ""),
+            save_label="Create policy",
+        )
+    )
+    launched = outcome is not None and outcome.form == "launch"
+    return {
+        "outcome": outcome,
+        "form": outcome.form or "" if outcome else "",
+        "clock": world.now,
+        "clock_text": clock_text(world.now),
+        "clock_steps": list(CLOCK_STEPS.items()),
+        "fleet_ticks": FLEET_TICKS,
+        "users": [_user(world, user_name, drafts) for user_name in sorted(state.users)],
+        "roles": [_role(world, role, drafts) for role in _roles(world)],
+        "role_names": sorted(n for n, role in state.roles.items() if not role.service_linked),
+        "policies": [_policy(world, policy, drafts) for policy in customer],
+        "policy_choices": _policy_choices(customer),
+        "profiles": [_profile(world, name, drafts) for name in sorted(state.instance_profiles)],
+        "profile_names": sorted(state.instance_profiles),
+        "slr_services": _slr_services(world),
+        "new_role": new_role,
+        "new_policy": new_policy,
+        # Whether each section that is not a listed item is open (the items say it themselves).
+        "open": {
+            "con_role_new": new_role.open or drafts.within("con-role-new"),
+            "con_policy_new": new_policy.open or drafts.within("con-policy-new"),
+            "con_launch": launched or drafts.within("con-launch"),
+            "con_access_picture": drafts.within("con-access-picture"),
+        },
+        "drafts": {
+            name.replace("-", "_"): drafts.of(name) or _NO_DRAFT
+            for name in ("user-new", "profile-new", "launch", "bucket-new")
+        },
+        "instances": [
+            _instance_view(world, instance, tile, drafts, copied)
+            for instance, tile in zip(fleet, tiles, strict=True)
+        ],
+        "tiles": tiles,
+        "buckets": [_bucket(world, name, drafts) for name in sorted(state.buckets)],
+        "pictures": Pictures(world, tiles),
+        "steal_operations": STEAL_OPERATIONS,
+        "outside_ip": OUTSIDE_IP,
+        "default_image": DEFAULT_IMAGE,
+        "default_type": DEFAULT_TYPE,
+    }
+
+
+# --- IAM views ---
+
+
+@dataclass(frozen=True, slots=True)
+class KeyView:
+    access_key_id: str
+    status: str
+    created: datetime
+    last_used: datetime | None
+    last_used_service: str | None
+    last_used_region: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "Active"
+
+
+def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
+    state = world.state
+    user = state.users[name]
+    dom = dom_id("user", name)
+    keys = [
+        KeyView(
+            key.access_key_id,
+            key.status,
+            key.created,
+            key.last_used,
+            key.last_used_service,
+            key.last_used_region,
+        )  # fmt: skip
+        for key in state.access_keys.values()
+        if key.user_name == name
+    ]
+    return {
+        "name": name,
+        "arn": user.arn,
+        "created": user.created,
+        "keys": keys,
+        "is_console": name == "admin",
+        **_permissions(world, user, "user", dom, drafts),
+        "dom": dom,
+        "open": drafts.within(dom),
+        "outcome": drafts.exactly(dom),
+    }
+
+
+def _roles(world: World) -> list[Role]:
+    return sorted(world.state.roles.values(), key=lambda r: (r.service_linked is not None, r.name))
+
+
+def _permissions(
+    world: World, entity: User | Role, kind: str, dom: str, drafts: _Drafts
+) -> dict[str, Any]:
+    """The inline and attached policies of a user or role, with their editors."""
+    state = world.state
+    owner = {f"{kind}_name": entity.name}
+    inline = [
+        {
+            "name": name,
+            "editor": drafts.editor(
+                Editor(
+                    f"{dom}--inline-{dom_id(name)}",
+                    f"Inline policy {name}",
+                    "identity",
+                    f"console-{kind}-policy-put",
+                    pretty(text),
+                    hidden={**owner, "policy_name": name},
+                    save_label="Save inline policy",
+                )  # fmt: skip
+            ),
+        }
+        for name, text in sorted(entity.inline_policies.items())
+    ]
+    attached = []
+    for arn in entity.attached_policies:
+        managed = state.policies.get(arn) or aws_managed.get(arn)
+        attached.append(
+            {
+                "arn": arn,
+                "name": arn.rsplit("/", 1)[-1],
+                "aws_managed": arn.startswith("arn:aws:iam::aws:"),
+                "text": pretty(managed.default_document()) if managed else "",
+                "version": managed.default_version_id if managed else "",
+            }
+        )
+    return {
+        "kind": kind,
+        "inline": inline,
+        "attached": attached,
+        "new_inline": drafts.editor(
+            Editor(
+                f"{dom}--inline-new",
+                "New inline policy",
+                "identity",
+                f"console-{kind}-policy-put",
+                EMPTY_POLICY,
+                hidden=owner,
+                name_field=("policy_name", "Policy name", ""),
+                save_label="Add inline policy",
+            )  # fmt: skip
+        ),
+    }
+
+
+def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
+    state = world.state
+    dom = dom_id("role", role.name)
+    permissions = _permissions(world, role, "role", dom, drafts)
+    tasks = [
+        {"id": task.task_id, "status": task.status, "reason": task.reason}
+        for task in state.deletion_tasks.values()
+        if task.role_name == role.name
+    ]
+    return {
+        **permissions,
+        "name": role.name,
+        "arn": role.arn,
+        "description": role.description,
+        "service_linked": role.service_linked,
+        "used_by": role.used_by,
+        "trust": pretty(role.trust_policy),
+        "trusts_ec2": imds.role_trusts_ec2(world, role),
+        "policy_count": len(permissions["inline"]) + len(permissions["attached"]),
+        "profiles": sorted(
+            p.name for p in state.instance_profiles.values() if role.name in p.roles
+        ),
+        "last_used": role.last_used,
+        "last_used_region": role.last_used_region,
+        "tasks": tasks,
+        "dom": dom,
+        "open": drafts.within(dom),
+        "outcome": drafts.exactly(dom),
+        "trust_editor": drafts.editor(
+            Editor(
+                f"{dom}--trust",
+                "Trust policy",
+                "trust",
+                "console-role-trust-update",
+                pretty(role.trust_policy),
+                hidden={"role_name": role.name},
+                save_label="Update trust policy",
+            )  # fmt: skip
+        ),
+    }
+
+
+def _policy(world: World, policy: ManagedPolicy, drafts: _Drafts) -> dict[str, Any]:
+    state = world.state
+    dom = dom_id("policy", policy.name)
+    versions = sorted(policy.versions, key=lambda v: int(v.version_id[1:]), reverse=True)
+    users = [u.name for u in state.users.values() if policy.arn in u.attached_policies]
+    roles = [r.name for r in state.roles.values() if policy.arn in r.attached_policies]
+    groups = [g.name for g in state.groups.values() if policy.arn in g.attached_policies]
+    return {
+        "name": policy.name,
+        "arn": policy.arn,
+        "default": policy.default_version_id,
+        "versions": [
+            {
+                "id": version.version_id,
+                "created": version.created,
+                "default": version.version_id == policy.default_version_id,
+                "text": pretty(version.document),
+            }
+            for version in versions
+        ],
+        "attached_to": [
+            *(f"role {n}" for n in roles),
+            *(f"user {n}" for n in users),
+            *(f"group {n}" for n in groups),
+        ],  # fmt: skip
+        "dom": dom,
+        "open": drafts.within(dom),
+        "outcome": drafts.exactly(dom),
+        "editor": drafts.editor(
+            Editor(
+                f"{dom}--version",
+                "New version",
+                "identity",
+                "console-policy-version-create",
+                pretty(policy.default_document()),
+                hidden={"policy_arn": policy.arn},
+                set_default=True,
+                save_label="Create version",
+            )  # fmt: skip
+        ),
+    }
+
+
+@cache
+def _aws_choices() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    attachable, service = [], []
+    for entry in aws_managed.entries():
+        target = service if aws_managed.is_service_role_policy(entry.arn) else attachable
+        target.append((entry.arn, entry.name))
+    return tuple(sorted(attachable, key=lambda c: c[1])), tuple(sorted(service, key=lambda c: c[1]))
+
+
+def _policy_choices(customer: list[ManagedPolicy]) -> list[tuple[str, list[tuple[str, str]]]]:
+    attachable, service = _aws_choices()
+    return [
+        ("Customer managed", [(policy.arn, policy.name) for policy in customer]),
+        ("AWS managed", list(attachable)),
+        ("AWS managed, for service-linked roles only", list(service)),
+    ]
+
+
+def _profile(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
+    profile = world.state.instance_profiles[name]
+    dom = dom_id("profile", name)
+    used_by = [
+        instance.tags.get("Name") or instance.instance_id
+        for instance in world.state.instances.values()
+        if (association := imds.active_association(instance)) is not None
+        and association.instance_profile_arn == profile.arn
+    ]
+    return {"name": name, "arn": profile.arn, "roles": profile.roles, "used_by": used_by,
+            "dom": dom, "outcome": drafts.exactly(dom)}  # fmt: skip
+
+
+def _slr_services(world: World) -> list[tuple[str, str]]:
+    from simulator.services.iam import SERVICE_LINKED_ROLES
+
+    return [
+        (service, name)
+        for service, (name, _policy, _description) in sorted(SERVICE_LINKED_ROLES.items())
+        if name not in world.state.roles
+    ]
+
+
+# --- EC2 views ---
+
+
+def _instances(world: World) -> list[Instance]:
+    """Terminated last; by Name as people sort (web-2 before web-10), then id."""
+    return sorted(
+        world.state.instances.values(),
+        key=lambda i: (i.state == "terminated", _natural(i.tags.get("Name", "")), i.instance_id),
+    )
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
+
+
+@lru_cache(maxsize=1024)
+def _log_rows(text: str) -> tuple[dict[str, Any], ...]:
+    rows = []
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("operation"), str):
+            rows.append(row)
+    return tuple(rows)
+
+
+def _tile(instance: Instance) -> Tile:
+    """The instance's tile: its application's last run, as its log tells it."""
+    name = instance.tags.get("Name", "")
+    if instance.app is None or not instance.app.calls:
+        return Tile(instance.instance_id, name, instance.state, app=False)
+    log = instance.files.get(APP_LOG)
+    rows = _log_rows(log) if log else ()
+    if not rows:
+        return Tile(instance.instance_id, name, instance.state)
+    calls = tuple(
+        TileCall(
+            str(row["operation"]),
+            bool(row.get("ok")),
+            _text(row.get("error")),
+            _text(row.get("message")),
+        )  # fmt: skip
+        for row in rows
+    )
+    tick = rows[-1].get("tick")
+    return Tile(
+        instance.instance_id,
+        name,
+        instance.state,
+        tick=tick if isinstance(tick, int) else 0,
+        credentials=str(rows[-1].get("source") or ""),
+        calls=calls,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _instance_view(
+    world: World, instance: Instance, tile: Tile, drafts: _Drafts, copied: dict[str, str]
+) -> dict[str, Any]:
+    state = world.state
+    dom = dom_id("instance", instance.instance_id)
+    association = instance.association
+    profile_name = role_name = None
+    if association is not None:
+        profile_name = association.instance_profile_arn.rsplit("/", 1)[-1]
+        profile = state.instance_profiles.get(profile_name)
+        if profile is not None and profile.roles:
+            role_name = profile.roles[0]
+    files = []
+    for path, text in sorted(instance.files.items()):
+        form = f"{dom}--file-{dom_id(path)}"
+        files.append(
+            {
+                "path": path,
+                "text": text,
+                "form": form,
+                "draft": drafts.of(form),
+                "is_log": path == APP_LOG,
+            }  # fmt: skip
+        )
+    steal_form = f"{dom}--steal"
+    return {
+        "id": instance.instance_id,
+        "name": instance.tags.get("Name", ""),
+        "state": instance.state,
+        "type": instance.instance_type,
+        "private_ip": instance.private_ip,
+        "public_ip": instance.public_ip,
+        "association": association,
+        "association_active": imds.active_association(instance) is not None,
+        "profile_name": profile_name,
+        "role_name": role_name,
+        "http_tokens": instance.http_tokens,
+        "http_endpoint": instance.http_endpoint,
+        "hop_limit": instance.http_put_response_hop_limit,
+        "files": files,
+        "env": sorted(instance.env.items()),
+        "app": instance.app.name if instance.app else None,
+        "ticks": instance.ticks,
+        "tile": tile,
+        "dom": dom,
+        "open": drafts.within(dom),
+        "outcome": drafts.exactly(dom),
+        "new_file": f"{dom}--file-new",
+        "new_file_draft": drafts.of(f"{dom}--file-new") or _NO_DRAFT,
+        "new_env": f"{dom}--env-new",
+        "new_env_draft": drafts.of(f"{dom}--env-new") or _NO_DRAFT,
+        "steal_form": steal_form,
+        "steal": drafts.of(steal_form)
+        or _steal_defaults(instance, copied.get(instance.instance_id, "")),
+        "steal_answer": drafts.exactly(steal_form),
+    }
+
+
+def _steal_defaults(instance: Instance, copied: str) -> dict[str, str]:
+    """The object the instance's application reads, to try from outside."""
+    found = {"operation": "ListBuckets", "bucket": "", "key": "", "copied_key": copied}
+    if instance.app is not None:
+        for spec in instance.app.calls:
+            params = spec.get("params")
+            if spec.get("operation") == "GetObject" and isinstance(params, dict):
+                key = str(params.get("Key", "")).replace("{instance}", instance.instance_id)
+                key = key.replace("{name}", instance.tags.get("Name", ""))
+                found.update(operation="GetObject", bucket=str(params.get("Bucket", "")), key=key)
+                break
+    return found
+
+
+def _copied_keys(world: World) -> dict[str, str]:
+    """Instance id -> the role credentials last used from outside (copied off it)."""
+    found: dict[str, str] = {}
+    for event in world.events:
+        if event.get("sourceIPAddress") == OUTSIDE_IP and event.get("instanceId"):
+            identity = event.get("userIdentity")
+            if isinstance(identity, dict) and identity.get("accessKeyId"):
+                found[str(event["instanceId"])] = str(identity["accessKeyId"])
+    return found
+
+
+# --- S3 views ---
+
+
+def _bucket(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
+    bucket = world.state.buckets[name]
+    objects = sorted(bucket.objects.values(), key=lambda o: (o.last_modified, o.key), reverse=True)
+    dom = dom_id("bucket", name)
+    return {
+        "name": name,
+        "region": bucket.region,
+        "created": bucket.created,
+        "count": len(objects),
+        "objects": [{"key": o.key, "size": len(o.body)} for o in objects[:MAX_SHOWN_OBJECTS]],
+        "more": max(len(objects) - MAX_SHOWN_OBJECTS, 0),
+        "policy": pretty(bucket.policy) if bucket.policy else None,
+        "dom": dom,
+        "open": drafts.within(dom),
+        "outcome": drafts.exactly(dom),
+        "objects_form": f"{dom}--objects",
+        "answer": drafts.exactly(f"{dom}--objects"),
+        "new_object": f"{dom}--object-new",
+        "new_object_draft": drafts.of(f"{dom}--object-new") or _NO_DRAFT,
+        "editor": drafts.editor(
+            Editor(
+                f"{dom}--policy",
+                "Bucket policy",
+                "resource",
+                "console-bucket-policy-put",
+                pretty(bucket.policy) if bucket.policy else _bucket_policy_example(world, name),
+                hidden={"bucket": name},
+                save_label="Save bucket policy",
+            )  # fmt: skip
+        ),
+    }
+
+
+def _bucket_policy_example(world: World, name: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{world.account_id}:role/AppRole"},
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{name}/*",
+                }
+            ],
+        },
+        indent=2,
+    )
