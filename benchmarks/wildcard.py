@@ -32,7 +32,7 @@ from simulator import World  # noqa: E402
 from simulator.iam import catalog  # noqa: E402
 from simulator.iam.conditions import parse_conditions  # noqa: E402
 from simulator.iam.findings import PolicyKind, validate_policy  # noqa: E402
-from simulator.iam.matching import ActionMatcher, ResourceMatcher, lookup_from  # noqa: E402
+from simulator.iam.matching import ActionMatcher, ResourceMatcher  # noqa: E402
 
 _ARN = "arn:aws:s3:::b/"
 
@@ -45,7 +45,8 @@ def action(pattern: str, action: str) -> Callable[[], bool]:
 
 def resource(pattern: str, arn: str) -> Callable[[], bool]:
     matcher = ResourceMatcher.compile((pattern,), negated=False, single=True, variables=True)
-    lookup = lookup_from({})
+    context: dict[str, tuple[str, ...]] = {}
+    lookup = context.get  # as evaluate() looks variables up: in the request context
     return lambda: matcher.covers(arn, lookup)
 
 
@@ -54,7 +55,7 @@ def string_like(pattern: str, value: str) -> Callable[[], bool]:
         {"StringLike": {"aws:username": pattern}}, "Condition", variables=True
     )
     context = {"aws:username": (value,)}
-    lookup = lookup_from(context)
+    lookup = context.get
     return lambda: condition.evaluate(context, lookup)
 
 

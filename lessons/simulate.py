@@ -30,7 +30,7 @@ from simulator.iam import (
     catalog,
     evaluate,
 )
-from simulator.iam.errors import DeniedError, denied_error
+from simulator.iam.denials import DeniedError, denied_error
 from simulator.iam.explain import StatementCheck
 from simulator.iam.explain import check_policy as explain_statements
 from simulator.iam.findings import Finding, FindingType, validate_policy

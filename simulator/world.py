@@ -34,7 +34,7 @@ from simulator.iam import (
     Request,
     evaluate,
 )
-from simulator.iam.errors import denied_error
+from simulator.iam.denials import denied_error
 from simulator.model import Instance, Role, State, StsSession, User
 
 if TYPE_CHECKING:

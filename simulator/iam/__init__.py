@@ -19,9 +19,10 @@ from simulator.iam.decision import (
     StatementRef,
     TypeResult,
 )
+from simulator.iam.errors import PolicyGrammarError
 from simulator.iam.evaluate import RCP_FULL_AWS_ACCESS, OrgLevel, evaluate
 from simulator.iam.matching import MatchKind
-from simulator.iam.policy import Effect, Policy, PolicyGrammarError, PolicyKind, parse_policy
+from simulator.iam.policy import Effect, Policy, PolicyKind, parse_policy
 from simulator.iam.request import Principal, PrincipalType, Request
 
 __all__ = [

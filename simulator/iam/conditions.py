@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.iam.errors import PolicyGrammarError
 from simulator.iam.matching import (
     Literal,
     Piece,
@@ -330,8 +331,6 @@ def _split_operator(name: str) -> tuple[str | None, str, bool] | None:
 
 
 def parse_conditions(raw: Any, path: str, *, variables: bool) -> tuple[Condition, ...]:
-    from simulator.iam.policy import PolicyGrammarError
-
     if not isinstance(raw, dict):
         raise PolicyGrammarError(
             path, 'Condition must be an object such as {"StringEquals": {"aws:username": "alice"}}.'

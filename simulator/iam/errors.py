@@ -1,63 +1,45 @@
-"""How each AWS service reports a denial: error code, HTTP status and message text.
+"""The policy engine's exceptions: a policy AWS would refuse, text that is not JSON.
 
-From iam-facts.md §2: S3, IAM and STS answer `AccessDenied` (403), S3 quoting the resource ARN
-and IAM naming its own resources `role NAME` / `user NAME`; EC2 answers
-`UnauthorizedOperation` (403) with an encoded authorization message; JSON-protocol services
-(SSM, KMS, Lambda, DynamoDB, ...) answer `AccessDeniedException`, SSM with HTTP 400.
+A leaf module: the grammar (`policy.py`), its matchers (`matching.py`, `conditions.py`) and the
+JSON reader (`jsonpos.py`) all raise these, so they live below all of them. How a service
+words a *denial* is another matter: `denials.py`.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from simulator.iam.decision import Decision
-
-__all__ = ["DeniedError", "denied_error", "iam_resource_name"]
-
-# JSON-protocol services and the HTTP status of their AccessDeniedException.
-_JSON_PROTOCOL = {"ssm": 400, "kms": 400, "dynamodb": 400, "secretsmanager": 400, "logs": 400,
-                  "events": 400, "lambda": 403}  # fmt: skip
+__all__ = ["JsonSyntaxError", "PolicyGrammarError"]
 
 
-class DeniedError(NamedTuple):
-    code: str
-    status: int
-    message: str
+class PolicyGrammarError(ValueError):
+    """A policy document that AWS would refuse, with the path of the offending element.
 
-
-def iam_resource_name(arn: str) -> str:
-    """IAM's messages name `role NAME`, `user NAME`, `policy NAME` rather than the ARN."""
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[2] == "iam":
-        kind, _, rest = parts[5].partition("/")
-        if kind in ("role", "user", "group", "policy", "instance-profile") and rest:
-            return f"{kind} {rest.rsplit('/', 1)[-1]}"
-    return arn
-
-
-def denied_error(decision: Decision, *, encoded_message: str | None = None) -> DeniedError | None:
-    """The error the service would return for `decision`, or None when it was allowed.
-
-    For EC2, `encoded_message` is the blob DecodeAuthorizationMessage can decode.
+    `line` and `column` (1-based) are set when the policy was read from text.
     """
-    if decision.allowed:
-        return None
-    service = decision.request.service
-    if service == "s3":
-        return DeniedError("AccessDenied", 403, decision.message(quote_resource=True) or "")
-    if service == "iam":
-        resource = iam_resource_name(decision.request.resource)
-        return DeniedError("AccessDenied", 403, decision.message(resource=resource) or "")
-    if service == "ec2":
-        text = "You are not authorized to perform this operation."
-        detail = decision.message()
-        if detail:
-            text = f"{text} {detail}."
-        if encoded_message:
-            text = f"{text} Encoded authorization failure message: {encoded_message}"
-        return DeniedError("UnauthorizedOperation", 403, text)
-    if service in _JSON_PROTOCOL:
-        return DeniedError(
-            "AccessDeniedException", _JSON_PROTOCOL[service], decision.message() or ""
-        )
-    return DeniedError("AccessDenied", 403, decision.message() or "")
+
+    def __init__(
+        self, path: str, message: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(f"{path}: {message}" if path else message)
+
+    @property
+    def where(self) -> str:
+        """`line 4, column 12 (Statement[1].Effect)`, or as much of it as is known."""
+        place = f"line {self.line}, column {self.column}" if self.line is not None else ""
+        if self.path:
+            place = f"{place} ({self.path})" if place else self.path
+        return place
+
+
+class JsonSyntaxError(ValueError):
+    """Text that is not JSON, with the place of the first problem."""
+
+    def __init__(self, message: str, line: int, column: int, *, offset: int = 0) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        self.offset = offset
+        super().__init__(f"{message} (line {line}, column {column})")

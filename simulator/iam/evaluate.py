@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from simulator.iam import catalog
 from simulator.iam.decision import (
     Decision,
     Outcome,
@@ -134,8 +135,6 @@ def _aws_owned(request: Request) -> str | None:
         owner = "an AWS managed KMS alias"
     else:
         return None
-    from simulator.iam import catalog
-
     service, _, name = request.action.partition(":")
     info = catalog.action(service, name)
     if info is None or not any(level in info.access_level for level in _WRITE_LEVELS):
@@ -337,8 +336,6 @@ def evaluate(
 
 
 def _rcp_applies(request: Request) -> bool:
-    from simulator.iam import catalog
-
     return catalog.rcp_supported(request.service)
 
 

@@ -34,6 +34,16 @@ from simulator.iam.jsonpos import (
     path_to_str,
 )
 from simulator.iam.policy import PolicyKind
+from simulator.iam.vocabulary import (
+    EFFECTS,
+    POLICY_ELEMENTS,
+    PRINCIPAL_KEYS,
+    STATEMENT_ELEMENTS,
+    VERSION_2008,
+    VERSION_2012,
+    json_type,
+    policy_size,
+)
 from simulator.iam.wildcard import glob
 
 __all__ = [
@@ -44,7 +54,6 @@ __all__ = [
     "FindingType",
     "IssueCode",
     "PolicyKind",
-    "policy_size",
     "validate_policy",
 ]
 
@@ -261,11 +270,6 @@ in proportion to the product of the lengths; no template's resource part is much
 _MAX_ARN = 2_048
 
 
-def policy_size(text: str) -> int:
-    """The size IAM counts: characters, not counting whitespace."""
-    return len(text) - sum(text.count(space) for space in " \t\n\r")
-
-
 def validate_policy(
     text: str, *, policy_type: PolicyKind, size_limit: int | None = None
 ) -> list[Finding]:
@@ -319,21 +323,6 @@ def _sort_key(finding: Finding) -> tuple[int, int, int, str, str]:
 
 # --- What a policy may contain ----------------------------------------------------------------
 
-_VERSION_2012 = "2012-10-17"
-_VERSION_2008 = "2008-10-17"
-_TOP_LEVEL = ("Version", "Id", "Statement")
-_STATEMENT_ELEMENTS = (
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-)
-_PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
 _PARTITIONS = frozenset(
     {
         "aws",
@@ -718,22 +707,6 @@ class _Enough(Exception):
     """Raised when MAX_FINDINGS findings have been made."""
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
 def _quote(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -883,19 +856,19 @@ class _Checker:
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"A policy must be a JSON object ({{ ... }}), not {_json_type(document)}.",
+                f"A policy must be a JSON object ({{ ... }}), not {json_type(document)}.",
                 (),
             )
             return
         for key in document:
-            if key not in _TOP_LEVEL:
-                self.unknown_element(key, (key,), _TOP_LEVEL, "policy")
+            if key not in POLICY_ELEMENTS:
+                self.unknown_element(key, (key,), POLICY_ELEMENTS, "policy")
         self.check_version(document)
         if "Id" in document and not isinstance(document["Id"], str):
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"Id must be a string, not {_json_type(document['Id'])}.",
+                f"Id must be a string, not {json_type(document['Id'])}.",
                 ("Id",),
             )
         if "Statement" not in document:
@@ -923,7 +896,7 @@ class _Checker:
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"Statement must be an object or a list of objects, not {_json_type(statements)}.",
+                f"Statement must be an object or a list of objects, not {json_type(statements)}.",
                 ("Statement",),
             )
             return
@@ -952,13 +925,13 @@ class _Checker:
             return
         version = document["Version"]
         self.version = version
-        if version in (_VERSION_2012, _VERSION_2008):
+        if version in (VERSION_2012, VERSION_2008):
             return
         self.add(
             FindingType.ERROR,
             IssueCode.INVALID_VERSION,
-            f"The version {_quote(version) if isinstance(version, str) else _json_type(version)} "
-            f"is not valid. Use one of the following versions: {_VERSION_2012}, {_VERSION_2008}.",
+            f"The version {_quote(version) if isinstance(version, str) else json_type(version)} "
+            f"is not valid. Use one of the following versions: {VERSION_2012}, {VERSION_2008}.",
             ("Version",),
         )
 
@@ -969,13 +942,13 @@ class _Checker:
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"Each statement must be an object, not {_json_type(statement)}.",
+                f"Each statement must be an object, not {json_type(statement)}.",
                 path,
             )
             return
         for key in statement:
-            if key not in _STATEMENT_ELEMENTS:
-                self.unknown_element(key, (*path, key), _STATEMENT_ELEMENTS, "statement")
+            if key not in STATEMENT_ELEMENTS:
+                self.unknown_element(key, (*path, key), STATEMENT_ELEMENTS, "statement")
         self.check_sid(statement, path, sids)
         effect = self.check_effect(statement, path)
         actions = self.check_actions(statement, path)
@@ -998,7 +971,7 @@ class _Checker:
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"Sid must be a string, not {_json_type(sid)}.",
+                f"Sid must be a string, not {json_type(sid)}.",
                 where,
             )
             return
@@ -1049,7 +1022,7 @@ class _Checker:
             )
             return None
         effect = statement["Effect"]
-        if effect in ("Allow", "Deny"):
+        if effect in EFFECTS:
             return str(effect)
         learn_more = None
         if isinstance(effect, str) and effect.lower() in ("allow", "deny"):
@@ -1061,7 +1034,7 @@ class _Checker:
         shown = (
             f'The effect "{_quote(effect)}" is not valid.'
             if isinstance(effect, str)
-            else f"The effect must be a string, not {_json_type(effect)}."
+            else f"The effect must be a string, not {json_type(effect)}."
         )
         self.add(
             FindingType.ERROR,
@@ -1090,14 +1063,14 @@ class _Checker:
                     self.add(
                         FindingType.ERROR,
                         IssueCode.DATA_TYPE_MISMATCH,
-                        f"Each value in {element} must be a string, not {_json_type(item)}.",
+                        f"Each value in {element} must be a string, not {json_type(item)}.",
                         (*path, index),
                     )
             return items
         self.add(
             FindingType.ERROR,
             IssueCode.DATA_TYPE_MISMATCH,
-            f"{element} must be a string or a list of strings, not {_json_type(value)}.",
+            f"{element} must be a string or a list of strings, not {json_type(value)}.",
             path,
         )
         return None
@@ -1545,8 +1518,8 @@ class _Checker:
             return
         for key, entries in value.items():
             where = (*path, key)
-            if key not in _PRINCIPAL_KEYS:
-                hint = _case_hint(key, _PRINCIPAL_KEYS)
+            if key not in PRINCIPAL_KEYS:
+                hint = _case_hint(key, PRINCIPAL_KEYS)
                 self.add(
                     FindingType.ERROR,
                     IssueCode.INVALID_PRINCIPAL_KEY,
@@ -1611,7 +1584,7 @@ class _Checker:
             self.add(
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
-                f"Condition must be an object, not {_json_type(block)}.",
+                f"Condition must be an object, not {json_type(block)}.",
                 where,
             )
             return set()
@@ -1647,7 +1620,7 @@ class _Checker:
                 FindingType.ERROR,
                 IssueCode.DATA_TYPE_MISMATCH,
                 f"The value of {_quote(operator)} must be an object of condition keys and "
-                f"values, not {_json_type(entries)}.",
+                f"values, not {json_type(entries)}.",
                 path,
             )
             return
@@ -1845,7 +1818,7 @@ class _Checker:
                         FindingType.ERROR,
                         IssueCode.DATA_TYPE_MISMATCH,
                         f"A condition value must be a string, number or boolean, not "
-                        f"{_json_type(item)}.",
+                        f"{json_type(item)}.",
                         (*path, index),
                     )
             return items
@@ -1853,7 +1826,7 @@ class _Checker:
             FindingType.ERROR,
             IssueCode.DATA_TYPE_MISMATCH,
             "A condition value must be a string, number or boolean, or a list of them, not "
-            f"{_json_type(value)}.",
+            f"{json_type(value)}.",
             path,
         )
         return None
@@ -1917,7 +1890,7 @@ class _Checker:
         self, base: str, values: list[tuple[Any, JsonPath]], path: JsonPath
     ) -> None:
         family = _OPERATOR_FAMILY[base]
-        variables = self.version == _VERSION_2012
+        variables = self.version == VERSION_2012
         for value, where in values:
             text = value if isinstance(value, str) else None
             if text is not None and "${" in text:
@@ -2050,7 +2023,7 @@ class _Checker:
         )
 
     def check_variables(self, statement: dict[str, Any], path: JsonPath) -> None:
-        if self.version == _VERSION_2012:
+        if self.version == VERSION_2012:
             return
         for element in ("Resource", "NotResource"):
             for text, where in _strings_with_paths(statement.get(element), (*path, element)):

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.iam.errors import JsonSyntaxError
+
 __all__ = [
     "MAX_DEPTH",
     "DuplicateKey",
@@ -59,17 +61,6 @@ class Span:
     offset: int = 0
     end_offset: int = 0
     key: Span | None = None
-
-
-class JsonSyntaxError(ValueError):
-    """Text that is not JSON, with the place of the first problem."""
-
-    def __init__(self, message: str, line: int, column: int, *, offset: int = 0) -> None:
-        self.message = message
-        self.line = line
-        self.column = column
-        self.offset = offset
-        super().__init__(f"{message} (line {line}, column {column})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,11 +23,13 @@ pattern's: policy text never becomes a backtracking regular expression.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from simulator.iam.errors import PolicyGrammarError
+from simulator.iam.vocabulary import PRINCIPAL_KEYS
 from simulator.iam.wildcard import Chunks, SegmentedGlob, action_glob, arn_glob, has_wildcard
 
 if TYPE_CHECKING:
@@ -295,8 +297,6 @@ class PrincipalMatcher:
 
     @classmethod
     def parse(cls, value: Any, *, negated: bool, path: str) -> PrincipalMatcher:
-        from simulator.iam.policy import PolicyGrammarError
-
         raw = value
         if value == "*":
             return cls(value, negated, True, (), frozenset(), frozenset(), frozenset())
@@ -312,7 +312,7 @@ class PrincipalMatcher:
         aws: list[_AwsEntry] = []
         groups: dict[str, set[str]] = {"Service": set(), "Federated": set(), "CanonicalUser": set()}
         for key, entry in value.items():
-            if key not in ("AWS", "Service", "Federated", "CanonicalUser"):
+            if key not in PRINCIPAL_KEYS:
                 raise PolicyGrammarError(
                     f"{path}.{key}",
                     f'"{key}" is not a kind of principal; use AWS, Service, Federated or CanonicalUser.',
@@ -370,7 +370,3 @@ class PrincipalMatcher:
         if not self.negated:
             return kind
         return MatchKind.CALLER if kind is None else None
-
-
-def lookup_from(context: Mapping[str, tuple[str, ...]]) -> VariableLookup:
-    return context.get

@@ -12,42 +12,30 @@ was parsed: single values stay single, lists stay lists, `true` stays a JSON boo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from simulator.iam.conditions import Condition, parse_conditions
+from simulator.iam.errors import JsonSyntaxError, PolicyGrammarError
+from simulator.iam.jsonpos import parse_with_positions
 from simulator.iam.matching import ActionMatcher, PrincipalMatcher, ResourceMatcher
-
-__all__ = [
-    "VERSION_2008",
-    "VERSION_2012",
-    "Effect",
-    "Policy",
-    "PolicyGrammarError",
-    "PolicyKind",
-    "Statement",
-    "parse_policy",
-]
-
-VERSION_2012 = "2012-10-17"
-VERSION_2008 = "2008-10-17"
-
-_STATEMENT_KEYS = frozenset(
-    {
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    }
+from simulator.iam.vocabulary import (
+    EFFECTS,
+    POLICY_ELEMENTS,
+    STATEMENT_ELEMENTS,
+    VERSION_2008,
+    VERSION_2012,
+    VERSIONS,
+    json_type,
 )
-_TOP_LEVEL_KEYS = frozenset({"Version", "Id", "Statement"})
+
+__all__ = ["Effect", "Policy", "PolicyKind", "Statement", "parse_policy"]
+
+_STATEMENT_KEYS = frozenset(STATEMENT_ELEMENTS)
+_TOP_LEVEL_KEYS = frozenset(POLICY_ELEMENTS)
+_STATEMENT_ELEMENTS_TEXT = ", ".join(STATEMENT_ELEMENTS[:-1]) + " and " + STATEMENT_ELEMENTS[-1]
 
 
 class PolicyKind(StrEnum):
@@ -70,30 +58,6 @@ class PolicyKind(StrEnum):
 class Effect(StrEnum):
     ALLOW = "Allow"
     DENY = "Deny"
-
-
-class PolicyGrammarError(ValueError):
-    """A policy document that AWS would refuse, with the path of the offending element.
-
-    `line` and `column` (1-based) are set when the policy was read from text.
-    """
-
-    def __init__(
-        self, path: str, message: str, *, line: int | None = None, column: int | None = None
-    ) -> None:
-        self.path = path
-        self.message = message
-        self.line = line
-        self.column = column
-        super().__init__(f"{path}: {message}" if path else message)
-
-    @property
-    def where(self) -> str:
-        """`line 4, column 12 (Statement[1].Effect)`, or as much of it as is known."""
-        place = f"line {self.line}, column {self.column}" if self.line is not None else ""
-        if self.path:
-            place = f"{place} ({self.path})" if place else self.path
-        return place
 
 
 def _path_parts(path: str) -> tuple[str | int, ...]:
@@ -121,28 +85,12 @@ def _strings(value: Any, path: str, element: str) -> tuple[tuple[str, ...], bool
             if not isinstance(item, str):
                 raise PolicyGrammarError(
                     f"{path}[{index}]",
-                    f"each {element} must be a string, not {_json_type(item)}.",
+                    f"each {element} must be a string, not {json_type(item)}.",
                 )
         return tuple(value), False
     raise PolicyGrammarError(
-        path, f"{element} must be a string or a list of strings, not {_json_type(value)}."
+        path, f"{element} must be a string or a list of strings, not {json_type(value)}."
     )
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +160,6 @@ class Policy:
         cls, text: str, *, name: str = "policy", kind: PolicyKind | None = None
     ) -> Policy:
         """Parse policy text; errors carry the line and column as well as the path."""
-        from simulator.iam.jsonpos import JsonSyntaxError, parse_with_positions
-
         try:
             document, spans = parse_with_positions(text)
         except JsonSyntaxError as error:
@@ -242,21 +188,21 @@ class Policy:
 def parse_policy(document: Any, *, name: str = "policy", kind: PolicyKind | None = None) -> Policy:
     """Build a `Policy` from a JSON-shaped value, or raise `PolicyGrammarError`."""
     if not isinstance(document, dict):
-        raise PolicyGrammarError("", f"A policy must be a JSON object, not {_json_type(document)}.")
+        raise PolicyGrammarError("", f"A policy must be a JSON object, not {json_type(document)}.")
     for key in document:
         if key not in _TOP_LEVEL_KEYS:
             raise PolicyGrammarError(
                 key, f'"{key}" is not a policy element; use Version, Id and Statement.'
             )
     version = document.get("Version")
-    if version is not None and version not in (VERSION_2012, VERSION_2008):
+    if version is not None and version not in VERSIONS:
         raise PolicyGrammarError(
             "Version",
             f'Version must be "{VERSION_2012}" (or the old "{VERSION_2008}"), not {json.dumps(version)}.',
         )
     policy_id = document.get("Id")
     if policy_id is not None and not isinstance(policy_id, str):
-        raise PolicyGrammarError("Id", f"Id must be a string, not {_json_type(policy_id)}.")
+        raise PolicyGrammarError("Id", f"Id must be a string, not {json_type(policy_id)}.")
     if "Statement" not in document:
         raise PolicyGrammarError("Statement", "A policy needs a Statement element.")
     raw_statements = document["Statement"]
@@ -266,7 +212,7 @@ def parse_policy(document: Any, *, name: str = "policy", kind: PolicyKind | None
     elif not isinstance(raw_statements, list):
         raise PolicyGrammarError(
             "Statement",
-            f"Statement must be an object or a list of objects, not {_json_type(raw_statements)}.",
+            f"Statement must be an object or a list of objects, not {json_type(raw_statements)}.",
         )
     variables = version == VERSION_2012
     statements = tuple(
@@ -288,21 +234,20 @@ def _parse_statement(
 ) -> Statement:
     path = f"Statement[{index}]" if in_list else "Statement"
     if not isinstance(raw, dict):
-        raise PolicyGrammarError(path, f"each statement must be an object, not {_json_type(raw)}.")
+        raise PolicyGrammarError(path, f"each statement must be an object, not {json_type(raw)}.")
     for key in raw:
         if key not in _STATEMENT_KEYS:
             raise PolicyGrammarError(
                 f"{path}.{key}",
-                f'"{key}" is not a statement element. Statements use Sid, Effect, Principal, '
-                "NotPrincipal, Action, NotAction, Resource, NotResource and Condition.",
+                f'"{key}" is not a statement element. Statements use {_STATEMENT_ELEMENTS_TEXT}.',
             )
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
-        raise PolicyGrammarError(f"{path}.Sid", f"Sid must be a string, not {_json_type(sid)}.")
+        raise PolicyGrammarError(f"{path}.Sid", f"Sid must be a string, not {json_type(sid)}.")
     effect_value = raw.get("Effect")
     if effect_value is None:
         raise PolicyGrammarError(f"{path}.Effect", "Effect is missing: use Allow or Deny.")
-    if effect_value not in ("Allow", "Deny"):
+    if effect_value not in EFFECTS:
         raise PolicyGrammarError(
             f"{path}.Effect", f"Effect must be Allow or Deny, not {json.dumps(effect_value)}."
         )
@@ -374,13 +319,3 @@ def _pick(
             f"{path}.{positive}", f"{positive} is missing: say which actions the statement covers."
         )
     return None
-
-
-def element_values(statement: Mapping[str, Any], key: str) -> Sequence[str]:
-    """The string values of a statement element, single or list, for display."""
-    value = statement.get(key)
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(item for item in value if isinstance(item, str))
-    return ()

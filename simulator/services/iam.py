@@ -26,6 +26,13 @@ from simulator import aws_managed
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
 from simulator.iam.jsonpos import loads_text
+from simulator.iam.vocabulary import (
+    EFFECTS,
+    POLICY_ELEMENTS,
+    STATEMENT_ELEMENTS,
+    VERSIONS,
+    policy_size,
+)
 from simulator.model import (
     AccessKey,
     DeletionTask,
@@ -94,19 +101,6 @@ _DESCRIPTION_PATTERN = r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?")
 _ACCOUNT = re.compile(r"\d{12}")
 _SYNTAX = "Syntax errors in policy."
-_STATEMENT_KEYS = frozenset(
-    {
-        "Sid",
-        "Effect",
-        "Principal",
-        "NotPrincipal",
-        "Action",
-        "NotAction",
-        "Resource",
-        "NotResource",
-        "Condition",
-    }
-)
 
 
 # --- What other modules call ---------------------------------------------------------------
@@ -597,11 +591,6 @@ def _by_name[T](items: Iterable[T], key: Any) -> list[T]:
 # --- Policy documents -------------------------------------------------------------------------
 
 
-def _size(text: str) -> int:
-    """A policy's size as IAM counts it: white space does not count."""
-    return sum(1 for char in text if not char.isspace())
-
-
 def _strings(value: Any) -> list[str] | None:
     if isinstance(value, str):
         return [value]
@@ -612,11 +601,9 @@ def _strings(value: Any) -> list[str] | None:
 
 def _statements(document: Any) -> list[dict[str, Any]]:
     """The statements of a policy whose structure IAM can read, or 'Syntax errors in policy.'."""
-    if not isinstance(document, dict) or any(
-        key not in ("Version", "Id", "Statement") for key in document
-    ):
+    if not isinstance(document, dict) or any(key not in POLICY_ELEMENTS for key in document):
         raise _malformed(_SYNTAX)
-    if "Version" in document and document["Version"] not in ("2012-10-17", "2008-10-17"):
+    if "Version" in document and document["Version"] not in VERSIONS:
         raise _malformed(_SYNTAX)
     if "Id" in document and not isinstance(document["Id"], str):
         raise _malformed(_SYNTAX)
@@ -625,9 +612,11 @@ def _statements(document: Any) -> list[dict[str, Any]]:
     if not isinstance(statements, list) or not statements:
         raise _malformed(_SYNTAX)
     for statement in statements:
-        if not isinstance(statement, dict) or any(key not in _STATEMENT_KEYS for key in statement):
+        if not isinstance(statement, dict) or any(
+            key not in STATEMENT_ELEMENTS for key in statement
+        ):
             raise _malformed(_SYNTAX)
-        if statement.get("Effect") not in ("Allow", "Deny"):
+        if statement.get("Effect") not in EFFECTS:
             raise _malformed(_SYNTAX)
         if ("Action" in statement and "NotAction" in statement) or (
             "Resource" in statement and "NotResource" in statement
@@ -690,7 +679,7 @@ def _check_identity_document(text: str, *, managed: bool) -> None:
 
 
 def _check_managed_document(text: str) -> None:
-    if _size(text) > MANAGED_POLICY_SIZE:
+    if policy_size(text) > MANAGED_POLICY_SIZE:
         raise _limit(f"Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}")
     _check_identity_document(text, managed=True)
 
@@ -705,7 +694,7 @@ def _check_trust_document(state: State, text: str) -> None:
     except ValueError:
         raise _malformed("This policy contains invalid Json") from None
     statements = _statements(document)
-    if _size(text) > TRUST_POLICY_SIZE:
+    if policy_size(text) > TRUST_POLICY_SIZE:
         raise _limit(f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE}")
     if any("Resource" in st or "NotResource" in st for st in statements):
         raise _malformed("Has prohibited field Resource")
@@ -756,8 +745,8 @@ def _known_aws_principal(state: State, value: str) -> bool:
 
 def _check_inline_size(kind: str, entity: User | Role | Group, name: str, text: str) -> None:
     limit = INLINE_POLICY_SIZE[kind]
-    total = _size(text) + sum(
-        _size(document) for other, document in entity.inline_policies.items() if other != name
+    total = policy_size(text) + sum(
+        policy_size(document) for other, document in entity.inline_policies.items() if other != name
     )
     if total > limit:
         raise _limit(f"Maximum policy size of {limit} bytes exceeded for {kind} {entity.name}")

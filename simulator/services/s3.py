@@ -31,6 +31,7 @@ from simulator.errors import AwsError
 from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
 from simulator.iam.conditions import OPERATORS
 from simulator.iam.jsonpos import loads_text
+from simulator.iam.vocabulary import EFFECTS, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
 from simulator.iam.wildcard import glob
 from simulator.model import Bucket, S3Object
 from simulator.services import operation
@@ -77,8 +78,6 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
-_STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
-                       "Resource", "NotResource", "Condition")  # fmt: skip
 _OPERATOR_NAMES = {name.lower() for name in OPERATORS}
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -830,10 +829,10 @@ def _validate_bucket_policy(call: Call, bucket: str, text: str) -> None:
     if not isinstance(document, dict):
         raise _malformed("This policy contains invalid Json")
     for field in document:
-        if field not in ("Version", "Id", "Statement"):
+        if field not in POLICY_ELEMENTS:
             raise _malformed(f"Unknown field {field}")
     version = document.get("Version")
-    if version is not None and version not in ("2012-10-17", "2008-10-17"):
+    if version is not None and version not in VERSIONS:
         raise _malformed("The policy must contain a valid version string")
     if "Id" in document and not isinstance(document["Id"], str):
         raise _malformed("Invalid policy syntax.")
@@ -858,7 +857,7 @@ def _validate_statement(call: Call, bucket: str, statement: Any) -> None:
     if not isinstance(statement, dict):
         raise _malformed("Invalid policy syntax.")
     for field in statement:
-        if field not in _STATEMENT_ELEMENTS:
+        if field not in STATEMENT_ELEMENTS:
             raise _malformed(f"Unknown field {field}")
     for element in ("Principal", "Action", "Resource"):
         if element in statement and f"Not{element}" in statement:
@@ -866,7 +865,7 @@ def _validate_statement(call: Call, bucket: str, statement: Any) -> None:
     effect = statement.get("Effect")
     if effect is None:
         raise _malformed("Missing required field Effect")
-    if effect not in ("Allow", "Deny"):
+    if effect not in EFFECTS:
         shown = effect if isinstance(effect, str) else json.dumps(effect)
         raise _malformed(f"Invalid effect: {shown}")
     if "Sid" in statement and not isinstance(statement["Sid"], str):

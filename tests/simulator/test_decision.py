@@ -9,7 +9,7 @@ from simulator.iam import (
     Response,
     evaluate,
 )
-from simulator.iam.errors import denied_error
+from simulator.iam.denials import denied_error
 from tests.factories import ACCOUNT, OBJECT, ROLE, SESSION, USER, policy, request, statement
 
 PUT_ONLY = policy(statement(action="s3:PutObject", resource="arn:aws:s3:::reports-bucket/*"))

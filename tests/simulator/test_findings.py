@@ -14,10 +14,10 @@ from simulator.iam.findings import (
     Finding,
     FindingType,
     IssueCode,
-    policy_size,
     validate_policy,
 )
 from simulator.iam.policy import PolicyKind
+from simulator.iam.vocabulary import policy_size
 
 ACCOUNT = "111122223333"
 
