@@ -157,36 +157,6 @@ def _draft(data: QueryDict | Mapping[str, str]) -> dict[str, str]:
 # --- API calls: validated as botocore validates them, then made as the admin --------------------
 
 
-def _call(
-    attempt: Attempt,
-    service: str,
-    operation: str,
-    params: dict[str, Any],
-    success: Callable[[dict[str, Any]], str],
-    *,
-    answer: Callable[[dict[str, Any]], str | None] | None = None,
-) -> Outcome:
-    problem = param_error(service, operation, params)
-    if problem is not None:
-        return _outcome(
-            False,
-            f"{operation} was not sent: {problem}",
-            "ParamValidationError",
-            problem,
-            changed=False,
-        )
-    try:
-        response = attempt.act(service, operation, params)
-    except AwsError as error:
-        return _refused(operation, error)
-    return _outcome(True, success(response), answer=answer(response) if answer else None)
-
-
-def _refused(operation: str, error: AwsError) -> Outcome:
-    """AWS's error as it came: the status shows the code and the message beside the words."""
-    return _outcome(False, f"{operation} failed.", error.code, error.message)
-
-
 @dataclass(frozen=True, slots=True)
 class _Api:
     """A console form that is one API call."""
@@ -200,21 +170,26 @@ class _Api:
     answer: Callable[[dict[str, Any]], str | None] | None = None
 
 
-def _run_api(api: _Api) -> Callable[[Attempt, _Form], Outcome]:
+def _run_api(api: _Api) -> Handler:
+    """The handler of a form that is one API call: build the parameters, validate them as
+    botocore would, call AWS as the admin, say how it went (and, for a policy, its findings)."""
+
     def handler(attempt: Attempt, form: _Form) -> Outcome:
         params = api.build(form)
-        outcome = _call(
-            attempt,
-            api.service,
-            api.operation,
-            params,
-            lambda response: api.success(params, response),
-            answer=api.answer,
-        )
+        findings = None
         if api.document is not None:
             text = str(params.get(api.document, ""))
-            outcome.findings = tuple(validate_policy(text, policy_type=api.kind))
-        return outcome
+            findings = tuple(validate_policy(text, policy_type=api.kind))
+        problem = param_error(api.service, api.operation, params)
+        if problem is not None:
+            message = f"{api.operation} was not sent: {problem}"
+            return _outcome(False, message, "ParamValidationError", problem, changed=False, findings=findings)  # fmt: skip
+        try:
+            response = attempt.act(api.service, api.operation, params)
+        except AwsError as error:
+            return _outcome(False, f"{api.operation} failed.", error.code, error.message, findings=findings)  # fmt: skip
+        answer = api.answer(response) if api.answer else None
+        return _outcome(True, api.success(params, response), answer=answer, findings=findings)
 
     return handler
 

@@ -17,6 +17,9 @@ from datetime import datetime
 from functools import cache, cached_property, lru_cache
 from typing import Any
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
 from lessons import pictures
 from lessons.console.actions import (
     CLOCK_STEPS,
@@ -70,6 +73,29 @@ def pretty(text: str) -> str:
         return json.dumps(json.loads(text), indent=2)
     except ValueError:
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    """The heading that opens or closes a console item: a link, so it works without JavaScript
+    (`?open=<dom>`); `label` is its text, already escaped."""
+
+    dom: str
+    open: bool
+    label: SafeString
+    level: str = "h5"
+
+
+def _toggle(dom: str, is_open: bool, name: str, *details: str, tag: str = "") -> Toggle:
+    """An item's heading: its name in bold, a tag, and its details after middle dots."""
+    tagged = format_html(' <span class="tag">{}</span>', tag) if tag else ""
+    said = " · ".join(detail for detail in details if detail)
+    muted = format_html(' <span class="muted">· {}</span>', said) if said else ""
+    return Toggle(dom, is_open, format_html("<strong>{}</strong>{}{}", name, tagged, muted))
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 @dataclass
@@ -227,12 +253,25 @@ def panels(world: World, outcome: Outcome | None = None, *, opened: str = "") ->
         "slr_services": _slr_services(world),
         "new_role": new_role,
         "new_policy": new_policy,
-        # Whether each section that is not a listed item is open (the items say it themselves).
-        "open": {
-            "con_role_new": new_role.open or drafts.within("con-role-new"),
-            "con_policy_new": new_policy.open or drafts.within("con-policy-new"),
-            "con_launch": launched or drafts.within("con-launch"),
-            "con_access_picture": drafts.within("con-access-picture"),
+        # The headings of what is not a listed item (the items carry their own).
+        "sections": {
+            "role_new": _section(
+                "con-role-new", new_role.open or drafts.within("con-role-new"), "Create a role"
+            ),  # fmt: skip
+            "policy_new": _section(
+                "con-policy-new",
+                new_policy.open or drafts.within("con-policy-new"),
+                "Create a policy",
+            ),  # fmt: skip
+            "launch": _section(
+                "con-launch", launched or drafts.within("con-launch"), "Launch an instance"
+            ),  # fmt: skip
+            "access_picture": _section(
+                "con-access-picture",
+                drafts.within("con-access-picture"),
+                "Who can assume which role, and what their policies reach",
+                level="h4",
+            ),  # fmt: skip
         },
         "drafts": {
             name.replace("-", "_"): drafts.of(name) or _NO_DRAFT
@@ -250,6 +289,10 @@ def panels(world: World, outcome: Outcome | None = None, *, opened: str = "") ->
         "default_image": DEFAULT_IMAGE,
         "default_type": DEFAULT_TYPE,
     }
+
+
+def _section(dom: str, is_open: bool, title: str, *, level: str = "h5") -> Toggle:
+    return Toggle(dom, is_open, mark_safe(format_html("{}", title)), level)
 
 
 # --- IAM views ---
@@ -294,6 +337,13 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
         **_permissions(world, user, "user", dom, drafts),
         "dom": dom,
         "open": drafts.within(dom),
+        "toggle": _toggle(
+            dom,
+            drafts.within(dom),
+            name,
+            _plural(len(keys), "access key"),
+            tag="you, in this console" if name == "admin" else "",
+        ),  # fmt: skip
         "outcome": drafts.exactly(dom),
     }
 
@@ -365,8 +415,19 @@ def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
         for task in state.deletion_tasks.values()
         if task.role_name == role.name
     ]
+    profiles = sorted(p.name for p in state.instance_profiles.values() if role.name in p.roles)
+    policy_count = len(permissions["inline"]) + len(permissions["attached"])
+    toggle = _toggle(
+        dom,
+        drafts.within(dom),
+        role.name,
+        _plural(policy_count, "policy", "policies"),
+        f"in profile {', '.join(profiles)}" if profiles else "",
+        tag="service-linked" if role.service_linked else "",
+    )
     return {
         **permissions,
+        "toggle": toggle,
         "name": role.name,
         "arn": role.arn,
         "description": role.description,
@@ -374,10 +435,8 @@ def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
         "used_by": role.used_by,
         "trust": pretty(role.trust_policy),
         "trusts_ec2": imds.role_trusts_ec2(world, role),
-        "policy_count": len(permissions["inline"]) + len(permissions["attached"]),
-        "profiles": sorted(
-            p.name for p in state.instance_profiles.values() if role.name in p.roles
-        ),
+        "policy_count": policy_count,
+        "profiles": profiles,
         "last_used": role.last_used,
         "last_used_region": role.last_used_region,
         "tasks": tasks,
@@ -405,7 +464,20 @@ def _policy(world: World, policy: ManagedPolicy, drafts: _Drafts) -> dict[str, A
     users = [u.name for u in state.users.values() if policy.arn in u.attached_policies]
     roles = [r.name for r in state.roles.values() if policy.arn in r.attached_policies]
     groups = [g.name for g in state.groups.values() if policy.arn in g.attached_policies]
+    attached_to = [
+        *(f"role {n}" for n in roles),
+        *(f"user {n}" for n in users),
+        *(f"group {n}" for n in groups),
+    ]  # fmt: skip
+    toggle = _toggle(
+        dom,
+        drafts.within(dom),
+        policy.name,
+        f"default {policy.default_version_id} of {len(versions)}",
+        f"attached to {', '.join(attached_to)}" if attached_to else "",
+    )
     return {
+        "toggle": toggle,
         "name": policy.name,
         "arn": policy.arn,
         "default": policy.default_version_id,
@@ -418,11 +490,7 @@ def _policy(world: World, policy: ManagedPolicy, drafts: _Drafts) -> dict[str, A
             }
             for version in versions
         ],
-        "attached_to": [
-            *(f"role {n}" for n in roles),
-            *(f"user {n}" for n in users),
-            *(f"group {n}" for n in groups),
-        ],  # fmt: skip
+        "attached_to": attached_to,
         "dom": dom,
         "open": drafts.within(dom),
         "outcome": drafts.exactly(dom),
@@ -593,6 +661,13 @@ def _instance_view(
         "tile": tile,
         "dom": dom,
         "open": drafts.within(dom),
+        "toggle": _toggle(
+            dom,
+            drafts.within(dom),
+            instance.tags.get("Name") or instance.instance_id,
+            instance.state,
+            f"role: {role_name or 'none'}",
+        ),  # fmt: skip
         "outcome": drafts.exactly(dom),
         "new_file": f"{dom}--file-new",
         "new_file_draft": drafts.of(f"{dom}--file-new") or _NO_DRAFT,
@@ -646,6 +721,13 @@ def _bucket(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
         "more": max(len(objects) - MAX_SHOWN_OBJECTS, 0),
         "policy": pretty(bucket.policy) if bucket.policy else None,
         "dom": dom,
+        "toggle": _toggle(
+            dom,
+            drafts.within(dom),
+            name,
+            _plural(len(objects), "object"),
+            "has a bucket policy" if bucket.policy else "",
+        ),  # fmt: skip
         "open": drafts.within(dom),
         "outcome": drafts.exactly(dom),
         "objects_form": f"{dom}--objects",
