@@ -11,78 +11,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import UnknownServiceError
+
 from lessons.scenario.checks import check_step
 from lessons.scenario.loader import ScenarioError, load_scenario, read_scenario
 from lessons.scenario.model import Scenario
 from lessons.scenario.run import PLACEHOLDER, build_world, run_actions
 from simulator import AwsError
+from simulator.boto import param_error, service_model
 from simulator.services import handler_for
-
-
-def _validate_params(
-    service: str, operation: str, params: Any, file: str, line: int
-) -> list[ScenarioError]:
-    from botocore.exceptions import ParamValidationError, UnknownServiceError
-    from botocore.validate import validate_parameters
-
-    session = _botocore()
-    try:
-        model = session.get_service_model(service)
-    except UnknownServiceError:
-        return [ScenarioError(file, line, f"unknown service '{service}'")]
-    if operation not in model.operation_names:
-        return [ScenarioError(file, line, f"unknown operation {service} {operation}")]
-    if handler_for(service, operation) is None:
-        return [ScenarioError(file, line, f"the simulator does not offer {service} {operation}")]
-    placeholder_free = _strip_placeholders(params)
-    try:
-        validate_parameters(placeholder_free, model.operation_model(operation).input_shape)
-    except ParamValidationError as error:
-        report = str(error).replace("\n", " ")
-        return [
-            ScenarioError(file, line, f"invalid parameters for {service} {operation}: {report}")
-        ]
-    return []
-
-
-_SESSION: Any = None
-
-
-def _botocore() -> Any:
-    global _SESSION
-    if _SESSION is None:
-        import botocore.session
-
-        _SESSION = botocore.session.get_session()
-    return _SESSION
-
-
-def _strip_placeholders(value: Any) -> Any:
-    if isinstance(value, str) and PLACEHOLDER.fullmatch(value) and value.startswith("{var:"):
-        # A saved value is known only when the scenario runs: stand in with text long enough
-        # for any minimum length botocore checks (it checks no maximum).
-        return "saved-value-" + "x" * 1024
-    if isinstance(value, list):
-        return [_strip_placeholders(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _strip_placeholders(item) for key, item in value.items()}
-    return value
-
-
-def _calls(scenario: Scenario) -> Iterator[tuple[Mapping[str, Any], int]]:
-    for action in scenario.setup:
-        if action.kind == "call":
-            yield action.data, action.line
-    for actions in scenario.solution.values():
-        for action in actions:
-            if action.kind == "call":
-                yield action.data, action.line
-    for step in scenario.steps:
-        for probe in step.probes:
-            yield (
-                {"service": probe.service, "operation": probe.operation, "params": probe.params},
-                probe.line,
-            )
 
 
 def validate_scenario(path: Path) -> list[ScenarioError]:
@@ -94,8 +31,8 @@ def validate_scenario(path: Path) -> list[ScenarioError]:
     if scenario is None or problems:
         return problems
     for data, line in _calls(scenario):
-        problems.extend(_validate_params(str(data["service"]), str(data["operation"]),
-                                         data.get("params") or {}, scenario.file, line))  # fmt: skip
+        problems.extend(_call_problems(str(data["service"]), str(data["operation"]),
+                                       data.get("params") or {}, scenario.file, line))  # fmt: skip
     if problems:
         return problems
     try:
@@ -136,3 +73,52 @@ def problems_in(folder: Path) -> list[ScenarioError]:
                 )
             slugs[slug] = path.name
     return found
+
+
+def _call_problems(
+    service: str, operation: str, params: Any, file: str, line: int
+) -> list[ScenarioError]:
+    """A call botocore does not know, the simulator does not offer, or botocore would refuse."""
+    try:
+        model = service_model(service)
+    except UnknownServiceError:
+        return [ScenarioError(file, line, f"unknown service '{service}'")]
+    if operation not in model.operation_names:
+        return [ScenarioError(file, line, f"unknown operation {service} {operation}")]
+    if handler_for(service, operation) is None:
+        return [ScenarioError(file, line, f"the simulator does not offer {service} {operation}")]
+    problem = param_error(service, operation, _strip_placeholders(params))
+    if problem is not None:
+        report = problem.replace("\n", " ")
+        return [
+            ScenarioError(file, line, f"invalid parameters for {service} {operation}: {report}")
+        ]
+    return []
+
+
+def _strip_placeholders(value: Any) -> Any:
+    if isinstance(value, str) and PLACEHOLDER.fullmatch(value) and value.startswith("{var:"):
+        # A saved value is known only when the scenario runs: stand in with text long enough
+        # for any minimum length botocore checks (it checks no maximum).
+        return "saved-value-" + "x" * 1024
+    if isinstance(value, list):
+        return [_strip_placeholders(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _strip_placeholders(item) for key, item in value.items()}
+    return value
+
+
+def _calls(scenario: Scenario) -> Iterator[tuple[Mapping[str, Any], int]]:
+    for action in scenario.setup:
+        if action.kind == "call":
+            yield action.data, action.line
+    for actions in scenario.solution.values():
+        for action in actions:
+            if action.kind == "call":
+                yield action.data, action.line
+    for step in scenario.steps:
+        for probe in step.probes:
+            yield (
+                {"service": probe.service, "operation": probe.operation, "params": probe.params},
+                probe.line,
+            )
