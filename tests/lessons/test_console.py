@@ -4,7 +4,6 @@ import json
 import re
 import shutil
 from html import unescape
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -23,8 +22,8 @@ from simulator.model import AppSpec
 from simulator.services import instances
 from simulator.services.instances import CREDENTIALS_FILE
 from tests.factories import new_learner, self_paced
+from tests.lessons.workspace_scenarios import MINI
 
-MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
 BUCKET = "reports-bucket"
 EC2_TRUST = json.dumps(
     {

@@ -2,7 +2,6 @@
 
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -11,8 +10,7 @@ from lessons import models
 from lessons.models import Attempt
 from simulator import AwsError
 from tests.factories import member, self_paced
-
-MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
+from tests.lessons.workspace_scenarios import MINI
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pytest_django import Settings
+from pytest_django.fixtures import Settings
 
 from lessons import models
 
-MINI = Path(__file__).resolve().parent / "scenarios" / "mini.yaml"
+MINI = Path(__file__).resolve().parent / "scenario" / "mini.yaml"
 PROFILE = "AppRole"
 CREDENTIALS_FILE = "/home/ec2-user/.aws/credentials"
 

@@ -1,110 +1,17 @@
-"""The course's scenarios: each one is valid, its reference solution completes it step by step,
-no step passes before its solution, and `validate_scenarios` reports broken files by line."""
+"""`manage.py validate_scenarios`: a clean folder in one line, each problem with its file and
+line, and exit status 1 when there is any."""
 
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from lessons import scenario as runner
-from lessons.scenario.checks import CONDITIONS
-from lessons.scenario.run import FACTS, PROBE_ACTORS
-
+ROOT = Path(__file__).resolve().parents[4]
 SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
-GUIDED = [path for path in SCENARIOS if not runner.load_scenario(path).sandbox]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _ids(paths: list[Path]) -> list[str]:
-    return [path.stem for path in paths]
-
-
-def test_the_course_has_four_guided_scenarios_and_a_sandbox() -> None:
-    slugs = {runner.load_scenario(path).slug for path in SCENARIOS}
-    assert slugs == {
-        "keys-vs-role", "fleet-put-only", "attach-replace", "service-linked-roles", "sandbox",
-    }  # fmt: skip
-    assert all(runner.load_scenario(path).slug == path.stem for path in SCENARIOS)
-
-
-@pytest.mark.parametrize("path", SCENARIOS, ids=_ids(SCENARIOS))
-def test_scenario_validates_without_problems(path: Path) -> None:
-    assert [str(problem) for problem in runner.validate_scenario(path)] == []
-
-
-@pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
-def test_reference_solution_completes_the_scenario_and_no_step_passes_early(path: Path) -> None:
-    scenario = runner.load_scenario(path)
-    world, variables = runner.build_world(scenario)
-    for step in scenario.steps:
-        events = len(world.events)
-        before = runner.check_step(world, variables, step)
-        assert not before.passed, f"{step.id} passes before the learner acts"
-        assert len(world.events) == events, "a check must leave the learner's world alone"
-        runner.run_actions(world, variables, scenario.solution[step.id])
-        after = runner.check_step(world, variables, step)
-        assert after.passed, f"{step.id}: {after.first_failure}"
-
-
-@pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
-def test_guided_scenario_has_the_shape_of_a_lesson(path: Path) -> None:
-    scenario = runner.load_scenario(path)
-    assert 4 <= len(scenario.steps) <= 7
-    assert 3 <= len(scenario.outcomes) <= 4
-    assert scenario.minutes > 0
-    for step in scenario.steps:
-        assert step.title, step.id
-        assert step.text.strip(), step.id
-        assert step.explanation.strip(), step.id
-        assert 2 <= len(step.hints) <= 3, step.id
-        assert all(item.says for item in (*step.probes, *step.conditions)), step.id
-    assert 3 <= len(scenario.questions) <= 5
-    for question in scenario.questions:
-        assert sum(option.correct for option in question.options) == 1, question.id
-        assert len(question.options) >= 3, question.id
-        assert all(option.explanation.strip() for option in question.options), question.id
-
-
-def test_the_right_answer_is_not_always_in_the_same_place() -> None:
-    """Nothing may lean on the right option's position: the course spreads it around."""
-    places = [
-        next(index for index, option in enumerate(question.options) if option.correct)
-        for path in GUIDED
-        for question in runner.load_scenario(path).questions
-    ]
-    assert len(set(places)) >= 3, places
-    assert max(places.count(place) for place in set(places)) <= len(places) // 2, places
-
-
-def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
-    from simulator.services import instances
-
-    scenario = runner.load_scenario(settings.ROLECALL_SCENARIO_DIR / "sandbox.yaml")
-    assert scenario.sandbox
-    assert scenario.steps == ()
-    world, _ = runner.build_world(scenario)
-    results = instances.tick(world)
-    assert {result["name"] for result in results} == {"role-box", "key-box"}
-    assert {result["source"] for result in results} == {
-        "instance profile",
-        "shared credentials file",
-    }
-
-
-def test_validating_every_scenario_takes_a_few_seconds_at_most() -> None:
-    started = time.perf_counter()
-    problems = runner.problems_in(settings.ROLECALL_SCENARIO_DIR)
-    elapsed = time.perf_counter() - started
-    assert problems == []
-    assert elapsed < 5, f"validating the scenarios took {elapsed:.1f} s"
-
-
-# --- the management command --------------------------------------------------------------------
 
 GOOD = textwrap.dedent(
     """\
@@ -268,18 +175,3 @@ def test_command_exits_with_status_1_from_the_shell(tmp_path: Path) -> None:
     )  # fmt: skip
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.strip() == f"{len(SCENARIOS)} scenarios, 0 problems"
-
-
-def test_the_example_in_the_authoring_guide_is_a_valid_scenario(tmp_path: Path) -> None:
-    guide = (ROOT / "docs" / "authoring.md").read_text()
-    example = guide.split("```yaml\n", 1)[1].split("```\n", 1)[0]
-    (tmp_path / "attach-a-role.yaml").write_text(example)
-    assert [
-        str(problem) for problem in runner.validate_scenario(tmp_path / "attach-a-role.yaml")
-    ] == []
-
-
-def test_the_authoring_guide_documents_every_condition_and_fact() -> None:
-    guide = (ROOT / "docs" / "authoring.md").read_text()
-    for name in (*CONDITIONS, *FACTS, *PROBE_ACTORS):
-        assert f"`{name}`" in guide or f"{{{name}:" in guide, name

@@ -1,0 +1,104 @@
+"""The course's scenarios (lessons/scenarios/): each one is valid, its reference solution
+completes it step by step, no step passes before its solution, and each has a lesson's shape."""
+
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from lessons.scenario import (
+    build_world,
+    check_step,
+    load_scenario,
+    problems_in,
+    run_actions,
+    validate_scenario,
+)
+
+SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
+GUIDED = [path for path in SCENARIOS if not load_scenario(path).sandbox]
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [path.stem for path in paths]
+
+
+def test_the_course_has_four_guided_scenarios_and_a_sandbox() -> None:
+    slugs = {load_scenario(path).slug for path in SCENARIOS}
+    assert slugs == {
+        "keys-vs-role", "fleet-put-only", "attach-replace", "service-linked-roles", "sandbox",
+    }  # fmt: skip
+    assert all(load_scenario(path).slug == path.stem for path in SCENARIOS)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=_ids(SCENARIOS))
+def test_scenario_validates_without_problems(path: Path) -> None:
+    assert [str(problem) for problem in validate_scenario(path)] == []
+
+
+@pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
+def test_reference_solution_completes_the_scenario_and_no_step_passes_early(path: Path) -> None:
+    scenario = load_scenario(path)
+    world, variables = build_world(scenario)
+    for step in scenario.steps:
+        events = len(world.events)
+        before = check_step(world, variables, step)
+        assert not before.passed, f"{step.id} passes before the learner acts"
+        assert len(world.events) == events, "a check must leave the learner's world alone"
+        run_actions(world, variables, scenario.solution[step.id])
+        after = check_step(world, variables, step)
+        assert after.passed, f"{step.id}: {after.first_failure}"
+
+
+@pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
+def test_guided_scenario_has_the_shape_of_a_lesson(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert 4 <= len(scenario.steps) <= 7
+    assert 3 <= len(scenario.outcomes) <= 4
+    assert scenario.minutes > 0
+    for step in scenario.steps:
+        assert step.title, step.id
+        assert step.text.strip(), step.id
+        assert step.explanation.strip(), step.id
+        assert 2 <= len(step.hints) <= 3, step.id
+        assert all(item.says for item in (*step.probes, *step.conditions)), step.id
+    assert 3 <= len(scenario.questions) <= 5
+    for question in scenario.questions:
+        assert sum(option.correct for option in question.options) == 1, question.id
+        assert len(question.options) >= 3, question.id
+        assert all(option.explanation.strip() for option in question.options), question.id
+
+
+def test_the_right_answer_is_not_always_in_the_same_place() -> None:
+    """Nothing may lean on the right option's position: the course spreads it around."""
+    places = [
+        next(index for index, option in enumerate(question.options) if option.correct)
+        for path in GUIDED
+        for question in load_scenario(path).questions
+    ]
+    assert len(set(places)) >= 3, places
+    assert max(places.count(place) for place in set(places)) <= len(places) // 2, places
+
+
+def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
+    from simulator.services import instances
+
+    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "sandbox.yaml")
+    assert scenario.sandbox
+    assert scenario.steps == ()
+    world, _ = build_world(scenario)
+    results = instances.tick(world)
+    assert {result["name"] for result in results} == {"role-box", "key-box"}
+    assert {result["source"] for result in results} == {
+        "instance profile",
+        "shared credentials file",
+    }
+
+
+def test_validating_every_scenario_takes_a_few_seconds_at_most() -> None:
+    started = time.perf_counter()
+    problems = problems_in(settings.ROLECALL_SCENARIO_DIR)
+    elapsed = time.perf_counter() - started
+    assert problems == []
+    assert elapsed < 5, f"validating the scenarios took {elapsed:.1f} s"
