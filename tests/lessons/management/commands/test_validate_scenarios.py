@@ -3,66 +3,18 @@ line, and exit status 1 when there is any."""
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from tests.lessons.workspace_scenarios import MINI
+
 ROOT = Path(__file__).resolve().parents[4]
 SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
 
-GOOD = textwrap.dedent(
-    """\
-    slug: tiny
-    title: Attach a role
-    summary: A tiny scenario.
-    setup:
-      - service: iam
-        operation: CreateRole
-        params:
-          RoleName: AppRole
-          AssumeRolePolicyDocument: >-
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-      - service: iam
-        operation: CreateInstanceProfile
-        params: {InstanceProfileName: AppRole}
-      - service: iam
-        operation: AddRoleToInstanceProfile
-        params: {InstanceProfileName: AppRole, RoleName: AppRole}
-      - service: ec2
-        operation: RunInstances
-        params:
-          ImageId: ami-0abcdef1234567890
-          MinCount: 1
-          MaxCount: 1
-          TagSpecifications:
-            - ResourceType: instance
-              Tags: [{Key: Name, Value: web-1}]
-    steps:
-      - id: attach
-        title: Give web-1 a role
-        text: Attach the AppRole instance profile to web-1.
-        hints: [Use AssociateIamInstanceProfile.]
-        check:
-          probes:
-            - as: {instance: web-1}
-              service: sts
-              operation: GetCallerIdentity
-              expect: Allowed
-          conditions:
-            - instance_role: {instance: web-1, role: AppRole}
-    solution:
-      attach:
-        - service: ec2
-          operation: AssociateIamInstanceProfile
-          params:
-            IamInstanceProfile: {Name: AppRole}
-            InstanceId: "{instance:web-1}"
-    """
-)
+GOOD = MINI.read_text()  # a valid scenario: each broken file below changes it in one place
 
 
 def _line_of(text: str, fragment: str) -> int:
