@@ -1,6 +1,8 @@
 """`manage.py validate_scenarios`: a clean folder in one line, each problem with its file and
 line, and exit status 1 when there is any."""
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +129,13 @@ def test_command_exits_with_status_1_from_the_shell(tmp_path: Path) -> None:
     )  # fmt: skip
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert clean.stdout.strip() == f"{len(SCENARIOS)} scenarios, 0 problems"
+
+
+def test_the_default_folder_is_the_one_DJANGO_SCENARIO_DIR_names(tmp_path: Path) -> None:
+    shutil.copy(MINI, tmp_path / "mini.yaml")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "validate_scenarios"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SCENARIO_DIR": str(tmp_path)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.strip() == "1 scenario, 0 problems", result.stdout + result.stderr
