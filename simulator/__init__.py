@@ -5,7 +5,8 @@ world = World.new(seed=0)
 iam = world.session().client("iam")   # a real botocore client answered in-process
 """
 
+from simulator.authenticate import Credentials
 from simulator.errors import AwsError
-from simulator.world import Credentials, World
+from simulator.world import World
 
 __all__ = ["AwsError", "Credentials", "World"]

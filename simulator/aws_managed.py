@@ -25,7 +25,17 @@ from typing import Any
 
 from simulator.model import ManagedPolicy, PolicyVersion
 
-__all__ = ["AwsManagedEntry", "all_policies", "entries", "get", "is_service_role_policy"]
+__all__ = [
+    "ADMINISTRATOR_ACCESS",
+    "AwsManagedEntry",
+    "all_policies",
+    "entries",
+    "get",
+    "is_service_role_policy",
+]
+
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
+"""Full access to everything: what the new account's `admin` user holds."""
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
 """The path of service-linked role policies: attachable only to their service-linked role."""

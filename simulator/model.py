@@ -1,7 +1,7 @@
 """The simulated account's state: plain dataclasses that serialize to JSON without loss.
 
-Everything a learner can change lives here; `World` (world.py) owns one `State` and every
-service module (services/*.py) reads and changes it through `World.call`. Policy documents
+Everything a learner can change lives here; `Account` (account.py) owns one `State` and every
+service module (services/*.py) reads and changes it through `Account.call`. Policy documents
 are stored as the JSON text the caller sent (AWS keeps them URL-encoded; we keep the text).
 Times are UTC datetimes on the simulated clock.
 """

@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
+from simulator.account import Account, Call, Handler, operation, settles
 from simulator.errors import AwsError
 from simulator.iam.wildcard import Glob, glob_from_chunks
 from simulator.model import Association, Instance, InstanceProfile, Role
-from simulator.services import Handler, imds, operation, settles
-from simulator.world import Call, World
+from simulator.services import imds
 
 __all__ = [
     "INSTANCE_QUOTA",
@@ -272,7 +272,7 @@ def _wants_public_ip(params: dict[str, Any]) -> bool:
     return True
 
 
-def _new_private_ip(world: World) -> str:
+def _new_private_ip(world: Account) -> str:
     """172.31.x.y in the default VPC, deterministic and unused."""
     taken = {instance.private_ip for instance in world.state.instances.values()}
     while True:
@@ -282,7 +282,7 @@ def _new_private_ip(world: World) -> str:
             return address
 
 
-def _new_public_ip(world: World) -> str:
+def _new_public_ip(world: Account) -> str:
     """An address in Amazon's 54.144.0.0/12 range, deterministic and unused."""
     taken = {instance.public_ip for instance in world.state.instances.values()}
     while True:
@@ -292,7 +292,7 @@ def _new_public_ip(world: World) -> str:
             return address
 
 
-def _draw(world: World, label: str, count: int) -> list[int]:
+def _draw(world: Account, label: str, count: int) -> list[int]:
     """`count` deterministic bytes from the world's id source."""
     return [ord(char) for char in world.new_id(label, count, _BYTES)[len(label) :]]
 
@@ -477,20 +477,20 @@ def _token(offset: int) -> str:
     return base64.b64encode(f"o:{offset}".encode()).decode()
 
 
-def _reservation_id(world: World, instance: Instance) -> str:
+def _reservation_id(world: Account, instance: Instance) -> str:
     digest = hashlib.sha256(
         f"{world.state.seed}:reservation:{instance.instance_id}".encode()
     ).hexdigest()
     return "r-" + digest[:17]
 
 
-def _stable_id(world: World, prefix: str, label: str) -> str:
+def _stable_id(world: Account, prefix: str, label: str) -> str:
     digest = hashlib.sha256(f"{world.state.seed}:{label}".encode()).hexdigest()
     return prefix + digest[:17]
 
 
 def _describe(
-    world: World, instance: Instance, *, state_name: str | None = None, launch_index: int = 0
+    world: Account, instance: Instance, *, state_name: str | None = None, launch_index: int = 0
 ) -> dict[str, Any]:
     """An instance in botocore's `Instance` shape."""
     name = state_name or instance.state
@@ -918,7 +918,7 @@ def _existing(call: Call, ids: list[str]) -> list[Instance]:
 
 
 @settles
-def settle(world: World) -> None:
+def settle(world: Account) -> None:
     """Stops and terminations finish, associations settle, stale tokens and credentials go."""
     now = world.now
     for instance in world.state.instances.values():

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from simulator import aws_managed
+from simulator.account import Account, Call, operation, settles
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
 from simulator.iam.jsonpos import loads_text
@@ -44,21 +45,13 @@ from simulator.model import (
     State,
     User,
 )
-from simulator.services import operation, settles
-from simulator.world import Call, Credentials, World
 
 __all__ = [
-    "ADMINISTRATOR_ACCESS",
     "SERVICE_LINKED_ROLES",
-    "admin_credentials",
-    "bootstrap_admin",
     "ensure_service_linked_role",
-    "managed_policy",
     "settle_service_linked_role_deletions",
 ]
 
-
-ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 # Quotas (iam-facts §5, §6; IUG:reference_iam-quotas).
 MAX_ACCESS_KEYS = 2
@@ -106,42 +99,7 @@ _SYNTAX = "Syntax errors in policy."
 # --- What other modules call ---------------------------------------------------------------
 
 
-def bootstrap_admin(world: World) -> None:
-    """The new account's `admin` user: AdministratorAccess and one active key. No event."""
-    state = world.state
-    user = User(
-        name="admin",
-        user_id=world.new_id("AIDA", 17),
-        path="/",
-        arn=f"arn:aws:iam::{state.account_id}:user/admin",
-        created=state.now,
-        attached_policies=[ADMINISTRATOR_ACCESS],
-    )
-    state.users[user.name] = user
-    key = AccessKey(
-        access_key_id=world.new_id("AKIA"),
-        secret_access_key=world.new_secret(),
-        user_name=user.name,
-        status="Active",
-        created=state.now,
-    )
-    state.access_keys[key.access_key_id] = key
-
-
-def admin_credentials(world: World) -> Credentials:
-    """The `admin` user's first active access key."""
-    for key in world.state.access_keys.values():
-        if key.user_name == "admin" and key.status == "Active":
-            return Credentials(key.access_key_id, key.secret_access_key)
-    raise LookupError("The admin user has no active access key.")
-
-
-def managed_policy(world: World, arn: str) -> ManagedPolicy | None:
-    """A customer managed policy of the account, or an AWS managed one from the catalogue."""
-    return world.state.policies.get(arn) or aws_managed.get(arn)
-
-
-def ensure_service_linked_role(world: World, service: str) -> Role:
+def ensure_service_linked_role(world: Account, service: str) -> Role:
     """The service's service-linked role, created as the service does on its first use.
 
     For service modules (no authorization and no event of its own: the caller's call has both).
@@ -402,7 +360,7 @@ def _authorize_profile(call: Call, action: str, name: str) -> InstanceProfile:
 
 def _authorize_policy(call: Call, action: str, arn: str) -> ManagedPolicy:
     call.authorize(action, arn)
-    policy = managed_policy(call.world, arn)
+    policy = call.world.managed_policy(arn)
     if policy is None:
         raise _no_policy(arn)
     return policy
@@ -1246,7 +1204,7 @@ def set_default_policy_version(call: Call) -> dict[str, Any]:
 
 
 def _attachable(call: Call, arn: str) -> ManagedPolicy:
-    policy = managed_policy(call.world, arn)
+    policy = call.world.managed_policy(arn)
     if policy is None:
         raise _not_attachable(arn)
     if aws_managed.is_service_role_policy(arn):
@@ -1278,7 +1236,7 @@ def _attached_list(call: Call, entity: User | Role | Group) -> dict[str, Any]:
     prefix = call.params.get("PathPrefix") or "/"
     rows: list[dict[str, str]] = []
     for arn in entity.attached_policies:
-        policy = managed_policy(call.world, arn)
+        policy = call.world.managed_policy(arn)
         if policy is not None and policy.path.startswith(prefix):
             rows.append({"PolicyName": policy.name, "PolicyArn": arn})
     page, extra = _page(rows, call.params)
@@ -1709,7 +1667,7 @@ def delete_instance_profile(call: Call) -> dict[str, Any]:
 # --- Service-linked roles -------------------------------------------------------------------------
 
 
-def _new_service_linked_role(world: World, service: str, description: str | None) -> Role:
+def _new_service_linked_role(world: Account, service: str, description: str | None) -> Role:
     state = world.state
     name, policy, default_description = SERVICE_LINKED_ROLES[service]
     path = f"/aws-service-role/{service}/"
@@ -1818,7 +1776,7 @@ def get_service_linked_role_deletion_status(call: Call) -> dict[str, Any]:
 
 
 @settles
-def settle_service_linked_role_deletions(world: World) -> None:
+def settle_service_linked_role_deletions(world: Account) -> None:
     """Deletion tasks run on the simulated clock: NOT_STARTED, IN_PROGRESS, then SUCCEEDED (the
     role is gone) or FAILED (the service still uses it: `role.used_by`)."""
     state = world.state

@@ -25,14 +25,14 @@ aws/aws-cli#2060: `"Code" : "AssumeRoleUnauthorizedAccess"`, "EC2 cannot assume 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from simulator import events
+from simulator.account import Account, compile_policy
+from simulator.clock import iso
 from simulator.iam import Decision, PolicyGrammarError, PolicyKind, Principal, Request, evaluate
 from simulator.model import Association, ImdsToken, Instance, InstanceProfile, Role, StsSession
-
-if TYPE_CHECKING:
-    from simulator.world import World
 
 __all__ = [
     "CREDENTIAL_LIFETIME",
@@ -89,7 +89,7 @@ class RoleLookup(NamedTuple):
 
 
 def request(
-    world: World, instance_id: str, method: str, path: str, headers: dict[str, str]
+    world: Account, instance_id: str, method: str, path: str, headers: dict[str, str]
 ) -> Response:
     """Answer one HTTP request from software on `instance_id` to 169.254.169.254."""
     instance = world.instance(instance_id)
@@ -118,7 +118,7 @@ def request(
     return status, response_headers, "" if method == "HEAD" else body
 
 
-def _put_token(world: World, instance: Instance, path: str, headers: dict[str, str]) -> Response:
+def _put_token(world: Account, instance: Instance, path: str, headers: dict[str, str]) -> Response:
     if path.rstrip("/") != TOKEN_PATH:
         # A token PUT to a versioned path (/2021-07-15/api/token) is refused; PUT elsewhere is
         # not a method the service offers.
@@ -137,12 +137,12 @@ def _put_token(world: World, instance: Instance, path: str, headers: dict[str, s
     return 200, {**_TEXT, "X-Aws-Ec2-Metadata-Token-Ttl-Seconds": str(ttl)}, token
 
 
-def _token_valid(world: World, instance: Instance, token: str) -> bool:
+def _token_valid(world: Account, instance: Instance, token: str) -> bool:
     now = world.now
     return any(kept.token == token and kept.expires > now for kept in instance.imds_tokens)
 
 
-def _get(world: World, instance: Instance, path: str, delivery: str) -> Response:
+def _get(world: Account, instance: Instance, path: str, delivery: str) -> Response:
     key = path.rstrip("/")
     if key in ("", "/latest"):
         return _ok("latest" if key == "" else "dynamic\nmeta-data")
@@ -179,7 +179,7 @@ def _listing(instance: Instance) -> list[str]:
     return items
 
 
-def _simple_items(world: World, instance: Instance) -> dict[str, str | None]:
+def _simple_items(world: Account, instance: Instance) -> dict[str, str | None]:
     local = "ip-" + instance.private_ip.replace(".", "-") + _internal_domain(world.region)
     public = None
     if instance.public_ip is not None:
@@ -208,7 +208,7 @@ def _public_domain(region: str) -> str:
     )
 
 
-def _identity_document(world: World, instance: Instance) -> dict[str, object]:
+def _identity_document(world: Account, instance: Instance) -> dict[str, object]:
     return {
         "accountId": world.account_id,
         "architecture": "x86_64",
@@ -216,14 +216,14 @@ def _identity_document(world: World, instance: Instance) -> dict[str, object]:
         "imageId": instance.image_id,
         "instanceId": instance.instance_id,
         "instanceType": instance.instance_type,
-        "pendingTime": _iso(instance.launched),
+        "pendingTime": iso(instance.launched),
         "privateIp": instance.private_ip,
         "region": world.region,
         "version": "2017-09-30",
     }
 
 
-def _iam(world: World, instance: Instance, item: str, delivery: str) -> Response:
+def _iam(world: Account, instance: Instance, item: str, delivery: str) -> Response:
     found = lookup(world, instance, delivery=delivery)
     if found is None:
         return _error(404)  # no profile associated: the iam subtree does not exist
@@ -245,24 +245,24 @@ def _iam(world: World, instance: Instance, item: str, delivery: str) -> Response
         _json(
             {
                 "Code": "Success",
-                "LastUpdated": _iso(session.issued),
+                "LastUpdated": iso(session.issued),
                 "Type": "AWS-HMAC",
                 "AccessKeyId": session.access_key_id,
                 "SecretAccessKey": session.secret_access_key,
                 "Token": session.session_token,
-                "Expiration": _iso(session.expiration),
+                "Expiration": iso(session.expiration),
             }
         )
     )
 
 
-def _info_document(world: World, found: RoleLookup) -> dict[str, str]:
+def _info_document(world: Account, found: RoleLookup) -> dict[str, str]:
     association = found.association
     if found.code == "InstanceProfileNotFound":
         return {
             "Code": "InstanceProfileNotFound",
             "Message": f"Instance Profile {association.instance_profile_arn} does not exist.",
-            "LastUpdated": _iso(world.now),
+            "LastUpdated": iso(world.now),
         }
     if found.code == "AssumeRoleUnauthorizedAccess" and found.role is not None:
         return {**_unauthorized_document(world, found.role),
@@ -270,7 +270,7 @@ def _info_document(world: World, found: RoleLookup) -> dict[str, str]:
                 "InstanceProfileId": association.instance_profile_id}  # fmt: skip
     document = {
         "Code": "Success",
-        "LastUpdated": _iso(found.session.issued if found.session else world.now),
+        "LastUpdated": iso(found.session.issued if found.session else world.now),
         "InstanceProfileArn": association.instance_profile_arn,
         "InstanceProfileId": association.instance_profile_id,
     }
@@ -279,14 +279,14 @@ def _info_document(world: World, found: RoleLookup) -> dict[str, str]:
     return document
 
 
-def _unauthorized_document(world: World, role: Role) -> dict[str, str]:
+def _unauthorized_document(world: Account, role: Role) -> dict[str, str]:
     return {
         "Code": "AssumeRoleUnauthorizedAccess",
         "Message": (
             f"EC2 cannot assume the role {role.name}.  Please see documentation at "
             "http://docs.amazonwebservices.com/IAM/latest/UserGuide/RolesTroubleshooting.html."
         ),
-        "LastUpdated": _iso(world.now),
+        "LastUpdated": iso(world.now),
     }
 
 
@@ -312,10 +312,6 @@ def _json(document: dict[str, object] | dict[str, str]) -> str:
     return json.dumps(document, indent=2, separators=(",", " : "))
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # --- the role's credentials ----------------------------------------------------------------
 
 
@@ -327,7 +323,7 @@ def active_association(instance: Instance) -> Association | None:
     return association
 
 
-def lookup(world: World, instance: Instance, *, delivery: str) -> RoleLookup | None:
+def lookup(world: Account, instance: Instance, *, delivery: str) -> RoleLookup | None:
     """The instance's role and current credentials, issuing or rotating them when due.
 
     None when no instance profile is associated. Credentials are issued only when the role's
@@ -354,16 +350,14 @@ def lookup(world: World, instance: Instance, *, delivery: str) -> RoleLookup | N
     return RoleLookup("Success", association, profile, role, session)
 
 
-def role_trusts_ec2(world: World, role: Role) -> bool:
+def role_trusts_ec2(world: Account, role: Role) -> bool:
     """Whether the role's trust policy lets ec2.amazonaws.com sts:AssumeRole (the engine decides)."""
     decision = _trust_decision(world, role)
     return decision is not None and decision.allowed
 
 
-def _trust_decision(world: World, role: Role) -> Decision | None:
+def _trust_decision(world: Account, role: Role) -> Decision | None:
     """The engine's answer to "may ec2.amazonaws.com assume this role?"; None if unreadable."""
-    from simulator.world import compile_policy
-
     try:
         trust = compile_policy(role.trust_policy, "trust policy", PolicyKind.TRUST)
     except (PolicyGrammarError, ValueError):
@@ -390,7 +384,7 @@ def _fresh(session: StsSession | None, role: Role, now: datetime) -> bool:
 
 
 def _current_session(
-    world: World, instance: Instance, role: Role, delivery: str
+    world: Account, instance: Instance, role: Role, delivery: str
 ) -> StsSession | None:
     """The credentials the service hands out now, if they are not yet due for rotation."""
     sessions = world.state.sessions
@@ -410,7 +404,7 @@ def _current_session(
     return None
 
 
-def _issue(world: World, instance: Instance, role: Role, delivery: str) -> StsSession:
+def _issue(world: Account, instance: Instance, role: Role, delivery: str) -> StsSession:
     now = world.now
     key = world.new_id("ASIA")
     session = StsSession(
@@ -431,42 +425,30 @@ def _issue(world: World, instance: Instance, role: Role, delivery: str) -> StsSe
     return session
 
 
-def _record_assume_role(world: World, role: Role, session: StsSession, decision: Decision) -> None:
+def _record_assume_role(
+    world: Account, role: Role, session: StsSession, decision: Decision
+) -> None:
     """CloudTrail's record of EC2 assuming the role for the instance (iam-facts §3).
 
     EC2 calls sts:AssumeRole itself, as the service principal, with the instance id as the
     session name; the event carries the trust policy's decision for the "why" view.
     """
-    from simulator.world import MAX_EVENTS, decision_summary
-
-    state = world.state
-    events = state.events
-    events.append(
-        {
-            "eventVersion": "1.08",
-            "eventTime": _iso(state.now),
-            "eventSource": "sts.amazonaws.com",
-            "eventName": "AssumeRole",
-            "awsRegion": state.region,
-            "sourceIPAddress": EC2_SERVICE,
-            "userAgent": EC2_SERVICE,
-            "userIdentity": {"type": "AWSService", "invokedBy": EC2_SERVICE},
-            "requestParameters": {"roleArn": role.arn, "roleSessionName": session.session_name},
-            "responseElements": {
-                "credentials": {
-                    "accessKeyId": session.access_key_id,
-                    "expiration": _iso(session.expiration),
-                }
-            },
-            "requestID": world.new_id("req-", 20, "0123456789ABCDEF")[4:],
-            "eventID": world.new_id("evt-", 32, "0123456789abcdef")[4:],
-            "readOnly": True,
-            "eventType": "AwsApiCall",
-            "recipientAccountId": state.account_id,
-            "credentialSource": "AWS service",
-            "instanceId": session.instance_id,
-            "decision": decision_summary(decision),
-        }
+    events.record(
+        world.state,
+        service="sts",
+        operation="AssumeRole",
+        source_ip=EC2_SERVICE,
+        user_agent=EC2_SERVICE,
+        user_identity={"type": "AWSService", "invokedBy": EC2_SERVICE},
+        request_parameters={"roleArn": role.arn, "roleSessionName": session.session_name},
+        response_elements={
+            "credentials": {
+                "accessKeyId": session.access_key_id,
+                "expiration": iso(session.expiration),
+            }
+        },
+        read_only=True,
+        credential_source="AWS service",
+        instance_id=session.instance_id,
+        decision=decision,
     )
-    if len(events) > MAX_EVENTS:
-        del events[: len(events) - MAX_EVENTS]

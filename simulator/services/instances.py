@@ -28,15 +28,14 @@ import configparser
 import json
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulator.account import Account
+from simulator.authenticate import Credentials
+from simulator.clock import iso
 from simulator.errors import AwsError
 from simulator.model import AppSpec, Instance
 from simulator.services import imds
-from simulator.world import Credentials
-
-if TYPE_CHECKING:
-    from simulator.world import World
 
 __all__ = [
     "CREDENTIALS_FILE",
@@ -61,7 +60,7 @@ INSTANCE_PROFILE = "instance profile"
 Ini = Mapping[str, Mapping[str, str]]
 
 
-def resolve_credentials(world: World, instance_id: str) -> tuple[Credentials, str] | None:
+def resolve_credentials(world: Account, instance_id: str) -> tuple[Credentials, str] | None:
     """The credentials the AWS SDK finds on the instance, and where it found them.
 
     None when the chain finds nothing (botocore's NoCredentialsError). Raises AwsError with
@@ -117,7 +116,7 @@ def _from_section(section: Mapping[str, str], provider: str) -> Credentials:
     return Credentials(section["aws_access_key_id"], section["aws_secret_access_key"], token)
 
 
-def _from_instance_profile(world: World, instance: Instance) -> tuple[Credentials, str] | None:
+def _from_instance_profile(world: Account, instance: Instance) -> tuple[Credentials, str] | None:
     """The SDK's IMDS fetch: IMDSv2 (a token always succeeds on the host), then the role."""
     if instance.state != "running" or instance.http_endpoint != "enabled":
         return None
@@ -171,7 +170,7 @@ def _home(path: str) -> str:
 # --- where calls come from --------------------------------------------------------------------
 
 
-def source_ip(world: World, instance_id: str) -> str:
+def source_ip(world: Account, instance_id: str) -> str:
     """The address AWS sees the instance's calls come from: its public IP, else its private one."""
     instance = world.instance(instance_id)
     return instance.public_ip or instance.private_ip
@@ -180,7 +179,7 @@ def source_ip(world: World, instance_id: str) -> str:
 # --- the application --------------------------------------------------------------------------
 
 
-def set_app(world: World, instance_id: str, app: AppSpec) -> None:
+def set_app(world: Account, instance_id: str, app: AppSpec) -> None:
     """Install the application the instance runs on every tick (a non-API fact of a scenario).
 
     Raises ValueError for a malformed application; KeyError for an unknown instance.
@@ -210,7 +209,7 @@ def set_app(world: World, instance_id: str, app: AppSpec) -> None:
 
 
 def tick(
-    world: World, *, instance_ids: list[str] | None = None, ticks: int = 1
+    world: Account, *, instance_ids: list[str] | None = None, ticks: int = 1
 ) -> list[dict[str, Any]]:
     """Run each running instance's application `ticks` times; one result per call.
 
@@ -253,9 +252,9 @@ def last_tick(results: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return last
 
 
-def write_app_logs(world: World, results: list[dict[str, Any]]) -> None:
+def write_app_logs(world: Account, results: list[dict[str, Any]]) -> None:
     """Each application writes its last tick's calls to APP_LOG, as real software logs."""
-    when = world.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    when = iso(world.now)
     for instance_id, rows in last_tick(results).items():
         lines = [
             json.dumps(
@@ -266,7 +265,7 @@ def write_app_logs(world: World, results: list[dict[str, Any]]) -> None:
         world.write_file(instance_id, APP_LOG, "\n".join(lines) + "\n")
 
 
-def _run(world: World, call: Any, instance: Instance, app: AppSpec) -> list[dict[str, Any]]:
+def _run(world: Account, call: Any, instance: Instance, app: AppSpec) -> list[dict[str, Any]]:
     instance_id = instance.instance_id
     name = instance.tags.get("Name", "")
     number = instance.ticks

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
+from simulator.account import Call, operation
 from simulator.errors import AwsError
 from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
 from simulator.iam.conditions import OPERATORS
@@ -34,8 +35,6 @@ from simulator.iam.jsonpos import loads_text
 from simulator.iam.vocabulary import EFFECTS, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
 from simulator.iam.wildcard import glob
 from simulator.model import Bucket, S3Object
-from simulator.services import operation
-from simulator.world import Call
 
 __all__ = [
     "MAX_BUCKETS",

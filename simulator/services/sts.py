@@ -7,11 +7,10 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from simulator.account import Call, operation
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
 from simulator.model import StsSession
-from simulator.services import operation
-from simulator.world import Call
 
 __all__ = ["assume_role", "decode_authorization_message", "get_caller_identity"]
 
@@ -119,10 +118,8 @@ def _session_policy(call: Call, params: dict[str, Any]) -> str | None:
         except PolicyGrammarError as error:
             raise AwsError("MalformedPolicyDocument", error.message, 400) from None
         statements.extend(statement.to_dict() for statement in policy.statements)
-    from simulator.services import iam
-
     for item in params.get("PolicyArns") or []:
-        managed = iam.managed_policy(call.world, item["arn"])
+        managed = call.world.managed_policy(item["arn"])
         if managed is None:
             raise AwsError("InvalidParameterValue", f"Policy {item['arn']} does not exist.", 400)
         document = json.loads(managed.default_document())

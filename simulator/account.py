@@ -1,0 +1,527 @@
+"""The simulated AWS account, and the one path every call takes: `Account.call`.
+
+    account.call(credentials, "s3", "GetObject", {"Bucket": "b", "Key": "k"})
+
+`call` authenticates the credentials (authenticate.py), runs the operation's handler, which
+asks `Call.authorize` for every IAM action the operation needs (the policy engine decides;
+nothing else does), acts on the state or raises `AwsError` with AWS's code, status and message,
+and appends one CloudTrail-shaped event carrying the engine's decision (events.py).
+Deterministic: the same seed and the same calls give the same ids, keys and times.
+
+Handlers are one function per AWS operation, each registered here by `@operation(service,
+name)` from its service module (services/*.py); work the clock drives registers with
+`@settles`. This module knows no service: the services import it, never the reverse. The
+public `World` (world.py) adds what the outside uses to reach the account: boto3 sessions,
+software on an instance, the metadata service.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Self
+
+from simulator import aws_managed, ids, serde
+from simulator.authenticate import Caller, Credentials, authenticate
+from simulator.clock import EPOCH, iso
+from simulator.errors import AwsError
+from simulator.events import record_call
+from simulator.iam import (
+    Decision,
+    Policy,
+    PolicyGrammarError,
+    PolicyKind,
+    Request,
+    evaluate,
+)
+from simulator.iam.denials import denied_error
+from simulator.model import AccessKey, Instance, ManagedPolicy, Role, State, User
+
+__all__ = [
+    "CONSOLE_IP",
+    "OUTSIDE_IP",
+    "Account",
+    "Call",
+    "Handler",
+    "compile_policy",
+    "handler_for",
+    "operation",
+    "operations",
+    "settle",
+    "settles",
+]
+
+OUTSIDE_IP = "198.51.100.23"
+"""Where a copied key is used from: an address outside the account's network."""
+CONSOLE_IP = "203.0.113.10"
+"""The learner's own computer, for calls made from the console panels."""
+ADMIN = "admin"
+"""The IAM user a new account starts with."""
+
+
+@lru_cache(maxsize=4096)
+def compile_policy(text: str, name: str, kind: PolicyKind) -> Policy:
+    """A stored policy document, parsed once (documents are immutable strings)."""
+    return Policy.from_dict(json.loads(text), name=name, kind=kind)
+
+
+class Call:
+    """One call in progress: what a service handler gets."""
+
+    __slots__ = ("caller", "decisions", "operation", "params", "service", "source_ip", "world")
+
+    def __init__(
+        self,
+        world: Account,
+        caller: Caller,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        source_ip: str,
+    ) -> None:
+        self.world = world
+        self.caller = caller
+        self.service = service
+        self.operation = operation
+        self.params = params
+        self.source_ip = source_ip
+        self.decisions: list[Decision] = []
+
+    @property
+    def state(self) -> State:
+        return self.world.state
+
+    def decide(
+        self,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        resource_policy: str | None = None,
+        resource_account: str | None = None,
+    ) -> Decision:
+        """Ask the policy engine; record the decision; do not raise."""
+        decision = self.world.decide(
+            self.caller,
+            action,
+            resource,
+            context=context,
+            resource_policy=resource_policy,
+            resource_account=resource_account,
+            source_ip=self.source_ip,
+        )
+        self.decisions.append(decision)
+        return decision
+
+    def authorize(
+        self,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        resource_policy: str | None = None,
+        resource_account: str | None = None,
+    ) -> Decision:
+        """Ask the policy engine; raise the service's AccessDenied error when denied."""
+        decision = self.decide(
+            action,
+            resource,
+            context=context,
+            resource_policy=resource_policy,
+            resource_account=resource_account,
+        )
+        if not decision.allowed:
+            raise self.world.denied(decision)
+        return decision
+
+    def new_id(self, prefix: str, length: int = 16, alphabet: str = ids.BASE32) -> str:
+        return self.world.new_id(prefix, length, alphabet)
+
+
+# --- the operations the services offer ------------------------------------------------------
+
+Handler = Callable[[Call], dict[str, Any]]
+"""One AWS operation: the call in progress in, botocore's response shape out, or AwsError."""
+
+_HANDLERS: dict[tuple[str, str], Handler] = {}
+_SETTLERS: list[Callable[[Account], None]] = []
+
+
+def operation(service: str, name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for `service` (botocore's service name) and `name` (its operation)."""
+
+    def register(handler: Handler) -> Handler:
+        _HANDLERS[(service, name)] = handler
+        return handler
+
+    return register
+
+
+def settles(function: Callable[[Account], None]) -> Callable[[Account], None]:
+    """Register work the clock drives (`Account.advance` runs it after moving the clock)."""
+    _SETTLERS.append(function)
+    return function
+
+
+def handler_for(service: str, name: str) -> Handler | None:
+    return _HANDLERS.get((service, name))
+
+
+def operations() -> list[tuple[str, str]]:
+    """Every (service, operation) the simulator offers."""
+    return sorted(_HANDLERS)
+
+
+def settle(account: Account) -> None:
+    for function in _SETTLERS:
+        function(account)
+
+
+# --- the account ------------------------------------------------------------------------------
+
+
+class Account:
+    """A simulated AWS account: its state, its clock, and `call`."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    # --- creation, persistence ----------------------------------------------------------
+
+    @classmethod
+    def new(
+        cls, seed: int = 0, *, account_id: str = "111122223333", region: str = "us-east-1"
+    ) -> Self:
+        """A new account with one IAM user, `admin`, holding AdministratorAccess and a key."""
+        account = cls(State(seed=seed, account_id=account_id, region=region, now=EPOCH))
+        account._add_admin()
+        return account
+
+    def _add_admin(self) -> None:
+        """The new account's `admin` user: AdministratorAccess and one active key. No event."""
+        state = self.state
+        user = User(
+            name=ADMIN,
+            user_id=self.new_id("AIDA", 17),
+            path="/",
+            arn=f"arn:aws:iam::{state.account_id}:user/{ADMIN}",
+            created=state.now,
+            attached_policies=[aws_managed.ADMINISTRATOR_ACCESS],
+        )
+        state.users[user.name] = user
+        key = AccessKey(
+            access_key_id=self.new_id("AKIA"),
+            secret_access_key=self.new_secret(),
+            user_name=user.name,
+            status="Active",
+            created=state.now,
+        )
+        state.access_keys[key.access_key_id] = key
+
+    def admin_credentials(self) -> Credentials:
+        """The `admin` user's first active access key."""
+        for key in self.state.access_keys.values():
+            if key.user_name == ADMIN and key.status == "Active":
+                return Credentials(key.access_key_id, key.secret_access_key)
+        raise LookupError("The admin user has no active access key.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return serde.to_json(self.state)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        return cls(serde.from_json(State, dict(data)))
+
+    def copy(self) -> Self:
+        """An independent copy (for step checks that probe without changing the world)."""
+        return self.from_dict(copy.deepcopy(self.to_dict()))
+
+    # --- identifiers and the clock -------------------------------------------------------
+
+    def new_id(self, prefix: str, length: int = 16, alphabet: str = ids.BASE32) -> str:
+        """`prefix` + `length` characters, deterministic from the seed and a counter."""
+        return ids.new_id(self.state, prefix, length, alphabet)
+
+    def new_secret(self, length: int = 40) -> str:
+        return ids.new_secret(self.state, length)
+
+    @property
+    def now(self) -> datetime:
+        return self.state.now
+
+    @property
+    def account_id(self) -> str:
+        return self.state.account_id
+
+    @property
+    def region(self) -> str:
+        return self.state.region
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulated clock on; time-driven work (deletions, associations) catches up."""
+        if seconds < 0:
+            raise ValueError("The clock only moves forward.")
+        self.state.now = self.state.now + timedelta(seconds=seconds)
+        settle(self)
+
+    # --- the one path ----------------------------------------------------------------------
+
+    def call(
+        self,
+        credentials: Credentials | tuple[str, str] | tuple[str, str, str | None],
+        service: str,
+        operation: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        source_ip: str | None = None,
+    ) -> dict[str, Any]:
+        """Authenticate, authorize, act, record. Returns the response dict or raises AwsError."""
+        creds = Credentials(*credentials)
+        params = dict(params or {})
+        handler = _HANDLERS.get((service, operation))
+        caller: Caller | None = None
+        call: Call | None = None
+        ip = source_ip or CONSOLE_IP
+        try:
+            caller = authenticate(self.state, creds, service)
+            call = Call(self, caller, service, operation, params, ip)
+            if handler is None:
+                raise AwsError(
+                    "InvalidAction",
+                    f"The simulator does not offer {service}:{operation} yet.",
+                    400,
+                )
+            response = handler(call)
+        except AwsError as error:
+            self._record(service, operation, params, ip, creds, caller, call, error)
+            raise
+        self._record(service, operation, params, ip, creds, caller, call, None)
+        return response
+
+    def _record(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        source_ip: str,
+        credentials: Credentials,
+        caller: Caller | None,
+        call: Call | None,
+        error: AwsError | None,
+    ) -> None:
+        decision = None
+        if error is not None and error.decision is not None:
+            decision = error.decision
+        elif call is not None and call.decisions:
+            decision = call.decisions[-1]
+        record_call(
+            self.state,
+            service=service,
+            operation=operation,
+            params=params,
+            source_ip=source_ip,
+            credentials=credentials,
+            caller=caller,
+            error=error,
+            decision=decision,
+        )
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.state.events
+
+    # --- authorization --------------------------------------------------------------------
+
+    def managed_policy(self, arn: str) -> ManagedPolicy | None:
+        """A customer managed policy of the account, or an AWS managed one from the catalogue."""
+        return self.state.policies.get(arn) or aws_managed.get(arn)
+
+    def identity_policies(self, caller: Caller) -> tuple[list[Policy], list[Policy], Policy | None]:
+        """(identity policies, permissions boundary, session policy) of the caller."""
+        state = self.state
+        identity: list[Policy] = []
+        boundary: list[Policy] = []
+        session_policy: Policy | None = None
+        entity: User | Role | None = caller.user or caller.role
+        if entity is None:
+            return identity, boundary, None
+        for name, text in entity.inline_policies.items():
+            identity.append(compile_policy(text, name, PolicyKind.IDENTITY))
+        for arn in entity.attached_policies:
+            identity.append(self._managed(arn))
+        if caller.user is not None:
+            for group_name in caller.user.groups:
+                group = state.groups.get(group_name)
+                if group is None:
+                    continue
+                for name, text in group.inline_policies.items():
+                    identity.append(
+                        compile_policy(text, f"{group.name}/{name}", PolicyKind.IDENTITY)
+                    )
+                for arn in group.attached_policies:
+                    identity.append(self._managed(arn))
+        if entity.permissions_boundary:
+            boundary.append(self._managed(entity.permissions_boundary, PolicyKind.BOUNDARY))
+        if caller.session is not None and caller.session.session_policy:
+            session_policy = compile_policy(
+                caller.session.session_policy, "session policy", PolicyKind.SESSION
+            )
+        return identity, boundary, session_policy
+
+    def _managed(self, arn: str, kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
+        policy = self.managed_policy(arn)
+        if policy is None:
+            raise LookupError(arn)
+        return compile_policy(policy.default_document(), policy.name, kind)
+
+    def request_context(self, caller: Caller, source_ip: str) -> dict[str, Any]:
+        """The condition keys AWS sets for this caller (the engine derives the principal's)."""
+        context: dict[str, Any] = {
+            "aws:SourceIp": source_ip,
+            "aws:RequestedRegion": self.state.region,
+            "aws:SecureTransport": "true",
+            "aws:ViaAWSService": "false",
+        }
+        entity = caller.user or caller.role
+        tags = entity.tags if entity is not None else {}
+        for key, value in tags.items():
+            context[f"aws:PrincipalTag/{key}"] = value
+        session = caller.session
+        if session is not None:
+            context["aws:TokenIssueTime"] = iso(session.issued)
+            if session.instance_id is not None:
+                context["ec2:SourceInstanceARN"] = (
+                    f"arn:aws:ec2:{self.state.region}:{self.state.account_id}:instance/{session.instance_id}"
+                )
+                if session.delivery:
+                    context["ec2:RoleDelivery"] = session.delivery
+        else:
+            context["aws:MultiFactorAuthPresent"] = "false"
+        return context
+
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        resource_policy: str | None = None,
+        resource_account: str | None = None,
+        source_ip: str = CONSOLE_IP,
+    ) -> Decision:
+        identity, boundary, session_policy = self.identity_policies(caller)
+        request_context = self.request_context(caller, source_ip)
+        if context:
+            request_context.update(context)
+        request = Request.build(
+            principal=caller.principal(),
+            action=action,
+            resource=resource,
+            resource_account=resource_account or self.state.account_id,
+            context=request_context,
+            now=self.state.now,
+        )
+        resource_doc: Policy | None = None
+        if resource_policy:
+            kind = (
+                PolicyKind.TRUST
+                if action.lower().startswith("sts:assumerole")
+                else PolicyKind.RESOURCE
+            )
+            name = "trust policy" if kind is PolicyKind.TRUST else "resource-based policy"
+            try:
+                resource_doc = compile_policy(resource_policy, name, kind)
+            except (PolicyGrammarError, ValueError):
+                resource_doc = None
+        return evaluate(
+            request,
+            identity_policies=identity,
+            resource_policy=resource_doc,
+            permissions_boundaries=boundary,
+            session_policy=session_policy,
+        )
+
+    def denied(self, decision: Decision) -> AwsError:
+        """The error the service returns for a denied decision."""
+        encoded: str | None = None
+        if decision.request.service == "ec2":
+            encoded = self._encode_authorization_message(decision)
+        error = denied_error(decision, encoded_message=encoded)
+        assert error is not None
+        if decision.request.action_key in ("sts:assumerole",):
+            # STS names the role and leaves out the reason (iam-facts §2).
+            message = (
+                f"User: {decision.request.principal.display} is not authorized to perform: "
+                f"sts:AssumeRole on resource: {decision.request.resource}"
+            )
+            return AwsError("AccessDenied", message, 403, decision=decision)
+        return AwsError(error.code, error.message, error.status, decision=decision)
+
+    def _encode_authorization_message(self, decision: Decision) -> str:
+        token = self.new_id("", 60, ids.ALNUM + "-_")
+        request = decision.request
+        self.state.authorization_messages[token] = {
+            "allowed": decision.allowed,
+            "explicitDeny": decision.response.value == "ExplicitlyDenied",
+            "matchedStatements": {
+                "items": [
+                    {
+                        "statementId": ref.sid or "",
+                        "effect": ref.effect.value,
+                        "policy": ref.policy_name,
+                    }
+                    for ref in decision.decided_by
+                ]  # fmt: skip
+            },
+            "failures": {"items": []},
+            "context": {
+                "principal": {
+                    "id": request.context.get("aws:userid", ("",))[0],
+                    "arn": request.principal.display,
+                },  # fmt: skip
+                "action": request.action,
+                "resource": request.resource,
+                "conditions": {
+                    "items": [
+                        {"key": key, "values": {"items": [{"value": v} for v in values]}}
+                        for key, values in sorted(request.context.items())
+                    ]
+                },
+            },
+        }
+        return token
+
+    # --- instances: files and environment ------------------------------------------------
+
+    def instance(self, instance_id: str) -> Instance:
+        found = self.state.instances.get(instance_id)
+        if found is None:
+            raise KeyError(f"No instance {instance_id}")
+        return found
+
+    def write_file(self, instance_id: str, path: str, text: str) -> None:
+        self.instance(instance_id).files[_home(path)] = text
+
+    def read_file(self, instance_id: str, path: str) -> str | None:
+        return self.instance(instance_id).files.get(_home(path))
+
+    def delete_file(self, instance_id: str, path: str) -> None:
+        self.instance(instance_id).files.pop(_home(path), None)
+
+    def set_env(self, instance_id: str, name: str, value: str | None) -> None:
+        env = self.instance(instance_id).env
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+
+
+def _home(path: str) -> str:
+    """`~/.aws/credentials` on an instance is ec2-user's: /home/ec2-user/.aws/credentials."""
+    if path.startswith("~/"):
+        return "/home/ec2-user/" + path[2:]
+    return path

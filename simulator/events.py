@@ -1,0 +1,186 @@
+"""The event log: the one place an event is written, as a CloudTrail record.
+
+Every call through `Account.call` leaves one record (`record_call`), allowed or not, carrying
+the policy engine's decision; so does anything AWS does on its own that CloudTrail shows, such
+as EC2 assuming an instance's role for the metadata service (`record`). Records follow
+CloudTrail's format (eventTime, eventSource, eventName, userIdentity, sourceIPAddress,
+requestParameters, errorCode, errorMessage, ...) plus "decision": the engine's explanation.
+Only the newest `MAX_EVENTS` are kept, so a saved world stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.authenticate import Caller, Credentials
+from simulator.clock import iso
+from simulator.errors import AwsError
+from simulator.iam import Decision, Outcome
+from simulator.ids import new_id
+from simulator.model import State
+
+__all__ = ["MAX_EVENTS", "MAX_LOGGED_TEXT", "decision_summary", "record", "record_call"]
+
+MAX_EVENTS = 60
+"""Events kept in the world: the newest; older ones fall off (a saved world stays small)."""
+MAX_LOGGED_TEXT = 300
+"""Longer request parameters (policy documents, bodies) are shortened in the event log."""
+
+_SECRET_PARAMS = {"SecretAccessKey", "SessionToken", "Password", "Body"}
+_READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head")
+
+
+def record(
+    state: State,
+    *,
+    service: str,
+    operation: str,
+    source_ip: str,
+    user_agent: str,
+    user_identity: dict[str, Any],
+    request_parameters: dict[str, Any],
+    read_only: bool,
+    credential_source: str,
+    response_elements: dict[str, Any] | None = None,
+    instance_id: str | None = None,
+    error: AwsError | None = None,
+    decision: Decision | None = None,
+) -> None:
+    """Append one CloudTrail record to the account's event log, dropping the oldest."""
+    event: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "eventTime": iso(state.now),
+        "eventSource": f"{service}.amazonaws.com",
+        "eventName": operation,
+        "awsRegion": state.region,
+        "sourceIPAddress": source_ip,
+        "userAgent": user_agent,
+        "userIdentity": user_identity,
+        "requestParameters": request_parameters,
+    }
+    if response_elements is not None:
+        event["responseElements"] = response_elements
+    event["requestID"] = new_id(state, "req-", 20, "0123456789ABCDEF")[4:]
+    event["eventID"] = new_id(state, "evt-", 32, "0123456789abcdef")[4:]
+    event["readOnly"] = read_only
+    event["eventType"] = "AwsApiCall"
+    event["recipientAccountId"] = state.account_id
+    event["credentialSource"] = credential_source
+    if instance_id:
+        event["instanceId"] = instance_id
+    if error is not None:
+        event["errorCode"] = error.code
+        event["errorMessage"] = error.message
+    if decision is not None:
+        event["decision"] = decision_summary(decision)
+    events = state.events
+    events.append(event)
+    if len(events) > MAX_EVENTS:
+        del events[: len(events) - MAX_EVENTS]
+
+
+def record_call(
+    state: State,
+    *,
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    source_ip: str,
+    credentials: Credentials,
+    caller: Caller | None,
+    error: AwsError | None,
+    decision: Decision | None,
+) -> None:
+    """The record of one call: who made it (`caller` is None when authentication failed)."""
+    record(
+        state,
+        service=service,
+        operation=operation,
+        source_ip=source_ip,
+        user_agent="rolecall",
+        user_identity=_user_identity(caller, credentials, state.account_id),
+        request_parameters=_loggable(params),
+        read_only=operation.startswith(_READ_ONLY_PREFIXES),
+        credential_source=caller.credential_source if caller else "unknown",
+        instance_id=caller.session.instance_id if caller and caller.session else None,
+        error=error,
+        decision=decision,
+    )
+
+
+def decision_summary(decision: Decision) -> dict[str, Any]:
+    """The engine's decision as JSON, for the event log's "why" view."""
+    # The event already carries who, what and AWS's error text; the summary adds only why.
+    return {
+        "response": decision.response.value,
+        "reason": decision.reason.value,
+        "action": decision.request.action,
+        "resource": decision.request.resource,
+        "namedType": decision.named_type.value if decision.named_type else None,
+        "explanation": decision.explanation,
+        "decidedBy": [ref.label for ref in decision.decided_by],
+        "results": [
+            {
+                "policyType": result.policy_type.value,
+                "outcome": result.outcome.value,
+                "allows": [ref.label for ref in result.allows],
+                "denies": [ref.label for ref in result.denies],
+                "note": result.note,
+            }
+            for result in decision.results
+            if result.outcome is not Outcome.NOT_APPLICABLE
+        ],
+    }
+
+
+def _user_identity(caller: Caller | None, credentials: Credentials, account: str) -> dict[str, Any]:
+    if caller is None:
+        return {"type": "Unknown", "accessKeyId": credentials.access_key_id}
+    if caller.user is not None:
+        return {
+            "type": "IAMUser",
+            "principalId": caller.principal_id,
+            "arn": caller.arn,
+            "accountId": account,
+            "accessKeyId": caller.access_key_id,
+            "userName": caller.user.name,
+        }
+    assert caller.role is not None
+    assert caller.session is not None
+    identity: dict[str, Any] = {
+        "type": "AssumedRole",
+        "principalId": caller.principal_id,
+        "arn": caller.arn,
+        "accountId": account,
+        "accessKeyId": caller.access_key_id,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": caller.role.role_id,
+                "arn": caller.role.arn,
+                "accountId": account,
+                "userName": caller.role.name,
+            },
+            "attributes": {
+                "creationDate": iso(caller.session.issued),
+                "mfaAuthenticated": "false",
+            },
+        },
+    }
+    if caller.session.delivery:
+        identity["sessionContext"]["ec2RoleDelivery"] = caller.session.delivery
+    return identity
+
+
+def _loggable(params: Mapping[str, Any]) -> dict[str, Any]:
+    logged: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _SECRET_PARAMS:
+            continue
+        if isinstance(value, str) and len(value) > MAX_LOGGED_TEXT:
+            value = value[:MAX_LOGGED_TEXT] + "…"
+        elif isinstance(value, bytes):
+            continue
+        logged[key] = value
+    return logged
