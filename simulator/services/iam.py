@@ -189,6 +189,10 @@ def _optional_name(params: Mapping[str, Any], key: str, member: str, max_length:
     return _name(params, key, member, max_length) if params.get(key) is not None else None
 
 
+def _policy_name(params: Mapping[str, Any]) -> str:
+    return _name(params, "PolicyName", "policyName", 128)
+
+
 def _path(params: Mapping[str, Any], key: str = "Path", member: str = "path") -> str:
     value: str = params.get(key) or "/"
     if len(value) > 512:
@@ -272,36 +276,54 @@ def _arn(state: State, kind: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{state.account_id}:{kind}{path}{name}"
 
 
-def _lookup[T](table: Mapping[str, T], name: str, key: Any) -> T | None:
+@dataclass(frozen=True, slots=True)
+class _Identity[E: (User, Group, Role)]:
+    """A kind of IAM identity that holds policies: where the account keeps it, and the names
+    and limits of its API."""
+
+    word: str  # "User", "Group", "Role": as the operation names spell it
+    table: Callable[[State], dict[str, E]]
+    inline_max: int  # longest name the inline-policy and tag operations accept
+    attach_max: int  # longest name the attach operations accept
+    quota: str  # the attached-policy quota's name in LimitExceeded
+
+    @property
+    def noun(self) -> str:
+        return self.word.lower()
+
+    @property
+    def param(self) -> str:
+        return f"{self.word}Name"
+
+    @property
+    def field(self) -> str:
+        return f"{self.noun}Name"
+
+
+_USER: _Identity[User] = _Identity("User", lambda state: state.users, 128, 64, "PoliciesPerUser")
+_GROUP: _Identity[Group] = _Identity(
+    "Group", lambda state: state.groups, 128, 128, "PoliciesPerGroup"
+)
+_ROLE: _Identity[Role] = _Identity("Role", lambda state: state.roles, 64, 64, "PoliciesPerRole")
+
+
+def _lookup[T: (User, Group, Role, InstanceProfile)](table: Mapping[str, T], name: str) -> T | None:
     """Exact name first; IAM names are case-insensitive, so any case finds the entity."""
     found = table.get(name)
     if found is not None:
         return found
     lowered = name.lower()
     for candidate in table.values():
-        if key(candidate).lower() == lowered:
+        if candidate.name.lower() == lowered:
             return candidate
     return None
 
 
-def _find_user(state: State, name: str) -> User | None:
-    return _lookup(state.users, name, lambda user: user.name)
-
-
-def _find_role(state: State, name: str) -> Role | None:
-    return _lookup(state.roles, name, lambda role: role.name)
-
-
-def _find_group(state: State, name: str) -> Group | None:
-    return _lookup(state.groups, name, lambda group: group.name)
-
-
-def _find_profile(state: State, name: str) -> InstanceProfile | None:
-    return _lookup(state.instance_profiles, name, lambda profile: profile.name)
-
-
-def _entity_context(entity: User | Role) -> dict[str, Any]:
+def _entity_context(entity: User | Group | Role) -> dict[str, Any]:
+    """The condition keys of the user or role a request acts on (a group has none)."""
     context: dict[str, Any] = {}
+    if isinstance(entity, Group):
+        return context
     for key, value in entity.tags.items():
         context[f"aws:ResourceTag/{key}"] = value
         context[f"iam:ResourceTag/{key}"] = value
@@ -310,47 +332,28 @@ def _entity_context(entity: User | Role) -> dict[str, Any]:
     return context
 
 
-def _authorize_user(
-    call: Call, action: str, name: str, context: Mapping[str, Any] | None = None
-) -> User:
+def _authorize[E: (User, Group, Role)](
+    call: Call,
+    kind: _Identity[E],
+    action: str,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+) -> E:
+    """`action` on the named user, group or role (its ARN, or the ARN it would have), then the
+    entity: authorization first, so a caller without permission never learns what exists."""
     state = call.state
-    user = _find_user(state, name)
-    resource = user.arn if user is not None else _arn(state, "user/", "", name)
-    extra = {**(_entity_context(user) if user is not None else {}), **(context or {})}
+    entity = _lookup(kind.table(state), name)
+    resource = entity.arn if entity is not None else _arn(state, f"{kind.noun}/", "", name)
+    extra = {**(_entity_context(entity) if entity is not None else {}), **(context or {})}
     call.authorize(action, resource, context=extra or None)
-    if user is None:
-        raise _no_such(f"The user with name {name} cannot be found.")
-    return user
-
-
-def _authorize_role(
-    call: Call, action: str, name: str, context: Mapping[str, Any] | None = None
-) -> Role:
-    state = call.state
-    role = _find_role(state, name)
-    resource = role.arn if role is not None else _arn(state, "role/", "", name)
-    extra = {**(_entity_context(role) if role is not None else {}), **(context or {})}
-    call.authorize(action, resource, context=extra or None)
-    if role is None:
-        raise _no_such(f"The role with name {name} cannot be found.")
-    return role
-
-
-def _authorize_group(
-    call: Call, action: str, name: str, context: Mapping[str, Any] | None = None
-) -> Group:
-    state = call.state
-    group = _find_group(state, name)
-    resource = group.arn if group is not None else _arn(state, "group/", "", name)
-    call.authorize(action, resource, context=context)
-    if group is None:
-        raise _no_such(f"The group with name {name} cannot be found.")
-    return group
+    if entity is None:
+        raise _no_such(f"The {kind.noun} with name {name} cannot be found.")
+    return entity
 
 
 def _authorize_profile(call: Call, action: str, name: str) -> InstanceProfile:
     state = call.state
-    profile = _find_profile(state, name)
+    profile = _lookup(state.instance_profiles, name)
     resource = profile.arn if profile is not None else _arn(state, "instance-profile/", "", name)
     call.authorize(action, resource)
     if profile is None:
@@ -727,7 +730,7 @@ def create_user(call: Call) -> dict[str, Any]:
     call.authorize("iam:CreateUser", arn, context=context or None)
     if tags:
         call.authorize("iam:TagUser", arn, context=context)
-    if _find_user(state, name) is not None:
+    if _lookup(state.users, name) is not None:
         raise _exists(f"User with name {name} already exists.")
     if boundary:
         _boundary_policy(call, boundary)
@@ -747,7 +750,7 @@ def create_user(call: Call) -> dict[str, Any]:
 @operation("iam", "GetUser")
 def get_user(call: Call) -> dict[str, Any]:
     name = _caller_user_name(call, call.params)
-    return {"User": _user_out(_authorize_user(call, "iam:GetUser", name))}
+    return {"User": _user_out(_authorize(call, _USER, "iam:GetUser", name))}
 
 
 @operation("iam", "ListUsers")
@@ -767,7 +770,7 @@ def update_user(call: Call) -> dict[str, Any]:
     name = _name(params, "UserName", "userName", 128)
     new_name = _optional_name(params, "NewUserName", "newUserName", 64)
     new_path = _path(params, "NewPath", "newPath") if params.get("NewPath") else None
-    user = _authorize_user(call, "iam:UpdateUser", name)
+    user = _authorize(call, _USER, "iam:UpdateUser", name)
     target_name = new_name or user.name
     target_path = new_path or user.path
     new_arn = _arn(state, "user", target_path, target_name)
@@ -776,7 +779,7 @@ def update_user(call: Call) -> dict[str, Any]:
     if (
         new_name
         and new_name.lower() != user.name.lower()
-        and _find_user(state, new_name) is not None
+        and _lookup(state.users, new_name) is not None
     ):
         raise _exists(f"User with name {new_name} already exists.")
     if target_name != user.name:
@@ -794,7 +797,7 @@ def update_user(call: Call) -> dict[str, Any]:
 @operation("iam", "DeleteUser")
 def delete_user(call: Call) -> dict[str, Any]:
     name = _name(call.params, "UserName", "userName", 128)
-    user = _authorize_user(call, "iam:DeleteUser", name)
+    user = _authorize(call, _USER, "iam:DeleteUser", name)
     state = call.state
     if any(key.user_name == user.name for key in state.access_keys.values()):
         raise _conflict("Cannot delete entity, must delete access keys first.")
@@ -820,7 +823,7 @@ def _user_key(state: State, user: User, key_id: str) -> AccessKey:
 
 @operation("iam", "CreateAccessKey")
 def create_access_key(call: Call) -> dict[str, Any]:
-    user = _authorize_user(call, "iam:CreateAccessKey", _caller_user_name(call, call.params))
+    user = _authorize(call, _USER, "iam:CreateAccessKey", _caller_user_name(call, call.params))
     state = call.state
     if (
         sum(1 for key in state.access_keys.values() if key.user_name == user.name)
@@ -849,7 +852,7 @@ def create_access_key(call: Call) -> dict[str, Any]:
 
 @operation("iam", "ListAccessKeys")
 def list_access_keys(call: Call) -> dict[str, Any]:
-    user = _authorize_user(call, "iam:ListAccessKeys", _caller_user_name(call, call.params))
+    user = _authorize(call, _USER, "iam:ListAccessKeys", _caller_user_name(call, call.params))
     keys = [key for key in call.state.access_keys.values() if key.user_name == user.name]
     page, extra = _page(keys, call.params)
     metadata = [
@@ -871,14 +874,14 @@ def update_access_key(call: Call) -> dict[str, Any]:
         raise _validation(
             status, "status", "Member must satisfy enum value set: [Active, Inactive]"
         )
-    user = _authorize_user(call, "iam:UpdateAccessKey", _caller_user_name(call, call.params))
+    user = _authorize(call, _USER, "iam:UpdateAccessKey", _caller_user_name(call, call.params))
     _user_key(call.state, user, call.params["AccessKeyId"]).status = status
     return {}
 
 
 @operation("iam", "DeleteAccessKey")
 def delete_access_key(call: Call) -> dict[str, Any]:
-    user = _authorize_user(call, "iam:DeleteAccessKey", _caller_user_name(call, call.params))
+    user = _authorize(call, _USER, "iam:DeleteAccessKey", _caller_user_name(call, call.params))
     key = _user_key(call.state, user, call.params["AccessKeyId"])
     del call.state.access_keys[key.access_key_id]
     return {}
@@ -915,7 +918,7 @@ def create_group(call: Call) -> dict[str, Any]:
     path = _path(params)
     arn = _arn(state, "group", path, name)
     call.authorize("iam:CreateGroup", arn)
-    if _find_group(state, name) is not None:
+    if _lookup(state.groups, name) is not None:
         raise _exists(f"Group with name {name} already exists.")
     group = Group(
         name=name, group_id=call.new_id("AGPA", 17), path=path, arn=arn, created=state.now
@@ -930,8 +933,8 @@ def _members(state: State, group: Group) -> list[User]:
 
 @operation("iam", "GetGroup")
 def get_group(call: Call) -> dict[str, Any]:
-    group = _authorize_group(
-        call, "iam:GetGroup", _name(call.params, "GroupName", "groupName", 128)
+    group = _authorize(
+        call, _GROUP, "iam:GetGroup", _name(call.params, "GroupName", "groupName", 128)
     )
     page, extra = _page(_members(call.state, group), call.params)
     return {
@@ -954,8 +957,8 @@ def list_groups(call: Call) -> dict[str, Any]:
 
 @operation("iam", "DeleteGroup")
 def delete_group(call: Call) -> dict[str, Any]:
-    group = _authorize_group(
-        call, "iam:DeleteGroup", _name(call.params, "GroupName", "groupName", 128)
+    group = _authorize(
+        call, _GROUP, "iam:DeleteGroup", _name(call.params, "GroupName", "groupName", 128)
     )
     state = call.state
     if _members(state, group):
@@ -972,8 +975,8 @@ def delete_group(call: Call) -> dict[str, Any]:
 def add_user_to_group(call: Call) -> dict[str, Any]:
     group_name = _name(call.params, "GroupName", "groupName", 128)
     user_name = _name(call.params, "UserName", "userName", 128)
-    group = _authorize_group(call, "iam:AddUserToGroup", group_name)
-    user = _find_user(call.state, user_name)
+    group = _authorize(call, _GROUP, "iam:AddUserToGroup", group_name)
+    user = _lookup(call.state.users, user_name)
     if user is None:
         raise _no_such(f"The user with name {user_name} cannot be found.")
     if group.name in user.groups:
@@ -988,8 +991,8 @@ def add_user_to_group(call: Call) -> dict[str, Any]:
 def remove_user_from_group(call: Call) -> dict[str, Any]:
     group_name = _name(call.params, "GroupName", "groupName", 128)
     user_name = _name(call.params, "UserName", "userName", 128)
-    group = _authorize_group(call, "iam:RemoveUserFromGroup", group_name)
-    user = _find_user(call.state, user_name)
+    group = _authorize(call, _GROUP, "iam:RemoveUserFromGroup", group_name)
+    user = _lookup(call.state.users, user_name)
     if user is None or group.name not in user.groups:
         raise _no_such(f"The user with name {user_name} cannot be found.")
     user.groups.remove(group.name)
@@ -998,46 +1001,12 @@ def remove_user_from_group(call: Call) -> dict[str, Any]:
 
 @operation("iam", "ListGroupsForUser")
 def list_groups_for_user(call: Call) -> dict[str, Any]:
-    user = _authorize_user(
-        call, "iam:ListGroupsForUser", _name(call.params, "UserName", "userName", 128)
+    user = _authorize(
+        call, _USER, "iam:ListGroupsForUser", _name(call.params, "UserName", "userName", 128)
     )
     groups = [call.state.groups[name] for name in user.groups if name in call.state.groups]
     page, extra = _page(_by_name(groups, lambda g: g.name), call.params)
     return {"Groups": [_group_out(group) for group in page], **extra}
-
-
-# --- Inline policies (users, groups, roles) ------------------------------------------------------
-
-
-def _inline_put(kind: str, entity: User | Role | Group, name: str, document: str) -> None:
-    _check_identity_document(document, managed=False)
-    _check_inline_size(kind, entity, name, document)
-    entity.inline_policies[name] = document
-
-
-def _inline_get(
-    kind: str, entity: User | Role | Group, name: str, entity_key: str
-) -> dict[str, Any]:
-    document = entity.inline_policies.get(name)
-    if document is None:
-        raise _no_such(f"The {kind} policy with name {name} cannot be found.")
-    return {entity_key: entity.name, "PolicyName": name, "PolicyDocument": quote(document, safe="")}
-
-
-def _inline_delete(kind: str, entity: User | Role | Group, name: str) -> dict[str, Any]:
-    if name not in entity.inline_policies:
-        raise _no_such(f"The {kind} policy with name {name} cannot be found.")
-    del entity.inline_policies[name]
-    return {}
-
-
-def _inline_list(entity: User | Role | Group, params: Mapping[str, Any]) -> dict[str, Any]:
-    page, extra = _page(sorted(entity.inline_policies), params)
-    return {"PolicyNames": list(page), **extra}
-
-
-def _policy_name(params: Mapping[str, Any]) -> str:
-    return _name(params, "PolicyName", "policyName", 128)
 
 
 # --- Managed policies and their versions ---------------------------------------------------------
@@ -1200,10 +1169,13 @@ def set_default_policy_version(call: Call) -> dict[str, Any]:
     return {}
 
 
-# --- Attaching managed policies --------------------------------------------------------------------
+# --- The policies and tags of users, groups and roles ----------------------------------------------
+# Each operation is its own named function below the bodies they share; a body takes the kind
+# of identity (_USER, _GROUP, _ROLE) and the IAM action the operation asks for.
 
 
 def _attachable(call: Call, arn: str) -> ManagedPolicy:
+    """A managed policy you may attach (or use as a permissions boundary)."""
     policy = call.world.managed_policy(arn)
     if policy is None:
         raise _not_attachable(arn)
@@ -1215,24 +1187,99 @@ def _attachable(call: Call, arn: str) -> ManagedPolicy:
     return policy
 
 
-def _attach(call: Call, entity: User | Role | Group, arn: str, quota: str) -> dict[str, Any]:
+def _guard(entity: User | Group | Role) -> None:
+    """Service-linked roles keep the policies AWS gave them (UnmodifiableEntity)."""
+    if isinstance(entity, Role) and entity.service_linked:
+        raise _unmodifiable(entity)
+
+
+def _named[E: (User, Group, Role)](
+    call: Call,
+    kind: _Identity[E],
+    action: str,
+    length: int,
+    context: Mapping[str, Any] | None = None,
+) -> E:
+    """The user, group or role the request names (`UserName`, ...), once `action` is allowed."""
+    name = _name(call.params, kind.param, kind.field, length)
+    return _authorize(call, kind, action, name, context)
+
+
+def _put_policy[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    name = _policy_name(call.params)
+    entity = _named(call, kind, action, kind.inline_max)
+    _guard(entity)
+    document: str = call.params["PolicyDocument"]
+    _check_identity_document(document, managed=False)
+    _check_inline_size(kind.noun, entity, name, document)
+    entity.inline_policies[name] = document
+    return {}
+
+
+def _get_policy[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    name = _policy_name(call.params)
+    entity = _named(call, kind, action, kind.inline_max)
+    document = entity.inline_policies.get(name)
+    if document is None:
+        raise _no_such(f"The {kind.noun} policy with name {name} cannot be found.")
+    return {kind.param: entity.name, "PolicyName": name, "PolicyDocument": quote(document, safe="")}
+
+
+def _delete_policy[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    name = _policy_name(call.params)
+    entity = _named(call, kind, action, kind.inline_max)
+    _guard(entity)
+    if name not in entity.inline_policies:
+        raise _no_such(f"The {kind.noun} policy with name {name} cannot be found.")
+    del entity.inline_policies[name]
+    return {}
+
+
+def _list_policies[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    entity = _named(call, kind, action, kind.inline_max)
+    page, extra = _page(sorted(entity.inline_policies), call.params)
+    return {"PolicyNames": list(page), **extra}
+
+
+def _attach_policy[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    arn = _policy_arn(call.params)
+    entity = _named(call, kind, action, kind.attach_max, {"iam:PolicyARN": arn})
+    _guard(entity)
     _attachable(call, arn)
     if arn in entity.attached_policies:
         return {}
     if len(entity.attached_policies) >= MAX_ATTACHED:
-        raise _limit(f"Cannot exceed quota for {quota}: {MAX_ATTACHED}")
+        raise _limit(f"Cannot exceed quota for {kind.quota}: {MAX_ATTACHED}")
     entity.attached_policies.append(arn)
     return {}
 
 
-def _detach(entity: User | Role | Group, arn: str) -> dict[str, Any]:
+def _detach_policy[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    arn = _policy_arn(call.params)
+    entity = _named(call, kind, action, kind.attach_max, {"iam:PolicyARN": arn})
+    _guard(entity)
     if arn not in entity.attached_policies:
         raise _no_policy(arn)
     entity.attached_policies.remove(arn)
     return {}
 
 
-def _attached_list(call: Call, entity: User | Role | Group) -> dict[str, Any]:
+def _list_attached_policies[E: (User, Group, Role)](
+    call: Call, kind: _Identity[E], action: str
+) -> dict[str, Any]:
+    entity = _named(call, kind, action, kind.attach_max)
     prefix = call.params.get("PathPrefix") or "/"
     rows: list[dict[str, str]] = []
     for arn in entity.attached_policies:
@@ -1243,120 +1290,160 @@ def _attached_list(call: Call, entity: User | Role | Group) -> dict[str, Any]:
     return {"AttachedPolicies": list(page), **extra}
 
 
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    """A kind of IAM identity that holds policies: its API names and rules."""
-
-    word: str  # "User", "Group", "Role": as the operation names spell it
-    authorize: Callable[..., User | Group | Role]
-    inline_max: int  # longest name the inline-policy operations accept
-    attach_max: int  # longest name the attach operations accept
-    quota: str  # the attached-policy quota's name in LimitExceeded
-    tagged: bool  # whether Tag/Untag/List{Kind}Tags exist
-
-    @property
-    def param(self) -> str:
-        return f"{self.word}Name"
-
-    @property
-    def field(self) -> str:
-        return f"{self.word.lower()}Name"
+def _tag[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
+    tags = _tags(call.params)
+    entity = _named(call, kind, action, kind.inline_max, _tag_context(tags))
+    entity.tags.update(tags)
+    return {}
 
 
-def _guard(entity: User | Group | Role) -> None:
-    """Service-linked roles keep the policies AWS gave them (UnmodifiableEntity)."""
-    if isinstance(entity, Role) and entity.service_linked:
-        raise _unmodifiable(entity)
+def _untag[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
+    keys: list[str] = call.params["TagKeys"]
+    entity = _named(call, kind, action, kind.inline_max, {"aws:TagKeys": list(keys)})
+    for key in keys:
+        entity.tags.pop(key, None)
+    return {}
 
 
-def _register_policy_operations(kind: _Kind) -> None:
-    """Put/Get/Delete/List{Kind}Policy and Attach/Detach/ListAttached{Kind}Policies."""
-    word, lower = kind.word, kind.word.lower()
-
-    def entity(
-        call: Call, action: str, length: int, context: Mapping[str, Any] | None = None
-    ) -> Any:
-        name = _name(call.params, kind.param, kind.field, length)
-        return kind.authorize(call, f"iam:{action}", name, context)
-
-    def put_policy(call: Call) -> dict[str, Any]:
-        name = _policy_name(call.params)
-        found = entity(call, f"Put{word}Policy", kind.inline_max)
-        _guard(found)
-        _inline_put(lower, found, name, call.params["PolicyDocument"])
-        return {}
-
-    def get_policy(call: Call) -> dict[str, Any]:
-        name = _policy_name(call.params)
-        return _inline_get(
-            lower, entity(call, f"Get{word}Policy", kind.inline_max), name, kind.param
-        )
-
-    def delete_policy(call: Call) -> dict[str, Any]:
-        name = _policy_name(call.params)
-        found = entity(call, f"Delete{word}Policy", kind.inline_max)
-        _guard(found)
-        return _inline_delete(lower, found, name)
-
-    def list_policies(call: Call) -> dict[str, Any]:
-        return _inline_list(entity(call, f"List{word}Policies", kind.inline_max), call.params)
-
-    def attach_policy(call: Call) -> dict[str, Any]:
-        arn = _policy_arn(call.params)
-        found = entity(call, f"Attach{word}Policy", kind.attach_max, {"iam:PolicyARN": arn})
-        _guard(found)
-        return _attach(call, found, arn, kind.quota)
-
-    def detach_policy(call: Call) -> dict[str, Any]:
-        arn = _policy_arn(call.params)
-        found = entity(call, f"Detach{word}Policy", kind.attach_max, {"iam:PolicyARN": arn})
-        _guard(found)
-        return _detach(found, arn)
-
-    def list_attached(call: Call) -> dict[str, Any]:
-        return _attached_list(call, entity(call, f"ListAttached{word}Policies", kind.attach_max))
-
-    def tag(call: Call) -> dict[str, Any]:
-        tags = _tags(call.params)
-        found = entity(call, f"Tag{word}", kind.inline_max, _tag_context(tags))
-        found.tags.update(tags)
-        return {}
-
-    def untag(call: Call) -> dict[str, Any]:
-        keys: list[str] = call.params["TagKeys"]
-        found = entity(call, f"Untag{word}", kind.inline_max, {"aws:TagKeys": list(keys)})
-        for key in keys:
-            found.tags.pop(key, None)
-        return {}
-
-    def list_tags(call: Call) -> dict[str, Any]:
-        page, extra = _page(
-            _tag_list(entity(call, f"List{word}Tags", kind.inline_max).tags), call.params
-        )
-        return {"Tags": list(page), **extra}
-
-    if kind.tagged:
-        operation("iam", f"Tag{word}")(tag)
-        operation("iam", f"Untag{word}")(untag)
-        operation("iam", f"List{word}Tags")(list_tags)
-    for operation_name, handler in (
-        (f"Put{word}Policy", put_policy),
-        (f"Get{word}Policy", get_policy),
-        (f"Delete{word}Policy", delete_policy),
-        (f"List{word}Policies", list_policies),
-        (f"Attach{word}Policy", attach_policy),
-        (f"Detach{word}Policy", detach_policy),
-        (f"ListAttached{word}Policies", list_attached),
-    ):
-        operation("iam", operation_name)(handler)
+def _list_tags[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
+    entity = _named(call, kind, action, kind.inline_max)
+    page, extra = _page(_tag_list(entity.tags), call.params)
+    return {"Tags": list(page), **extra}
 
 
-for _kind in (
-    _Kind("User", _authorize_user, 128, 64, "PoliciesPerUser", tagged=True),
-    _Kind("Group", _authorize_group, 128, 128, "PoliciesPerGroup", tagged=False),
-    _Kind("Role", _authorize_role, 64, 64, "PoliciesPerRole", tagged=True),
-):
-    _register_policy_operations(_kind)
+@operation("iam", "PutUserPolicy")
+def put_user_policy(call: Call) -> dict[str, Any]:
+    return _put_policy(call, _USER, "iam:PutUserPolicy")
+
+
+@operation("iam", "PutGroupPolicy")
+def put_group_policy(call: Call) -> dict[str, Any]:
+    return _put_policy(call, _GROUP, "iam:PutGroupPolicy")
+
+
+@operation("iam", "PutRolePolicy")
+def put_role_policy(call: Call) -> dict[str, Any]:
+    return _put_policy(call, _ROLE, "iam:PutRolePolicy")
+
+
+@operation("iam", "GetUserPolicy")
+def get_user_policy(call: Call) -> dict[str, Any]:
+    return _get_policy(call, _USER, "iam:GetUserPolicy")
+
+
+@operation("iam", "GetGroupPolicy")
+def get_group_policy(call: Call) -> dict[str, Any]:
+    return _get_policy(call, _GROUP, "iam:GetGroupPolicy")
+
+
+@operation("iam", "GetRolePolicy")
+def get_role_policy(call: Call) -> dict[str, Any]:
+    return _get_policy(call, _ROLE, "iam:GetRolePolicy")
+
+
+@operation("iam", "DeleteUserPolicy")
+def delete_user_policy(call: Call) -> dict[str, Any]:
+    return _delete_policy(call, _USER, "iam:DeleteUserPolicy")
+
+
+@operation("iam", "DeleteGroupPolicy")
+def delete_group_policy(call: Call) -> dict[str, Any]:
+    return _delete_policy(call, _GROUP, "iam:DeleteGroupPolicy")
+
+
+@operation("iam", "DeleteRolePolicy")
+def delete_role_policy(call: Call) -> dict[str, Any]:
+    return _delete_policy(call, _ROLE, "iam:DeleteRolePolicy")
+
+
+@operation("iam", "ListUserPolicies")
+def list_user_policies(call: Call) -> dict[str, Any]:
+    return _list_policies(call, _USER, "iam:ListUserPolicies")
+
+
+@operation("iam", "ListGroupPolicies")
+def list_group_policies(call: Call) -> dict[str, Any]:
+    return _list_policies(call, _GROUP, "iam:ListGroupPolicies")
+
+
+@operation("iam", "ListRolePolicies")
+def list_role_policies(call: Call) -> dict[str, Any]:
+    return _list_policies(call, _ROLE, "iam:ListRolePolicies")
+
+
+@operation("iam", "AttachUserPolicy")
+def attach_user_policy(call: Call) -> dict[str, Any]:
+    return _attach_policy(call, _USER, "iam:AttachUserPolicy")
+
+
+@operation("iam", "AttachGroupPolicy")
+def attach_group_policy(call: Call) -> dict[str, Any]:
+    return _attach_policy(call, _GROUP, "iam:AttachGroupPolicy")
+
+
+@operation("iam", "AttachRolePolicy")
+def attach_role_policy(call: Call) -> dict[str, Any]:
+    return _attach_policy(call, _ROLE, "iam:AttachRolePolicy")
+
+
+@operation("iam", "DetachUserPolicy")
+def detach_user_policy(call: Call) -> dict[str, Any]:
+    return _detach_policy(call, _USER, "iam:DetachUserPolicy")
+
+
+@operation("iam", "DetachGroupPolicy")
+def detach_group_policy(call: Call) -> dict[str, Any]:
+    return _detach_policy(call, _GROUP, "iam:DetachGroupPolicy")
+
+
+@operation("iam", "DetachRolePolicy")
+def detach_role_policy(call: Call) -> dict[str, Any]:
+    return _detach_policy(call, _ROLE, "iam:DetachRolePolicy")
+
+
+@operation("iam", "ListAttachedUserPolicies")
+def list_attached_user_policies(call: Call) -> dict[str, Any]:
+    return _list_attached_policies(call, _USER, "iam:ListAttachedUserPolicies")
+
+
+@operation("iam", "ListAttachedGroupPolicies")
+def list_attached_group_policies(call: Call) -> dict[str, Any]:
+    return _list_attached_policies(call, _GROUP, "iam:ListAttachedGroupPolicies")
+
+
+@operation("iam", "ListAttachedRolePolicies")
+def list_attached_role_policies(call: Call) -> dict[str, Any]:
+    return _list_attached_policies(call, _ROLE, "iam:ListAttachedRolePolicies")
+
+
+@operation("iam", "TagUser")
+def tag_user(call: Call) -> dict[str, Any]:
+    return _tag(call, _USER, "iam:TagUser")
+
+
+@operation("iam", "TagRole")
+def tag_role(call: Call) -> dict[str, Any]:
+    return _tag(call, _ROLE, "iam:TagRole")
+
+
+@operation("iam", "UntagUser")
+def untag_user(call: Call) -> dict[str, Any]:
+    return _untag(call, _USER, "iam:UntagUser")
+
+
+@operation("iam", "UntagRole")
+def untag_role(call: Call) -> dict[str, Any]:
+    return _untag(call, _ROLE, "iam:UntagRole")
+
+
+@operation("iam", "ListUserTags")
+def list_user_tags(call: Call) -> dict[str, Any]:
+    return _list_tags(call, _USER, "iam:ListUserTags")
+
+
+@operation("iam", "ListRoleTags")
+def list_role_tags(call: Call) -> dict[str, Any]:
+    return _list_tags(call, _ROLE, "iam:ListRoleTags")
 
 
 @operation("iam", "ListEntitiesForPolicy")
@@ -1421,7 +1508,7 @@ def create_role(call: Call) -> dict[str, Any]:
     call.authorize("iam:CreateRole", arn, context=context or None)
     if tags:
         call.authorize("iam:TagRole", arn, context=context)
-    if _find_role(state, name) is not None:
+    if _lookup(state.roles, name) is not None:
         raise _exists(f"Role with name {name} already exists.")
     trust: str = params["AssumeRolePolicyDocument"]
     _check_trust_document(state, trust)
@@ -1447,7 +1534,7 @@ def create_role(call: Call) -> dict[str, Any]:
 
 @operation("iam", "GetRole")
 def get_role(call: Call) -> dict[str, Any]:
-    role = _authorize_role(call, "iam:GetRole", _name(call.params, "RoleName", "roleName", 64))
+    role = _authorize(call, _ROLE, "iam:GetRole", _name(call.params, "RoleName", "roleName", 64))
     return {"Role": _role_out(role)}
 
 
@@ -1471,7 +1558,7 @@ def update_role(call: Call) -> dict[str, Any]:
         raise _validation(
             duration, "maxSessionDuration", "Member must have value less than or equal to 43200"
         )
-    role = _authorize_role(call, "iam:UpdateRole", _name(params, "RoleName", "roleName", 64))
+    role = _authorize(call, _ROLE, "iam:UpdateRole", _name(params, "RoleName", "roleName", 64))
     if role.service_linked and duration is not None:
         raise _unmodifiable(role)  # only the description of a service-linked role may change
     if description is not None:
@@ -1484,8 +1571,8 @@ def update_role(call: Call) -> dict[str, Any]:
 @operation("iam", "UpdateRoleDescription")
 def update_role_description(call: Call) -> dict[str, Any]:
     description = _description(call.params) or ""
-    role = _authorize_role(
-        call, "iam:UpdateRoleDescription", _name(call.params, "RoleName", "roleName", 64)
+    role = _authorize(
+        call, _ROLE, "iam:UpdateRoleDescription", _name(call.params, "RoleName", "roleName", 64)
     )
     role.description = description
     return {"Role": _role_out(role)}
@@ -1493,8 +1580,8 @@ def update_role_description(call: Call) -> dict[str, Any]:
 
 @operation("iam", "UpdateAssumeRolePolicy")
 def update_assume_role_policy(call: Call) -> dict[str, Any]:
-    role = _authorize_role(
-        call, "iam:UpdateAssumeRolePolicy", _name(call.params, "RoleName", "roleName", 64)
+    role = _authorize(
+        call, _ROLE, "iam:UpdateAssumeRolePolicy", _name(call.params, "RoleName", "roleName", 64)
     )
     if role.service_linked:
         raise _unmodifiable(role)
@@ -1510,7 +1597,7 @@ def _profiles_with(state: State, role: Role) -> list[InstanceProfile]:
 
 @operation("iam", "DeleteRole")
 def delete_role(call: Call) -> dict[str, Any]:
-    role = _authorize_role(call, "iam:DeleteRole", _name(call.params, "RoleName", "roleName", 64))
+    role = _authorize(call, _ROLE, "iam:DeleteRole", _name(call.params, "RoleName", "roleName", 64))
     if role.service_linked:
         raise _unmodifiable(role)
     state = call.state
@@ -1528,8 +1615,8 @@ def delete_role(call: Call) -> dict[str, Any]:
 def put_role_permissions_boundary(call: Call) -> dict[str, Any]:
     arn: str = call.params["PermissionsBoundary"]
     name = _name(call.params, "RoleName", "roleName", 64)
-    role = _authorize_role(
-        call, "iam:PutRolePermissionsBoundary", name, {"iam:PermissionsBoundary": arn}
+    role = _authorize(
+        call, _ROLE, "iam:PutRolePermissionsBoundary", name, {"iam:PermissionsBoundary": arn}
     )
     if role.service_linked:
         raise _unmodifiable(role)
@@ -1541,7 +1628,7 @@ def put_role_permissions_boundary(call: Call) -> dict[str, Any]:
 @operation("iam", "DeleteRolePermissionsBoundary")
 def delete_role_permissions_boundary(call: Call) -> dict[str, Any]:
     name = _name(call.params, "RoleName", "roleName", 64)
-    role = _authorize_role(call, "iam:DeleteRolePermissionsBoundary", name)
+    role = _authorize(call, _ROLE, "iam:DeleteRolePermissionsBoundary", name)
     if role.service_linked:
         raise _unmodifiable(role)
     role.permissions_boundary = None
@@ -1552,8 +1639,8 @@ def delete_role_permissions_boundary(call: Call) -> dict[str, Any]:
 def put_user_permissions_boundary(call: Call) -> dict[str, Any]:
     arn: str = call.params["PermissionsBoundary"]
     name = _name(call.params, "UserName", "userName", 128)
-    user = _authorize_user(
-        call, "iam:PutUserPermissionsBoundary", name, {"iam:PermissionsBoundary": arn}
+    user = _authorize(
+        call, _USER, "iam:PutUserPermissionsBoundary", name, {"iam:PermissionsBoundary": arn}
     )
     _boundary_policy(call, arn)
     user.permissions_boundary = arn
@@ -1563,7 +1650,7 @@ def put_user_permissions_boundary(call: Call) -> dict[str, Any]:
 @operation("iam", "DeleteUserPermissionsBoundary")
 def delete_user_permissions_boundary(call: Call) -> dict[str, Any]:
     name = _name(call.params, "UserName", "userName", 128)
-    _authorize_user(call, "iam:DeleteUserPermissionsBoundary", name).permissions_boundary = None
+    _authorize(call, _USER, "iam:DeleteUserPermissionsBoundary", name).permissions_boundary = None
     return {}
 
 
@@ -1584,7 +1671,7 @@ def create_instance_profile(call: Call) -> dict[str, Any]:
     call.authorize("iam:CreateInstanceProfile", arn, context=_tag_context(tags) if tags else None)
     if tags:
         call.authorize("iam:TagInstanceProfile", arn, context=_tag_context(tags))
-    if _find_profile(state, name) is not None:
+    if _lookup(state.instance_profiles, name) is not None:
         raise _exists(f"Instance Profile {name} already exists.")
     profile = InstanceProfile(
         name=name,
@@ -1618,8 +1705,11 @@ def list_instance_profiles(call: Call) -> dict[str, Any]:
 
 @operation("iam", "ListInstanceProfilesForRole")
 def list_instance_profiles_for_role(call: Call) -> dict[str, Any]:
-    role = _authorize_role(
-        call, "iam:ListInstanceProfilesForRole", _name(call.params, "RoleName", "roleName", 64)
+    role = _authorize(
+        call,
+        _ROLE,
+        "iam:ListInstanceProfilesForRole",
+        _name(call.params, "RoleName", "roleName", 64),
     )
     state = call.state
     page, extra = _page(_by_name(_profiles_with(state, role), lambda p: p.name), call.params)
@@ -1631,7 +1721,7 @@ def add_role_to_instance_profile(call: Call) -> dict[str, Any]:
     name = _profile_name(call.params)
     role_name = _name(call.params, "RoleName", "roleName", 64)
     profile = _authorize_profile(call, "iam:AddRoleToInstanceProfile", name)
-    role = _find_role(call.state, role_name)
+    role = _lookup(call.state.roles, role_name)
     if role is None:
         raise _no_such(f"The role with name {role_name} cannot be found.")
     if role.service_linked:
@@ -1648,7 +1738,7 @@ def remove_role_from_instance_profile(call: Call) -> dict[str, Any]:
     name = _profile_name(call.params)
     role_name = _name(call.params, "RoleName", "roleName", 64)
     profile = _authorize_profile(call, "iam:RemoveRoleFromInstanceProfile", name)
-    role = _find_role(call.state, role_name)
+    role = _lookup(call.state.roles, role_name)
     if role is None or role.name not in profile.roles:
         raise _no_such(f"The role with name {role_name} cannot be found.")
     profile.roles.remove(role.name)
@@ -1709,7 +1799,7 @@ def create_service_linked_role(call: Call) -> dict[str, Any]:
         raise _invalid(f"The simulated account offers service-linked roles for {supported} only.")
     if params.get("CustomSuffix"):
         raise _invalid(f"Custom suffix is not allowed for {service}.")  # [UNCERTAIN] wording
-    if _find_role(state, name) is not None:
+    if _lookup(state.roles, name) is not None:
         raise _invalid(
             f"Service role name {name} has been taken in this account, please try a different suffix."
         )
@@ -1728,8 +1818,8 @@ def _task_uuid(call: Call) -> str:
 
 @operation("iam", "DeleteServiceLinkedRole")
 def delete_service_linked_role(call: Call) -> dict[str, Any]:
-    role = _authorize_role(
-        call, "iam:DeleteServiceLinkedRole", _name(call.params, "RoleName", "roleName", 64)
+    role = _authorize(
+        call, _ROLE, "iam:DeleteServiceLinkedRole", _name(call.params, "RoleName", "roleName", 64)
     )
     if not role.service_linked:
         raise _invalid(f"Role {role.name} is not a service-linked role.")  # [UNCERTAIN] wording
