@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from simulator.iam import PolicyKind, evaluate
 from simulator.iam.explain import Check, check_policy, check_statement
 from tests.factories import ACCOUNT, OBJECT, ROLE, SESSION, policy, request, statement
-from tests.simulator.test_properties import documents, requests
+from tests.simulator.iam.strategies import documents, requests
 
 
 def test_put_only_statement_explains_its_action_does_not_cover_get():

@@ -14,9 +14,9 @@ import pytest
 
 from simulator.iam.conformance import decide_case, load_cases
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "conformance"
-OWN = Path(__file__).resolve().parent / "cases"
+OWN = ROOT / "tests" / "simulator" / "cases"
 
 
 def _params(folder: Path) -> list:
