@@ -1,12 +1,20 @@
-"""Keyword-default factories for tests: policies, statements and requests; self-paced learners
-and class members; a test browser's learner and member cookies."""
+"""Keyword-default factories for tests: policies, statements and requests; worlds with a
+bucket, roles for instances, users with keys, a fleet; self-paced learners and class members;
+a test browser's learner and member cookies."""
 
+import json
+import weakref
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
+from simulator import Credentials, World
 from simulator.iam import Policy, PolicyKind, Request, parse_policy
+from simulator.model import AppSpec
+from simulator.services import instances
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -61,6 +69,145 @@ def request(
         resource_account=resource_account,
         context=context,
     )
+
+
+# --- Worlds --------------------------------------------------------------------------------
+
+AMI = "ami-0abcdef1234567890"
+BUCKET = "reports-bucket"
+OBJECTS = f"arn:aws:s3:::{BUCKET}/*"
+REPORT_WRITER = AppSpec(
+    name="report-writer",
+    calls=[
+        {"service": "s3", "operation": "PutObject",
+         "params": {"Bucket": BUCKET, "Key": "reports/{name}/{instance}/{tick}.csv", "Body": "a,b\n"}},
+        {"service": "s3", "operation": "GetObject",
+         "params": {"Bucket": BUCKET, "Key": "config/app.json"}},
+    ],
+)  # fmt: skip
+"""An application that writes a report and reads its configuration, every tick."""
+
+
+def trust_policy(principal: dict[str, str] | None = None) -> str:
+    """A role's trust policy, as JSON text, letting `principal` (EC2 unless told) assume it."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": principal or {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+EC2_TRUST = trust_policy()
+
+
+def policy_text(*statements: dict[str, Any]) -> str:
+    """A policy document as JSON text, as a learner writes it: Version first."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(*actions: str, resource: str | list[str] = "*") -> str:
+    """An identity policy, as JSON text, allowing `actions` on `resource`."""
+    return policy_text({"Effect": "Allow", "Action": list(actions), "Resource": resource})
+
+
+_CLIENTS: weakref.WeakKeyDictionary[World, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def admin_client(world: World, service: str) -> Any:
+    """The admin's boto3 client for `service`, made once per world (a client takes ~0.2 s)."""
+    clients = _CLIENTS.setdefault(world, {})
+    if service not in clients:
+        clients[service] = world.session().client(service)
+    return clients[service]
+
+
+def client_error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
+    """(code, message, HTTP status) of the ClientError a boto3 call raised."""
+    response = raised.value.response
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
+
+
+def bucket_world(*, seed: int = 0) -> World:
+    """A new world whose admin made BUCKET, holding the config/app.json REPORT_WRITER reads."""
+    world = World.new(seed=seed)
+    s3 = admin_client(world, "s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="config/app.json", Body=b"{}")
+    return world
+
+
+def instance_role(world: World, name: str, *actions: str) -> str:
+    """A role EC2 may assume, with a customer managed policy allowing `actions` on BUCKET's
+    objects, in an instance profile of the same name; returns the policy's ARN."""
+    iam = admin_client(world, "iam")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=EC2_TRUST)
+    policy = iam.create_policy(
+        PolicyName=f"{name}Policy", PolicyDocument=allow(*actions, resource=OBJECTS)
+    )
+    iam.attach_role_policy(RoleName=name, PolicyArn=policy["Policy"]["Arn"])
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return str(policy["Policy"]["Arn"])
+
+
+def user_key(world: World, name: str, *actions: str) -> Credentials:
+    """A new IAM user with an inline policy allowing `actions` on BUCKET's objects, and its key."""
+    iam = admin_client(world, "iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(
+        UserName=name, PolicyName="s3", PolicyDocument=allow(*actions, resource=OBJECTS)
+    )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def credentials_file(key: Credentials, *, profile: str = "default") -> str:
+    """~/.aws/credentials holding `key` in the section `profile`."""
+    return (
+        f"[{profile}]\naws_access_key_id = {key.access_key_id}\n"
+        f"aws_secret_access_key = {key.secret_access_key}\n"
+    )
+
+
+def launch(world: World, count: int = 1, *, profile: str | None = None, **extra: Any) -> list[str]:
+    """`count` running t3.micro instances launched by the admin (with `profile`'s role)."""
+    params: dict[str, Any] = {"ImageId": AMI, "InstanceType": "t3.micro", "MinCount": count,
+                              "MaxCount": count, **extra}  # fmt: skip
+    if profile:
+        params["IamInstanceProfile"] = {"Name": profile}
+    reservation = admin_client(world, "ec2").run_instances(**params)
+    return [instance["InstanceId"] for instance in reservation["Instances"]]
+
+
+def fleet(
+    world: World,
+    *,
+    size: int = 10,
+    role: str = "FleetRole",
+    actions: tuple[str, ...] = ("s3:PutObject", "s3:GetObject"),
+    app: AppSpec = REPORT_WRITER,
+) -> tuple[str, list[str]]:
+    """`size` instances sharing one role (see instance_role), each running `app`:
+    (the role's policy ARN, the instance ids)."""
+    policy_arn = instance_role(world, role, *actions)
+    instance_ids = launch(world, size, profile=role)
+    for instance_id in instance_ids:
+        instances.set_app(world, instance_id, app)
+    return policy_arn, instance_ids
+
+
+# --- Learners and class members ----------------------------------------------------------------
 
 
 def _cookie_value(client: Client, cookie: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the engine's tests: generated policy documents and requests."""
+"""Hypothesis strategies for the engine's tests: any JSON value, policy documents, requests."""
 
 from hypothesis import strategies as st
 
@@ -50,4 +50,16 @@ requests = st.builds(
     st.sampled_from(ACTIONS),
     st.sampled_from(RESOURCES),
     st.sampled_from(["true", "false"]),
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=30,
 )

@@ -18,6 +18,7 @@ from simulator.iam.findings import (
 )
 from simulator.iam.policy import PolicyKind
 from simulator.iam.vocabulary import policy_size
+from tests.simulator.iam.strategies import json_values
 
 ACCOUNT = "111122223333"
 
@@ -1078,17 +1079,6 @@ def test_a_megabyte_of_text_gets_findings_not_an_exception(text: str) -> None:
     assert IssueCode.VALIDATOR_ERROR not in codes(findings)
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=30,
-)
 policy_words = st.sampled_from(
     ["Version", "Statement", "Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
      "Principal", "NotPrincipal", "Condition", "AWS", "Service", "StringEquals", "StringLike",

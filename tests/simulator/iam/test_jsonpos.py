@@ -14,6 +14,7 @@ from simulator.iam.jsonpos import (
     parse_with_positions,
     path_to_str,
 )
+from tests.simulator.iam.strategies import json_values
 
 POLICY = """{
   "Version": "2012-10-17",
@@ -246,19 +247,6 @@ def test_a_megabyte_with_an_error_at_the_end_is_explained() -> None:
 
     assert "Trailing comma before ]" in error.message
     assert error.column == len(text)
-
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=30,
-)
 
 
 @settings(max_examples=300, deadline=None)

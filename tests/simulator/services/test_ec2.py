@@ -7,49 +7,31 @@ Invalid IAM Instance Profile name", "Request would have succeeded, but DryRun fl
 
 import json
 import re
-import weakref
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from simulator import World
+from tests.factories import (
+    AMI,
+    EC2_TRUST,
+    admin_client,
+    client_error,
+    launch,
+    policy_text,
+)
 
 ACCOUNT = "111122223333"
-AMI = "ami-0abcdef1234567890"
-EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 # --- helpers ------------------------------------------------------------------------------
 
-_CLIENTS: weakref.WeakKeyDictionary[World, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def _admin(world: World, service: str) -> Any:
-    """The admin's client for `service`, made once per world (a boto3 client takes ~0.2 s)."""
-    clients = _CLIENTS.setdefault(world, {})
-    if service not in clients:
-        clients[service] = world.session().client(service)
-    return clients[service]
-
-
-def _document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
 
 def _role_with_profile(world: World, role: str = "AppRole", profile: str | None = None) -> str:
     """A role EC2 may assume, in an instance profile (named like the role unless told)."""
-    iam = _admin(world, "iam")
-    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    iam = admin_client(world, "iam")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=EC2_TRUST)
     name = profile or role
     iam.create_instance_profile(InstanceProfileName=name)
     iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=role)
@@ -58,38 +40,21 @@ def _role_with_profile(world: World, role: str = "AppRole", profile: str | None 
 
 def _user(world: World, name: str, *statements: dict[str, Any]) -> Any:
     """A boto3 session for a new IAM user with the given inline policy statements."""
-    iam = _admin(world, "iam")
+    iam = admin_client(world, "iam")
     iam.create_user(UserName=name)
     if statements:
         iam.put_user_policy(
-            UserName=name, PolicyName="inline", PolicyDocument=_document(*statements)
+            UserName=name, PolicyName="inline", PolicyDocument=policy_text(*statements)
         )
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return world.session(key["AccessKeyId"], key["SecretAccessKey"])
 
 
-def _launch(world: World, count: int = 1, **extra: Any) -> list[str]:
-    ec2 = _admin(world, "ec2")
-    reservation = ec2.run_instances(
-        ImageId=AMI, InstanceType="t3.micro", MinCount=count, MaxCount=count, **extra
-    )
-    return [instance["InstanceId"] for instance in reservation["Instances"]]
-
-
 def _instance(world: World, instance_id: str) -> dict[str, Any]:
-    ec2 = _admin(world, "ec2")
+    ec2 = admin_client(world, "ec2")
     (reservation,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
     (instance,) = reservation["Instances"]
     return instance
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 @pytest.fixture
@@ -101,7 +66,7 @@ def world() -> World:
 
 
 def test_launched_instances_have_aws_shaped_ids_and_addresses(world):
-    reservation = _admin(world, "ec2").run_instances(
+    reservation = admin_client(world, "ec2").run_instances(
         ImageId=AMI, InstanceType="t3.micro", MinCount=3, MaxCount=3
     )
     assert re.fullmatch(r"r-[0-9a-f]{17}", reservation["ReservationId"])
@@ -119,7 +84,7 @@ def test_launched_instances_have_aws_shaped_ids_and_addresses(world):
 
 
 def test_no_public_address_when_the_interface_declines_one(world):
-    (instance_id,) = _launch(
+    (instance_id,) = launch(
         world, NetworkInterfaces=[{"DeviceIndex": 0, "AssociatePublicIpAddress": False}]
     )
     assert "PublicIpAddress" not in _instance(world, instance_id)
@@ -131,7 +96,7 @@ def test_run_instances_without_permission_is_unauthorized_with_an_encoded_messag
         session.client("ec2").run_instances(
             ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1
         )
-    code, message, status = _error(denied)
+    code, message, status = client_error(denied)
     assert (code, status) == ("UnauthorizedOperation", 403)
     assert message.startswith(
         "You are not authorized to perform this operation. User: "
@@ -150,7 +115,7 @@ def test_launch_with_a_profile_needs_pass_role_on_its_role(world):
             ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
             IamInstanceProfile={"Name": "AppRole"},
         )  # fmt: skip
-    code, message, status = _error(denied)
+    code, message, status = client_error(denied)
     assert (code, status) == ("UnauthorizedOperation", 403)
     assert message.startswith(
         "You are not authorized to perform this operation. User: "
@@ -196,15 +161,15 @@ def test_pass_role_for_another_service_does_not_let_a_role_reach_ec2(world):
             ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1,
             IamInstanceProfile={"Name": "AppRole"},
         )  # fmt: skip
-    assert _error(denied)[0] == "UnauthorizedOperation"
-    assert "iam:PassRole" in _error(denied)[1]
+    assert client_error(denied)[0] == "UnauthorizedOperation"
+    assert "iam:PassRole" in client_error(denied)[1]
 
 
 def test_dry_run_says_whether_the_request_would_have_succeeded(world):
-    ec2 = _admin(world, "ec2")
+    ec2 = admin_client(world, "ec2")
     with pytest.raises(ClientError) as dry:
         ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, DryRun=True)
-    assert _error(dry) == (
+    assert client_error(dry) == (
         "DryRunOperation",
         "Request would have succeeded, but DryRun flag is set.",
         412,
@@ -215,7 +180,7 @@ def test_dry_run_says_whether_the_request_would_have_succeeded(world):
         viewer.client("ec2").run_instances(
             ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, DryRun=True
         )
-    assert _error(denied)[0] == "UnauthorizedOperation"
+    assert client_error(denied)[0] == "UnauthorizedOperation"
 
 
 @pytest.mark.parametrize(
@@ -231,15 +196,15 @@ def test_dry_run_says_whether_the_request_would_have_succeeded(world):
 )  # fmt: skip
 def test_an_unknown_instance_profile_is_an_invalid_parameter(world, profile, message):
     with pytest.raises(ClientError) as invalid:
-        _launch(world, IamInstanceProfile=profile)
-    assert _error(invalid) == ("InvalidParameterValue", message, 400)
+        launch(world, IamInstanceProfile=profile)
+    assert client_error(invalid) == ("InvalidParameterValue", message, 400)
 
 
 def test_an_instance_profile_without_a_role_cannot_be_launched_with(world):
-    _admin(world, "iam").create_instance_profile(InstanceProfileName="Empty")
+    admin_client(world, "iam").create_instance_profile(InstanceProfileName="Empty")
     with pytest.raises(ClientError) as invalid:
-        _launch(world, IamInstanceProfile={"Name": "Empty"})
-    assert _error(invalid) == (
+        launch(world, IamInstanceProfile={"Name": "Empty"})
+    assert client_error(invalid) == (
         "InvalidParameterValue",
         f'IAM Instance Profile "arn:aws:iam::{ACCOUNT}:instance-profile/Empty" has no associated IAM Roles',
         400,
@@ -247,7 +212,7 @@ def test_an_instance_profile_without_a_role_cannot_be_launched_with(world):
 
 
 def test_metadata_options_at_launch_are_described(world):
-    (instance_id,) = _launch(
+    (instance_id,) = launch(
         world, MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 2}
     )
     options = _instance(world, instance_id)["MetadataOptions"]
@@ -255,14 +220,14 @@ def test_metadata_options_at_launch_are_described(world):
     assert options["HttpPutResponseHopLimit"] == 2
     assert options["HttpEndpoint"] == "enabled"
     with pytest.raises(ClientError) as invalid:
-        _launch(world, MetadataOptions={"HttpPutResponseHopLimit": 65})
-    assert _error(invalid)[0] == "InvalidParameterValue"
+        launch(world, MetadataOptions={"HttpPutResponseHopLimit": 65})
+    assert client_error(invalid)[0] == "InvalidParameterValue"
 
 
 def test_a_malformed_image_id_is_rejected(world):
     with pytest.raises(ClientError) as malformed:
-        _admin(world, "ec2").run_instances(ImageId="ubuntu", MinCount=1, MaxCount=1)
-    assert _error(malformed)[0] == "InvalidAMIID.Malformed"
+        admin_client(world, "ec2").run_instances(ImageId="ubuntu", MinCount=1, MaxCount=1)
+    assert client_error(malformed)[0] == "InvalidAMIID.Malformed"
 
 
 # --- DescribeInstances ------------------------------------------------------------------------
@@ -271,9 +236,9 @@ def test_a_malformed_image_id_is_rejected(world):
 def test_describe_filters_by_state_name_tag_and_profile(world):
     profile_arn = _role_with_profile(world)
     tagged = {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-1"}]}
-    (web,) = _launch(world, TagSpecifications=[tagged], IamInstanceProfile={"Name": "AppRole"})
-    (worker,) = _launch(world)
-    ec2 = _admin(world, "ec2")
+    (web,) = launch(world, TagSpecifications=[tagged], IamInstanceProfile={"Name": "AppRole"})
+    (worker,) = launch(world)
+    ec2 = admin_client(world, "ec2")
     ec2.stop_instances(InstanceIds=[worker])
     world.advance(60)
 
@@ -288,12 +253,12 @@ def test_describe_filters_by_state_name_tag_and_profile(world):
     assert ids() == [web, worker]
     with pytest.raises(ClientError) as invalid:
         ids({"Name": "colour", "Values": ["red"]})
-    assert _error(invalid) == ("InvalidParameterValue", "The filter 'colour' is invalid", 400)
+    assert client_error(invalid) == ("InvalidParameterValue", "The filter 'colour' is invalid", 400)
 
 
 def test_describe_pages_with_max_results(world):
-    _launch(world, count=7)
-    ec2 = _admin(world, "ec2")
+    launch(world, count=7)
+    ec2 = admin_client(world, "ec2")
     first = ec2.describe_instances(MaxResults=5)
     assert len(first["Reservations"]) == 5
     rest = ec2.describe_instances(MaxResults=5, NextToken=first["NextToken"])
@@ -304,24 +269,24 @@ def test_describe_pages_with_max_results(world):
 
 
 def test_an_unknown_instance_id_does_not_exist_and_a_malformed_one_is_malformed(world):
-    ec2 = _admin(world, "ec2")
+    ec2 = admin_client(world, "ec2")
     with pytest.raises(ClientError) as missing:
         ec2.describe_instances(InstanceIds=["i-0123456789abcdef0"])
-    assert _error(missing) == (
+    assert client_error(missing) == (
         "InvalidInstanceID.NotFound",
         "The instance ID 'i-0123456789abcdef0' does not exist",
         400,
     )
     with pytest.raises(ClientError) as malformed:
         ec2.stop_instances(InstanceIds=["i-nope"])
-    assert _error(malformed) == ("InvalidInstanceID.Malformed", 'Invalid id: "i-nope"', 400)
+    assert client_error(malformed) == ("InvalidInstanceID.Malformed", 'Invalid id: "i-nope"', 400)
 
 
 def test_describe_needs_permission(world):
     viewer = _user(world, "nobody")
     with pytest.raises(ClientError) as denied:
         viewer.client("ec2").describe_instances()
-    code, message, _ = _error(denied)
+    code, message, _ = client_error(denied)
     assert code == "UnauthorizedOperation"
     assert "ec2:DescribeInstances" in message
 
@@ -330,14 +295,14 @@ def test_describe_needs_permission(world):
 
 
 def test_stop_start_and_terminate_move_through_aws_states(world):
-    (instance_id,) = _launch(world)
-    ec2 = _admin(world, "ec2")
+    (instance_id,) = launch(world)
+    ec2 = admin_client(world, "ec2")
     (stopping,) = ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"]
     assert stopping["PreviousState"] == {"Code": 16, "Name": "running"}
     assert stopping["CurrentState"] == {"Code": 64, "Name": "stopping"}
     with pytest.raises(ClientError) as too_soon:
         ec2.start_instances(InstanceIds=[instance_id])
-    assert _error(too_soon) == (
+    assert client_error(too_soon) == (
         "IncorrectInstanceState",
         f"The instance '{instance_id}' is not in a state from which it can be started.",
         400,
@@ -354,7 +319,7 @@ def test_stop_start_and_terminate_move_through_aws_states(world):
     assert _instance(world, instance_id)["State"] == {"Code": 48, "Name": "terminated"}
     with pytest.raises(ClientError) as gone:
         ec2.stop_instances(InstanceIds=[instance_id])
-    assert _error(gone) == (
+    assert client_error(gone) == (
         "IncorrectInstanceState",
         f"This instance '{instance_id}' is not in a state from which it can be stopped.",
         400,
@@ -363,8 +328,8 @@ def test_stop_start_and_terminate_move_through_aws_states(world):
 
 def test_state_changes_are_authorized_per_instance_by_tag(world):
     owned = {"ResourceType": "instance", "Tags": [{"Key": "team", "Value": "blue"}]}
-    (blue,) = _launch(world, TagSpecifications=[owned])
-    (other,) = _launch(world)
+    (blue,) = launch(world, TagSpecifications=[owned])
+    (other,) = launch(world)
     session = _user(
         world,
         "blue-operator",
@@ -379,7 +344,7 @@ def test_state_changes_are_authorized_per_instance_by_tag(world):
     ec2.stop_instances(InstanceIds=[blue])
     with pytest.raises(ClientError) as denied:
         ec2.stop_instances(InstanceIds=[other])
-    code, message, _ = _error(denied)
+    code, message, _ = client_error(denied)
     assert code == "UnauthorizedOperation"
     assert f"instance/{other}" in message
 
@@ -390,8 +355,8 @@ def test_state_changes_are_authorized_per_instance_by_tag(world):
 def test_associate_works_on_a_stopped_instance_and_only_once(world):
     _role_with_profile(world, "FirstRole")
     _role_with_profile(world, "SecondRole")
-    (instance_id,) = _launch(world)
-    ec2 = _admin(world, "ec2")
+    (instance_id,) = launch(world)
+    ec2 = admin_client(world, "ec2")
     ec2.stop_instances(InstanceIds=[instance_id])
     world.advance(30)
     association = ec2.associate_iam_instance_profile(
@@ -404,7 +369,7 @@ def test_associate_works_on_a_stopped_instance_and_only_once(world):
         ec2.associate_iam_instance_profile(
             IamInstanceProfile={"Name": "SecondRole"}, InstanceId=instance_id
         )
-    assert _error(twice) == (
+    assert client_error(twice) == (
         "IncorrectState",
         f"There is an existing association for instance {instance_id}",
         400,
@@ -413,7 +378,7 @@ def test_associate_works_on_a_stopped_instance_and_only_once(world):
 
 def test_associate_needs_pass_role(world):
     _role_with_profile(world)
-    (instance_id,) = _launch(world)
+    (instance_id,) = launch(world)
     session = _user(
         world,
         "attacher",
@@ -423,7 +388,7 @@ def test_associate_needs_pass_role(world):
         session.client("ec2").associate_iam_instance_profile(
             IamInstanceProfile={"Name": "AppRole"}, InstanceId=instance_id
         )
-    code, message, _ = _error(denied)
+    code, message, _ = client_error(denied)
     assert code == "UnauthorizedOperation"
     assert f"iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/AppRole" in message
     assert world.state.instances[instance_id].association is None
@@ -432,8 +397,8 @@ def test_associate_needs_pass_role(world):
 def test_replace_needs_a_running_instance_and_gives_a_new_association(world):
     _role_with_profile(world, "FirstRole")
     _role_with_profile(world, "SecondRole")
-    (instance_id,) = _launch(world, IamInstanceProfile={"Name": "FirstRole"})
-    ec2 = _admin(world, "ec2")
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "FirstRole"})
+    ec2 = admin_client(world, "ec2")
     (current,) = ec2.describe_iam_instance_profile_associations(
         Filters=[{"Name": "instance-id", "Values": [instance_id]}]
     )["IamInstanceProfileAssociations"]
@@ -445,7 +410,7 @@ def test_replace_needs_a_running_instance_and_gives_a_new_association(world):
         ec2.replace_iam_instance_profile_association(
             IamInstanceProfile={"Name": "SecondRole"}, AssociationId=current["AssociationId"]
         )
-    assert _error(stopped) == (
+    assert client_error(stopped) == (
         "IncorrectState",
         f"The association {current['AssociationId']} is not the active association",
         400,
@@ -466,13 +431,13 @@ def test_replace_needs_a_running_instance_and_gives_a_new_association(world):
     assert _instance(world, instance_id)["IamInstanceProfile"]["Arn"].endswith("/SecondRole")
     with pytest.raises(ClientError) as old:
         ec2.disassociate_iam_instance_profile(AssociationId=current["AssociationId"])
-    assert _error(old)[0] == "InvalidAssociationID.NotFound"
+    assert client_error(old)[0] == "InvalidAssociationID.NotFound"
 
 
 def test_disassociate_removes_the_profile_once_the_clock_moves(world):
     _role_with_profile(world)
-    (instance_id,) = _launch(world, IamInstanceProfile={"Name": "AppRole"})
-    ec2 = _admin(world, "ec2")
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppRole"})
+    ec2 = admin_client(world, "ec2")
     (association,) = ec2.describe_iam_instance_profile_associations()[
         "IamInstanceProfileAssociations"
     ]
@@ -487,15 +452,19 @@ def test_disassociate_removes_the_profile_once_the_clock_moves(world):
     assert "IamInstanceProfile" not in _instance(world, instance_id)
     with pytest.raises(ClientError) as malformed:
         ec2.disassociate_iam_instance_profile(AssociationId=instance_id)
-    assert _error(malformed) == ("InvalidParameterValue", "Invalid value for associationId.", 400)
+    assert client_error(malformed) == (
+        "InvalidParameterValue",
+        "Invalid value for associationId.",
+        400,
+    )
 
 
 # --- ModifyInstanceMetadataOptions ---------------------------------------------------------------
 
 
 def test_modify_metadata_options_requires_imdsv2(world):
-    (instance_id,) = _launch(world)
-    ec2 = _admin(world, "ec2")
+    (instance_id,) = launch(world)
+    ec2 = admin_client(world, "ec2")
     response = ec2.modify_instance_metadata_options(
         InstanceId=instance_id, HttpTokens="required", HttpPutResponseHopLimit=2
     )
@@ -505,11 +474,11 @@ def test_modify_metadata_options_requires_imdsv2(world):
     assert (options["HttpTokens"], options["HttpPutResponseHopLimit"]) == ("required", 2)
     with pytest.raises(ClientError) as invalid:
         ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpPutResponseHopLimit=65)
-    assert _error(invalid)[0] == "InvalidParameterValue"
+    assert client_error(invalid)[0] == "InvalidParameterValue"
 
 
 def test_modify_metadata_options_can_be_conditioned_on_the_requested_value(world):
-    (instance_id,) = _launch(world)
+    (instance_id,) = launch(world)
     session = _user(
         world,
         "hardener",
@@ -524,7 +493,7 @@ def test_modify_metadata_options_can_be_conditioned_on_the_requested_value(world
     ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpTokens="required")
     with pytest.raises(ClientError) as denied:
         ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpTokens="optional")
-    assert _error(denied)[0] == "UnauthorizedOperation"
+    assert client_error(denied)[0] == "UnauthorizedOperation"
 
 
 # --- determinism ----------------------------------------------------------------------------------
@@ -534,7 +503,7 @@ def test_same_seed_same_instances_and_the_world_round_trips():
     def build() -> World:
         world = World.new(seed=5)
         _role_with_profile(world)
-        _launch(world, count=3, IamInstanceProfile={"Name": "AppRole"})
+        launch(world, count=3, IamInstanceProfile={"Name": "AppRole"})
         return world
 
     first, second = build(), build()

@@ -11,40 +11,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from simulator import World
+from tests.factories import EC2_TRUST, allow, client_error, trust_policy
 
 ACCOUNT = "111122223333"
 ADMIN_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 SSM_SLR = "AWSServiceRoleForAmazonSSM"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
-
-def _document(*actions: str, resource: str = "*") -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}],
-        }
-    )
-
-
-def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = raised.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 @pytest.fixture
@@ -61,7 +32,7 @@ def _user_session(world: World, iam: Any, name: str, *actions: str) -> Any:
     """A new user with an inline policy allowing `actions` (if any), as an IAM client."""
     iam.create_user(UserName=name)
     if actions:
-        iam.put_user_policy(UserName=name, PolicyName="allow", PolicyDocument=_document(*actions))
+        iam.put_user_policy(UserName=name, PolicyName="allow", PolicyDocument=allow(*actions))
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return world.session(key["AccessKeyId"], key["SecretAccessKey"]).client("iam")
 
@@ -105,7 +76,11 @@ def test_access_key_lifecycle_two_keys_at_most_and_the_secret_shown_once(world, 
     iam.create_access_key(UserName="alice")
     with pytest.raises(ClientError) as third:
         iam.create_access_key(UserName="alice")
-    assert _error(third) == ("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409)
+    assert client_error(third) == (
+        "LimitExceeded",
+        "Cannot exceed quota for AccessKeysPerUser: 2",
+        409,
+    )
 
     listed = iam.list_access_keys(UserName="alice")["AccessKeyMetadata"]
     assert len(listed) == 2
@@ -114,7 +89,7 @@ def test_access_key_lifecycle_two_keys_at_most_and_the_secret_shown_once(world, 
 
     with pytest.raises(ClientError) as in_use:
         iam.delete_user(UserName="alice")
-    assert _error(in_use) == (
+    assert client_error(in_use) == (
         "DeleteConflict",
         "Cannot delete entity, must delete access keys first.",
         409,
@@ -124,7 +99,7 @@ def test_access_key_lifecycle_two_keys_at_most_and_the_secret_shown_once(world, 
     iam.delete_user(UserName="alice")
     with pytest.raises(ClientError) as gone:
         iam.get_user(UserName="alice")
-    assert _error(gone) == ("NoSuchEntity", "The user with name alice cannot be found.", 404)
+    assert client_error(gone) == ("NoSuchEntity", "The user with name alice cannot be found.", 404)
 
 
 def test_inactive_key_is_refused_on_the_next_call_and_works_again_when_reactivated(world, iam):
@@ -135,7 +110,7 @@ def test_inactive_key_is_refused_on_the_next_call_and_works_again_when_reactivat
     iam.update_access_key(UserName="alice", AccessKeyId=key_id, Status="Inactive")
     with pytest.raises(ClientError) as refused:
         alice.get_user()
-    assert _error(refused) == (
+    assert client_error(refused) == (
         "InvalidClientTokenId",
         "The security token included in the request is invalid.",
         403,
@@ -163,7 +138,7 @@ def test_a_user_without_permissions_gets_iams_access_denied_text(world, iam):
     bob = _user_session(world, iam, "bob")
     with pytest.raises(ClientError) as denied:
         bob.get_user(UserName="bob")
-    assert _error(denied) == (
+    assert client_error(denied) == (
         "AccessDenied",
         f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: iam:GetUser on "
         "resource: user bob because no identity-based policy allows the iam:GetUser action",
@@ -177,25 +152,29 @@ def test_access_denied_comes_before_no_such_entity(world, iam):
     bob = _user_session(world, iam, "bob")
     with pytest.raises(ClientError) as denied:
         bob.get_role(RoleName="Missing")
-    assert _error(denied)[0] == "AccessDenied"
-    assert "on resource: role Missing because" in _error(denied)[1]
+    assert client_error(denied)[0] == "AccessDenied"
+    assert "on resource: role Missing because" in client_error(denied)[1]
     with pytest.raises(ClientError) as missing:
         iam.get_role(RoleName="Missing")
-    assert _error(missing) == ("NoSuchEntity", "The role with name Missing cannot be found.", 404)
+    assert client_error(missing) == (
+        "NoSuchEntity",
+        "The role with name Missing cannot be found.",
+        404,
+    )
 
 
 def test_list_actions_are_authorized_on_the_accounts_path_arns(world, iam):
     bob = _user_session(world, iam, "bob")
     with pytest.raises(ClientError) as roles:
         bob.list_roles()
-    assert _error(roles)[1] == (
+    assert client_error(roles)[1] == (
         f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: iam:ListRoles on "
         f"resource: arn:aws:iam::{ACCOUNT}:role/ because no identity-based policy allows the "
         "iam:ListRoles action"
     )
     with pytest.raises(ClientError) as policies:
         bob.list_policies()
-    assert _error(policies)[1] == (
+    assert client_error(policies)[1] == (
         f"User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: iam:ListPolicies on "
         "resource: policy path / because no identity-based policy allows the iam:ListPolicies action"
     )
@@ -210,11 +189,15 @@ def test_names_are_unique_whatever_their_case_and_follow_aws_patterns(iam):
     iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST)
     with pytest.raises(ClientError) as taken:
         iam.create_role(RoleName="approle", AssumeRolePolicyDocument=EC2_TRUST)
-    assert _error(taken) == ("EntityAlreadyExists", "Role with name approle already exists.", 409)
+    assert client_error(taken) == (
+        "EntityAlreadyExists",
+        "Role with name approle already exists.",
+        409,
+    )
     assert iam.get_role(RoleName="APPROLE")["Role"]["RoleName"] == "AppRole"
     with pytest.raises(ClientError) as bad:
         iam.create_user(UserName="no spaces")
-    assert _error(bad) == (
+    assert client_error(bad) == (
         "ValidationError",
         "1 validation error detected: Value 'no spaces' at 'userName' failed to satisfy "
         r"constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+",
@@ -222,8 +205,8 @@ def test_names_are_unique_whatever_their_case_and_follow_aws_patterns(iam):
     )
     with pytest.raises(ClientError) as long_name:
         iam.create_role(RoleName="r" * 65, AssumeRolePolicyDocument=EC2_TRUST)
-    assert _error(long_name)[0] == "ValidationError"
-    assert _error(long_name)[1].endswith("Member must have length less than or equal to 64")
+    assert client_error(long_name)[0] == "ValidationError"
+    assert client_error(long_name)[1].endswith("Member must have length less than or equal to 64")
 
 
 # --- Groups ------------------------------------------------------------------------------------
@@ -233,7 +216,7 @@ def test_group_policies_reach_their_members_and_a_group_with_members_cannot_be_d
     carol = _user_session(world, iam, "carol")
     iam.create_group(GroupName="Readers", Path="/team/")
     iam.put_group_policy(
-        GroupName="Readers", PolicyName="read", PolicyDocument=_document("iam:ListRoles")
+        GroupName="Readers", PolicyName="read", PolicyDocument=allow("iam:ListRoles")
     )
     with pytest.raises(ClientError):
         carol.list_roles()
@@ -247,7 +230,7 @@ def test_group_policies_reach_their_members_and_a_group_with_members_cannot_be_d
     assert [u["UserName"] for u in group["Users"]] == ["carol"]
     with pytest.raises(ClientError) as members:
         iam.delete_group(GroupName="Readers")
-    assert _error(members) == (
+    assert client_error(members) == (
         "DeleteConflict",
         "Cannot delete entity, must remove users from group first.",
         409,
@@ -263,7 +246,7 @@ def test_group_policies_reach_their_members_and_a_group_with_members_cannot_be_d
 
 def test_inline_policy_comes_back_as_a_document(iam):
     iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST)
-    text = _document("s3:GetObject", resource="arn:aws:s3:::bucket/*")
+    text = allow("s3:GetObject", resource="arn:aws:s3:::bucket/*")
     iam.put_role_policy(RoleName="AppRole", PolicyName="read", PolicyDocument=text)
     got = iam.get_role_policy(RoleName="AppRole", PolicyName="read")
     assert got["PolicyDocument"] == json.loads(text)  # AWS URL-encodes it; botocore decodes it
@@ -274,7 +257,11 @@ def test_inline_policy_comes_back_as_a_document(iam):
     iam.delete_role_policy(RoleName="AppRole", PolicyName="read")
     with pytest.raises(ClientError) as gone:
         iam.get_role_policy(RoleName="AppRole", PolicyName="read")
-    assert _error(gone) == ("NoSuchEntity", "The role policy with name read cannot be found.", 404)
+    assert client_error(gone) == (
+        "NoSuchEntity",
+        "The role policy with name read cannot be found.",
+        404,
+    )
 
 
 @pytest.mark.parametrize(
@@ -293,7 +280,7 @@ def test_inline_policy_comes_back_as_a_document(iam):
             "Policy document should not specify a principal.",
         ),
         (
-            _document("s3:GetObject", resource="mybucket"),
+            allow("s3:GetObject", resource="mybucket"),
             'Resource mybucket must be in ARN format or "*".',
         ),
         (
@@ -324,7 +311,7 @@ def test_malformed_identity_policies_are_refused_with_iams_text(iam, document, m
     iam.create_user(UserName="alice")
     with pytest.raises(ClientError) as refused:
         iam.put_user_policy(UserName="alice", PolicyName="p", PolicyDocument=document)
-    assert _error(refused) == ("MalformedPolicyDocument", message, 400)
+    assert client_error(refused) == ("MalformedPolicyDocument", message, 400)
     assert iam.list_user_policies(UserName="alice")["PolicyNames"] == []
 
 
@@ -332,7 +319,7 @@ def test_a_managed_policy_needs_version_2012_10_17(iam):
     document = json.dumps({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
     with pytest.raises(ClientError) as refused:
         iam.create_policy(PolicyName="NoVersion", PolicyDocument=document)
-    assert _error(refused) == (
+    assert client_error(refused) == (
         "MalformedPolicyDocument",
         "Policy document must be version 2012-10-17 or greater.",
         400,
@@ -349,12 +336,16 @@ def test_policy_sizes_are_limited_as_aws_limits_them(iam):
     )
     with pytest.raises(ClientError) as managed:
         iam.create_policy(PolicyName="Big", PolicyDocument=big)
-    assert _error(managed) == ("LimitExceeded", "Cannot exceed quota for PolicySize: 6144", 409)
+    assert client_error(managed) == (
+        "LimitExceeded",
+        "Cannot exceed quota for PolicySize: 6144",
+        409,
+    )
     iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST)
     iam.put_role_policy(RoleName="AppRole", PolicyName="one", PolicyDocument=big)
     with pytest.raises(ClientError) as inline:
         iam.put_role_policy(RoleName="AppRole", PolicyName="two", PolicyDocument=big)
-    assert _error(inline) == (
+    assert client_error(inline) == (
         "LimitExceeded",
         "Maximum policy size of 10240 bytes exceeded for role AppRole",
         409,
@@ -366,17 +357,17 @@ def test_policy_sizes_are_limited_as_aws_limits_them(iam):
 
 
 def test_policy_versions_five_at_most_and_the_default_cannot_be_deleted(iam):
-    arn = iam.create_policy(PolicyName="AppPolicy", PolicyDocument=_document("s3:GetObject"))[
-        "Policy"
-    ]["Arn"]
+    arn = iam.create_policy(PolicyName="AppPolicy", PolicyDocument=allow("s3:GetObject"))["Policy"][
+        "Arn"
+    ]
     assert arn == f"arn:aws:iam::{ACCOUNT}:policy/AppPolicy"
     for number in range(2, 6):
-        version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=_document("s3:PutObject"))
+        version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow("s3:PutObject"))
         assert version["PolicyVersion"]["VersionId"] == f"v{number}"
         assert version["PolicyVersion"]["IsDefaultVersion"] is False
     with pytest.raises(ClientError) as sixth:
-        iam.create_policy_version(PolicyArn=arn, PolicyDocument=_document("s3:PutObject"))
-    assert _error(sixth) == (
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=allow("s3:PutObject"))
+    assert client_error(sixth) == (
         "LimitExceeded",
         "A managed policy can have up to 5 versions. Before you create a new version, you must "
         "delete an existing version.",
@@ -384,7 +375,7 @@ def test_policy_versions_five_at_most_and_the_default_cannot_be_deleted(iam):
     )
     with pytest.raises(ClientError) as default:
         iam.delete_policy_version(PolicyArn=arn, VersionId="v1")
-    assert _error(default) == (
+    assert client_error(default) == (
         "DeleteConflict",
         "Cannot delete the default version of a policy.",
         409,
@@ -392,7 +383,7 @@ def test_policy_versions_five_at_most_and_the_default_cannot_be_deleted(iam):
 
     iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
     sixth_try = iam.create_policy_version(
-        PolicyArn=arn, PolicyDocument=_document("s3:*"), SetAsDefault=True
+        PolicyArn=arn, PolicyDocument=allow("s3:*"), SetAsDefault=True
     )
     assert sixth_try["PolicyVersion"]["VersionId"] == "v6", "version ids are never reused"
     versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
@@ -400,26 +391,26 @@ def test_policy_versions_five_at_most_and_the_default_cannot_be_deleted(iam):
     assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v6"
     assert iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"][
         "Document"
-    ] == json.loads(_document("s3:GetObject"))
+    ] == json.loads(allow("s3:GetObject"))
     with pytest.raises(ClientError) as many:
         iam.delete_policy(PolicyArn=arn)
-    assert _error(many)[0] == "DeleteConflict"
-    assert _error(many)[1].startswith("This policy has more than one version.")
+    assert client_error(many)[0] == "DeleteConflict"
+    assert client_error(many)[1].startswith("This policy has more than one version.")
 
 
 def test_set_default_policy_version_rolls_back_what_the_engine_allows(world, iam):
     arn = iam.create_policy(
-        PolicyName="Ops", PolicyDocument=_document("iam:ListRoles", "iam:ListUsers")
+        PolicyName="Ops", PolicyDocument=allow("iam:ListRoles", "iam:ListUsers")
     )["Policy"]["Arn"]
     dana = _user_session(world, iam, "dana")
     iam.attach_user_policy(UserName="dana", PolicyArn=arn)
     dana.list_roles()
     iam.create_policy_version(
-        PolicyArn=arn, PolicyDocument=_document("iam:ListUsers"), SetAsDefault=True
+        PolicyArn=arn, PolicyDocument=allow("iam:ListUsers"), SetAsDefault=True
     )
     with pytest.raises(ClientError) as denied:
         dana.list_roles()
-    assert _error(denied)[0] == "AccessDenied"
+    assert client_error(denied)[0] == "AccessDenied"
     dana.list_users()
     iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
     assert dana.list_roles()["Roles"] == []
@@ -428,29 +419,31 @@ def test_set_default_policy_version_rolls_back_what_the_engine_allows(world, iam
 def test_attached_policies_block_deletion_and_are_limited_to_ten_per_role(iam):
     iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST)
     arns = [
-        iam.create_policy(PolicyName=f"P{n}", PolicyDocument=_document("s3:GetObject"))["Policy"][
-            "Arn"
-        ]
+        iam.create_policy(PolicyName=f"P{n}", PolicyDocument=allow("s3:GetObject"))["Policy"]["Arn"]
         for n in range(11)
     ]
     for arn in arns[:10]:
         iam.attach_role_policy(RoleName="AppRole", PolicyArn=arn)
     with pytest.raises(ClientError) as eleventh:
         iam.attach_role_policy(RoleName="AppRole", PolicyArn=arns[10])
-    assert _error(eleventh) == ("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10", 409)
+    assert client_error(eleventh) == (
+        "LimitExceeded",
+        "Cannot exceed quota for PoliciesPerRole: 10",
+        409,
+    )
     assert iam.get_policy(PolicyArn=arns[0])["Policy"]["AttachmentCount"] == 1
     entities = iam.list_entities_for_policy(PolicyArn=arns[0])
     assert [r["RoleName"] for r in entities["PolicyRoles"]] == ["AppRole"]
     with pytest.raises(ClientError) as attached:
         iam.delete_policy(PolicyArn=arns[0])
-    assert _error(attached) == (
+    assert client_error(attached) == (
         "DeleteConflict",
         "Cannot delete a policy attached to entities.",
         409,
     )
     with pytest.raises(ClientError) as role_in_use:
         iam.delete_role(RoleName="AppRole")
-    assert _error(role_in_use) == (
+    assert client_error(role_in_use) == (
         "DeleteConflict",
         "Cannot delete entity, must detach all policies first.",
         409,
@@ -458,7 +451,7 @@ def test_attached_policies_block_deletion_and_are_limited_to_ten_per_role(iam):
     iam.detach_role_policy(RoleName="AppRole", PolicyArn=arns[0])
     with pytest.raises(ClientError) as not_attached:
         iam.detach_role_policy(RoleName="AppRole", PolicyArn=arns[0])
-    assert _error(not_attached) == ("NoSuchEntity", f"Policy {arns[0]} was not found.", 404)
+    assert client_error(not_attached) == ("NoSuchEntity", f"Policy {arns[0]} was not found.", 404)
     iam.delete_policy(PolicyArn=arns[0])
 
 
@@ -467,7 +460,7 @@ def test_missing_policy_is_not_attachable(iam):
     arn = f"arn:aws:iam::{ACCOUNT}:policy/Nope"
     with pytest.raises(ClientError) as missing:
         iam.attach_role_policy(RoleName="AppRole", PolicyArn=arn)
-    assert _error(missing) == (
+    assert client_error(missing) == (
         "NoSuchEntity",
         f"Policy {arn} does not exist or is not attachable.",
         404,
@@ -504,15 +497,15 @@ def test_aws_managed_policies_are_listed_with_their_real_documents(iam):
 
 def test_aws_managed_policies_cannot_be_changed_even_by_the_admin(world, iam):
     with pytest.raises(ClientError) as new_version:
-        iam.create_policy_version(PolicyArn=ADMIN_ACCESS, PolicyDocument=_document("s3:GetObject"))
-    assert _error(new_version)[0] == "AccessDenied"
-    assert _error(new_version)[1].startswith(
+        iam.create_policy_version(PolicyArn=ADMIN_ACCESS, PolicyDocument=allow("s3:GetObject"))
+    assert client_error(new_version)[0] == "AccessDenied"
+    assert client_error(new_version)[1].startswith(
         f"User: arn:aws:iam::{ACCOUNT}:user/admin is not authorized to perform: iam:CreatePolicyVersion"
     )
     assert world.events[-1]["decision"]["reason"] == "aws-owned"
     with pytest.raises(ClientError) as deleted:
         iam.delete_policy(PolicyArn=ADMIN_ACCESS)
-    assert _error(deleted)[0] == "AccessDenied"
+    assert client_error(deleted)[0] == "AccessDenied"
     assert iam.get_policy(PolicyArn=ADMIN_ACCESS)["Policy"]["DefaultVersionId"] == "v1"
 
 
@@ -523,7 +516,7 @@ def test_a_service_linked_role_policy_cannot_be_attached_to_your_roles(iam):
             RoleName="AppRole",
             PolicyArn="arn:aws:iam::aws:policy/aws-service-role/AmazonSSMServiceRolePolicy",
         )
-    assert _error(refused) == (
+    assert client_error(refused) == (
         "PolicyNotAttachable",
         "Cannot attach a Service Role Policy to a Customer Role.",
         400,
@@ -537,7 +530,7 @@ def test_trust_policies_are_validated_as_aws_validates_them(iam):
     def refused(document: str) -> tuple[str, str, int]:
         with pytest.raises(ClientError) as raised:
             iam.create_role(RoleName="Broken", AssumeRolePolicyDocument=document)
-        return _error(raised)
+        return client_error(raised)
 
     assert refused("{not json") == (
         "MalformedPolicyDocument",
@@ -545,14 +538,7 @@ def test_trust_policies_are_validated_as_aws_validates_them(iam):
         400,
     )
     missing = f"arn:aws:iam::{ACCOUNT}:role/NoSuchRole"
-    trust = json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": missing}, "Action": "sts:AssumeRole"}
-            ],
-        }
-    )
+    trust = trust_policy({"AWS": missing})
     assert refused(trust) == (
         "MalformedPolicyDocument",
         f'Invalid principal in policy: "AWS":"{missing}"',
@@ -611,14 +597,14 @@ def test_update_role_changes_description_and_session_duration_within_limits(iam)
     assert role["RoleLastUsed"] == {}
     with pytest.raises(ClientError) as too_long:
         iam.update_role(RoleName="AppRole", MaxSessionDuration=50000)
-    assert _error(too_long)[0] == "ValidationError"
+    assert client_error(too_long)[0] == "ValidationError"
     assert [r["RoleName"] for r in iam.list_roles(PathPrefix="/app/")["Roles"]] == ["AppRole"]
     assert iam.list_roles(PathPrefix="/other/")["Roles"] == []
 
 
 def test_permissions_boundary_caps_a_users_permissions(world, iam):
     erin = _user_session(world, iam, "erin", "iam:ListRoles", "iam:ListUsers")
-    boundary = iam.create_policy(PolicyName="OnlyUsers", PolicyDocument=_document("iam:ListUsers"))[
+    boundary = iam.create_policy(PolicyName="OnlyUsers", PolicyDocument=allow("iam:ListUsers"))[
         "Policy"
     ]["Arn"]
     iam.put_user_permissions_boundary(UserName="erin", PermissionsBoundary=boundary)
@@ -629,7 +615,9 @@ def test_permissions_boundary_caps_a_users_permissions(world, iam):
     erin.list_users()
     with pytest.raises(ClientError) as capped:
         erin.list_roles()
-    assert "because no permissions boundary allows the iam:ListRoles action" in _error(capped)[1]
+    assert (
+        "because no permissions boundary allows the iam:ListRoles action" in client_error(capped)[1]
+    )
     iam.delete_user_permissions_boundary(UserName="erin")
     erin.list_roles()
 
@@ -646,7 +634,7 @@ def test_an_instance_profile_holds_one_role(iam):
     iam.add_role_to_instance_profile(InstanceProfileName="Web", RoleName="FirstRole")
     with pytest.raises(ClientError) as second:
         iam.add_role_to_instance_profile(InstanceProfileName="Web", RoleName="SecondRole")
-    assert _error(second) == (
+    assert client_error(second) == (
         "LimitExceeded",
         "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
         409,
@@ -659,20 +647,20 @@ def test_an_instance_profile_holds_one_role(iam):
 
     with pytest.raises(ClientError) as role_in_profile:
         iam.delete_role(RoleName="FirstRole")
-    assert _error(role_in_profile) == (
+    assert client_error(role_in_profile) == (
         "DeleteConflict",
         "Cannot delete entity, must remove roles from instance profile first.",
         409,
     )
     with pytest.raises(ClientError) as profile_with_role:
         iam.delete_instance_profile(InstanceProfileName="Web")
-    assert _error(profile_with_role)[0] == "DeleteConflict"
+    assert client_error(profile_with_role)[0] == "DeleteConflict"
     iam.remove_role_from_instance_profile(InstanceProfileName="Web", RoleName="FirstRole")
     iam.add_role_to_instance_profile(InstanceProfileName="Web", RoleName="SecondRole")
     iam.delete_role(RoleName="FirstRole")
     with pytest.raises(ClientError) as missing:
         iam.get_instance_profile(InstanceProfileName="Nope")
-    assert _error(missing) == ("NoSuchEntity", "Instance Profile Nope cannot be found.", 404)
+    assert client_error(missing) == ("NoSuchEntity", "Instance Profile Nope cannot be found.", 404)
 
 
 # --- Service-linked roles ---------------------------------------------------------------------------
@@ -701,7 +689,7 @@ def test_service_linked_role_comes_with_its_fixed_policy_and_trusts_only_its_ser
     ]
     with pytest.raises(ClientError) as again:
         iam.create_service_linked_role(AWSServiceName="ssm.amazonaws.com")
-    assert _error(again) == (
+    assert client_error(again) == (
         "InvalidInput",
         f"Service role name {SSM_SLR} has been taken in this account, please try a different suffix.",
         400,
@@ -713,7 +701,7 @@ def test_service_linked_role_comes_with_its_fixed_policy_and_trusts_only_its_ser
     ] == ("arn:aws:iam::aws:policy/aws-service-role/CloudWatchEventsServiceRolePolicy")
     with pytest.raises(ClientError) as unknown:
         iam.create_service_linked_role(AWSServiceName="example.amazonaws.com")
-    assert _error(unknown)[0] == "InvalidInput"
+    assert client_error(unknown)[0] == "InvalidInput"
 
 
 def test_service_linked_role_refuses_every_change_but_its_description(iam):
@@ -724,7 +712,7 @@ def test_service_linked_role_refuses_every_change_but_its_description(iam):
     )
     changes = [
         lambda: iam.put_role_policy(
-            RoleName=SSM_SLR, PolicyName="extra", PolicyDocument=_document("s3:*")
+            RoleName=SSM_SLR, PolicyName="extra", PolicyDocument=allow("s3:*")
         ),
         lambda: iam.delete_role_policy(RoleName=SSM_SLR, PolicyName="extra"),
         lambda: iam.attach_role_policy(RoleName=SSM_SLR, PolicyArn=ADMIN_ACCESS),
@@ -743,7 +731,7 @@ def test_service_linked_role_refuses_every_change_but_its_description(iam):
     for change in changes:
         with pytest.raises(ClientError) as refused:
             change()
-        assert _error(refused) == ("UnmodifiableEntity", protected, 400)
+        assert client_error(refused) == ("UnmodifiableEntity", protected, 400)
     iam.update_role(RoleName=SSM_SLR, Description="Used by Inventory")
     assert iam.get_role(RoleName=SSM_SLR)["Role"]["Description"] == "Used by Inventory"
 
@@ -777,7 +765,7 @@ def test_service_linked_role_deletion_fails_while_in_use_and_succeeds_once_unuse
     )
     with pytest.raises(ClientError) as gone:
         iam.get_role(RoleName=SSM_SLR)
-    assert _error(gone)[0] == "NoSuchEntity"
+    assert client_error(gone)[0] == "NoSuchEntity"
 
 
 def test_creating_a_service_linked_role_needs_permission_for_that_service(world, iam):
@@ -802,7 +790,7 @@ def test_creating_a_service_linked_role_needs_permission_for_that_service(world,
     frank.create_service_linked_role(AWSServiceName="ssm.amazonaws.com")
     with pytest.raises(ClientError) as other:
         frank.create_service_linked_role(AWSServiceName="cloudtrail.amazonaws.com")
-    assert _error(other)[0] == "AccessDenied"
+    assert client_error(other)[0] == "AccessDenied"
 
 
 # --- Persistence ---------------------------------------------------------------------------------------
@@ -814,15 +802,15 @@ def test_json_round_trip_preserves_the_whole_iam_state(world, iam):
     iam.create_group(GroupName="Ops")
     iam.add_user_to_group(GroupName="Ops", UserName="alice")
     arn = iam.create_policy(
-        PolicyName="P", PolicyDocument=_document("s3:GetObject"), Tags=[{"Key": "k", "Value": "v"}]
+        PolicyName="P", PolicyDocument=allow("s3:GetObject"), Tags=[{"Key": "k", "Value": "v"}]
     )["Policy"]["Arn"]
     iam.create_policy_version(
-        PolicyArn=arn, PolicyDocument=_document("s3:PutObject"), SetAsDefault=True
+        PolicyArn=arn, PolicyDocument=allow("s3:PutObject"), SetAsDefault=True
     )
     iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST, PermissionsBoundary=arn)
     iam.attach_role_policy(RoleName="AppRole", PolicyArn=arn)
     iam.put_role_policy(
-        RoleName="AppRole", PolicyName="inline", PolicyDocument=_document("s3:ListBucket")
+        RoleName="AppRole", PolicyName="inline", PolicyDocument=allow("s3:ListBucket")
     )
     iam.create_instance_profile(InstanceProfileName="AppRole", Tags=[{"Key": "a", "Value": "b"}])
     iam.add_role_to_instance_profile(InstanceProfileName="AppRole", RoleName="AppRole")

@@ -2,63 +2,32 @@
 
 import json
 import re
-import weakref
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from simulator import World
+from tests.factories import EC2_TRUST, admin_client, allow, launch, trust_policy
 
 ACCOUNT = "111122223333"
-AMI = "ami-0abcdef1234567890"
 TOKEN_PATH = "/latest/api/token"
 CREDENTIALS = "/latest/meta-data/iam/security-credentials/"
-EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-_CLIENTS: weakref.WeakKeyDictionary[World, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def _admin(world: World, service: str) -> Any:
-    clients = _CLIENTS.setdefault(world, {})
-    if service not in clients:
-        clients[service] = world.session().client(service)
-    return clients[service]
 
 
 def _profile(
-    world: World, role: str = "AppRole", profile: str = "AppProfile", trust: Any = None
+    world: World, role: str = "AppRole", profile: str = "AppProfile", trust: str = EC2_TRUST
 ) -> None:
     """A role in an instance profile with a different name: IMDS keys credentials by ROLE."""
-    iam = _admin(world, "iam")
-    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust or EC2_TRUST))
+    iam = admin_client(world, "iam")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
     iam.put_role_policy(
         RoleName=role,
         PolicyName="read",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
-        ),
-    )  # fmt: skip
+        PolicyDocument=allow("s3:ListAllMyBuckets"),
+    )
     iam.create_instance_profile(InstanceProfileName=profile)
     iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
-
-
-def _launch(world: World, **extra: Any) -> str:
-    reservation = _admin(world, "ec2").run_instances(
-        ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1, **extra
-    )
-    return str(reservation["Instances"][0]["InstanceId"])
 
 
 def _token(world: World, instance_id: str, ttl: int = 21600) -> str:
@@ -88,7 +57,7 @@ def world() -> World:
 
 
 def test_imdsv2_required_answers_401_without_a_token_and_200_with_one(world):
-    instance_id = _launch(world, MetadataOptions={"HttpTokens": "required"})
+    (instance_id,) = launch(world, MetadataOptions={"HttpTokens": "required"})
     status, body = _get(world, instance_id, "/latest/meta-data/instance-id")
     assert status == 401
     assert "<title>401 - Unauthorized</title>" in body
@@ -98,23 +67,23 @@ def test_imdsv2_required_answers_401_without_a_token_and_200_with_one(world):
 
 
 def test_imdsv1_works_while_tokens_are_optional(world):
-    instance_id = _launch(world)
+    (instance_id,) = launch(world)
     assert _get(world, instance_id, "/latest/meta-data/instance-id") == (200, instance_id)
-    _admin(world, "ec2").modify_instance_metadata_options(
+    admin_client(world, "ec2").modify_instance_metadata_options(
         InstanceId=instance_id, HttpTokens="required"
     )
     assert _get(world, instance_id, "/latest/meta-data/instance-id")[0] == 401
 
 
 def test_a_token_is_valid_only_on_the_instance_that_issued_it(world):
-    first, second = _launch(world), _launch(world)
+    first, second = launch(world, 2)
     token = _token(world, first)
     assert _get(world, second, "/latest/meta-data/instance-id", token)[0] == 401
     assert _get(world, first, "/latest/meta-data/instance-id", token)[0] == 200
 
 
 def test_a_token_expires_after_its_ttl(world):
-    instance_id = _launch(world)
+    (instance_id,) = launch(world)
     token = _token(world, instance_id, ttl=60)
     world.advance(61)
     # A token that is not valid is refused even while tokens are optional.
@@ -133,12 +102,12 @@ def test_a_token_expires_after_its_ttl(world):
     ids=["no-ttl", "zero", "too-long", "not-a-number", "forwarded"],
 )
 def test_bad_token_requests_are_refused(world, headers, status):
-    instance_id = _launch(world)
+    (instance_id,) = launch(world)
     assert world.imds(instance_id, "PUT", TOKEN_PATH, headers)[0] == status
 
 
 def test_a_disabled_endpoint_answers_403(world):
-    instance_id = _launch(world, MetadataOptions={"HttpEndpoint": "disabled"})
+    (instance_id,) = launch(world, MetadataOptions={"HttpEndpoint": "disabled"})
     assert _get(world, instance_id, "/latest/meta-data/instance-id")[0] == 403
     assert (
         world.imds(instance_id, "PUT", TOKEN_PATH, {"X-aws-ec2-metadata-token-ttl-seconds": "60"})[
@@ -152,7 +121,7 @@ def test_a_disabled_endpoint_answers_403(world):
 
 
 def test_metadata_describes_the_instance(world):
-    instance_id = _launch(world)
+    (instance_id,) = launch(world)
     instance = world.state.instances[instance_id]
     status, listing = _get(world, instance_id, "/latest/meta-data/")
     assert status == 200
@@ -171,7 +140,7 @@ def test_metadata_describes_the_instance(world):
 
 def test_credentials_are_listed_by_role_name_and_shaped_as_aws_serves_them(world):
     _profile(world, role="AppRole", profile="AppProfile")
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     token = _token(world, instance_id)
     assert _get(world, instance_id, CREDENTIALS, token) == (200, "AppRole")
     status, body = _get(world, instance_id, CREDENTIALS + "AppRole", token)
@@ -199,7 +168,7 @@ def test_credentials_are_listed_by_role_name_and_shaped_as_aws_serves_them(world
 
 def test_ec2_assuming_the_role_is_recorded_as_cloudtrail_records_it(world):
     _profile(world)
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     document = json.loads(_get(world, instance_id, CREDENTIALS + "AppRole")[1])
     _get(world, instance_id, CREDENTIALS + "AppRole")  # served again: no second AssumeRole
     assumed = [e for e in world.events if e["eventName"] == "AssumeRole"]
@@ -217,7 +186,7 @@ def test_ec2_assuming_the_role_is_recorded_as_cloudtrail_records_it(world):
 
 def test_the_delivery_version_is_recorded_with_the_credentials(world):
     _profile(world)
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     v1 = json.loads(_get(world, instance_id, CREDENTIALS + "AppRole")[1])
     v2 = json.loads(
         _get(world, instance_id, CREDENTIALS + "AppRole", _token(world, instance_id))[1]
@@ -232,14 +201,14 @@ def test_the_delivery_version_is_recorded_with_the_credentials(world):
 
 def test_a_policy_on_ec2_role_delivery_refuses_credentials_fetched_with_imdsv1(world):
     _profile(world)
-    _admin(world, "iam").put_role_policy(
+    admin_client(world, "iam").put_role_policy(
         RoleName="AppRole",
         PolicyName="imdsv2-only",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Deny", "Action": "*", "Resource": "*",
             "Condition": {"NumericLessThan": {"ec2:RoleDelivery": "2.0"}}}]}),
     )  # fmt: skip
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     v1 = json.loads(_get(world, instance_id, CREDENTIALS + "AppRole")[1])
     v2 = json.loads(
         _get(world, instance_id, CREDENTIALS + "AppRole", _token(world, instance_id))[1]
@@ -254,7 +223,7 @@ def test_a_policy_on_ec2_role_delivery_refuses_credentials_fetched_with_imdsv1(w
 
 def test_credentials_rotate_hourly_and_old_ones_work_until_they_expire(world):
     _profile(world)
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     path = CREDENTIALS + "AppRole"
     first = json.loads(_get(world, instance_id, path)[1])
     world.advance(30 * 60)
@@ -278,13 +247,8 @@ def test_credentials_rotate_hourly_and_old_ones_work_until_they_expire(world):
 
 
 def test_an_untrusting_role_gives_no_credentials(world):
-    lambda_trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                       "Action": "sts:AssumeRole"}],
-    }  # fmt: skip
-    _profile(world, trust=lambda_trust)
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    _profile(world, trust=trust_policy({"Service": "lambda.amazonaws.com"}))
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
     document = json.loads(_get(world, instance_id, CREDENTIALS + "AppRole")[1])
     assert document["Code"] == "AssumeRoleUnauthorizedAccess"
     assert document["Message"] == (
@@ -296,8 +260,8 @@ def test_an_untrusting_role_gives_no_credentials(world):
     assert info["Code"] == "AssumeRoleUnauthorizedAccess"
     assert not world.state.sessions
 
-    _admin(world, "iam").update_assume_role_policy(
-        RoleName="AppRole", PolicyDocument=json.dumps(EC2_TRUST)
+    admin_client(world, "iam").update_assume_role_policy(
+        RoleName="AppRole", PolicyDocument=EC2_TRUST
     )
     assert json.loads(_get(world, instance_id, CREDENTIALS + "AppRole")[1])["Code"] == "Success"
 
@@ -305,9 +269,9 @@ def test_an_untrusting_role_gives_no_credentials(world):
 def test_replacing_the_profile_switches_the_role_at_once(world):
     _profile(world, role="FirstRole", profile="First")
     _profile(world, role="SecondRole", profile="Second")
-    instance_id = _launch(world, IamInstanceProfile={"Name": "First"})
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "First"})
     first = json.loads(_get(world, instance_id, CREDENTIALS + "FirstRole")[1])
-    ec2 = _admin(world, "ec2")
+    ec2 = admin_client(world, "ec2")
     (association,) = ec2.describe_iam_instance_profile_associations()[
         "IamInstanceProfileAssociations"
     ]
@@ -324,8 +288,8 @@ def test_replacing_the_profile_switches_the_role_at_once(world):
 
 def test_a_deleted_profile_is_reported_by_iam_info(world):
     _profile(world)
-    instance_id = _launch(world, IamInstanceProfile={"Name": "AppProfile"})
-    iam = _admin(world, "iam")
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    iam = admin_client(world, "iam")
     iam.remove_role_from_instance_profile(InstanceProfileName="AppProfile", RoleName="AppRole")
     info = json.loads(_get(world, instance_id, "/latest/meta-data/iam/info")[1])
     assert info["Code"] == "Success"

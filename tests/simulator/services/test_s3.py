@@ -19,30 +19,15 @@ from hypothesis import strategies as st
 from simulator import AwsError, World
 from simulator.services.s3 import MAX_OBJECT_SIZE
 from simulator.world import Credentials
+from tests.factories import BUCKET, client_error, policy_text, trust_policy
 
 ACCOUNT = "111122223333"
-BUCKET = "reports-bucket"
-ACCOUNT_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+ACCOUNT_TRUST = trust_policy({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
 SESSION = "i-0abc1234567890def"
 ROLE_SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/{SESSION}"
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def _allow(*actions: str, resource: str | list[str] = f"arn:aws:s3:::{BUCKET}/*") -> dict[str, Any]:
@@ -59,7 +44,7 @@ def _user(world: World, name: str, *statements: dict[str, Any]) -> Credentials:
     if statements:
         _admin_call(
             world, "iam", "PutUserPolicy", UserName=name, PolicyName="s3",
-            PolicyDocument=_document(*statements),
+            PolicyDocument=policy_text(*statements),
         )  # fmt: skip
     key = _admin_call(world, "iam", "CreateAccessKey", UserName=name)["AccessKey"]
     return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
@@ -73,7 +58,7 @@ def _role_session(
     if statements:
         _admin_call(
             world, "iam", "PutRolePolicy", RoleName=name, PolicyName="s3",
-            PolicyDocument=_document(*statements),
+            PolicyDocument=policy_text(*statements),
         )  # fmt: skip
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
     found = _admin_call(world, "sts", "AssumeRole", RoleArn=role_arn, RoleSessionName=session_name)
@@ -85,15 +70,6 @@ def _s3(world: World, credentials: Credentials | None = None, source_ip: str | N
     if credentials is None:
         return world.session(source_ip=source_ip).client("s3")
     return world.session(*credentials, source_ip=source_ip).client("s3")
-
-
-def _error(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-    )
 
 
 def _not_authorized(principal: str, action: str, resource: str, *, why: str | None = None) -> str:
@@ -120,7 +96,7 @@ def test_put_only_role_puts_but_get_object_is_denied_naming_the_object_arn(world
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="reports/1.csv")
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         f"User: {ROLE_SESSION_ARN} is not authorized to perform: s3:GetObject on resource: "
         f'"arn:aws:s3:::{BUCKET}/reports/1.csv" because no identity-based policy allows the '
@@ -135,7 +111,7 @@ def test_put_only_user_is_denied_get_object_in_the_same_words(world: World) -> N
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="config/app.json")
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         _not_authorized(
             f"arn:aws:iam::{ACCOUNT}:user/app-user",
@@ -152,7 +128,7 @@ def test_head_object_denied_is_a_bare_403_forbidden(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         s3.head_object(Bucket=BUCKET, Key="config/app.json")
 
-    assert _error(caught) == ("403", "Forbidden", 403)
+    assert client_error(caught) == ("403", "Forbidden", 403)
 
 
 def test_head_object_is_authorized_by_get_object(world: World) -> None:
@@ -191,13 +167,13 @@ def test_missing_key_with_list_bucket_is_no_such_key(world: World) -> None:
 
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="no/such/key")
-    assert _error(caught) == ("NoSuchKey", "The specified key does not exist.", 404)
+    assert client_error(caught) == ("NoSuchKey", "The specified key does not exist.", 404)
     decision = world.events[-1]["decision"]
     assert (decision["action"], decision["response"]) == ("s3:GetObject", "Allowed")
 
     with pytest.raises(ClientError) as caught:
         s3.head_object(Bucket=BUCKET, Key="no/such/key")
-    assert _error(caught) == ("404", "Not Found", 404)
+    assert client_error(caught) == ("404", "Not Found", 404)
 
 
 def test_missing_key_without_list_bucket_is_access_denied(world: World) -> None:
@@ -205,7 +181,7 @@ def test_missing_key_without_list_bucket_is_access_denied(world: World) -> None:
 
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="no/such/key")
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         _not_authorized(ROLE_SESSION_ARN, "s3:ListBucket", f"arn:aws:s3:::{BUCKET}"),
         403,
@@ -213,18 +189,18 @@ def test_missing_key_without_list_bucket_is_access_denied(world: World) -> None:
 
     with pytest.raises(ClientError) as caught:
         s3.head_object(Bucket=BUCKET, Key="no/such/key")
-    assert _error(caught) == ("403", "Forbidden", 403)
+    assert client_error(caught) == ("403", "Forbidden", 403)
 
 
 def test_missing_bucket_is_no_such_bucket_only_after_authorization(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         _s3(world).get_object(Bucket="no-such-bucket", Key="k")
-    assert _error(caught) == ("NoSuchBucket", "The specified bucket does not exist", 404)
+    assert client_error(caught) == ("NoSuchBucket", "The specified bucket does not exist", 404)
 
     put_only = _s3(world, _role_session(world, "AppRole", _allow("s3:PutObject")))
     with pytest.raises(ClientError) as caught:
         put_only.get_object(Bucket="no-such-bucket", Key="k")
-    assert _error(caught)[0] == "AccessDenied"
+    assert client_error(caught)[0] == "AccessDenied"
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -236,7 +212,7 @@ def test_list_objects_denied_names_list_bucket_on_the_bucket_arn(world: World) -
     with pytest.raises(ClientError) as caught:
         s3.list_objects_v2(Bucket=BUCKET)
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         _not_authorized(ROLE_SESSION_ARN, "s3:ListBucket", f"arn:aws:s3:::{BUCKET}"),
         403,
@@ -249,7 +225,7 @@ def test_list_bucket_granted_on_the_objects_arn_matches_nothing(world: World) ->
     with pytest.raises(ClientError) as caught:
         s3.list_objects_v2(Bucket=BUCKET)
 
-    assert _error(caught)[0] == "AccessDenied"
+    assert client_error(caught)[0] == "AccessDenied"
 
 
 def test_list_objects_v2_groups_by_delimiter_and_pages_by_token(world: World) -> None:
@@ -331,7 +307,7 @@ def test_list_bucket_conditions_see_the_prefix(world: World) -> None:
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="home/alice/")["KeyCount"] == 0
     with pytest.raises(ClientError) as caught:
         s3.list_objects_v2(Bucket=BUCKET)
-    assert _error(caught)[0] == "AccessDenied"
+    assert client_error(caught)[0] == "AccessDenied"
 
 
 def test_list_buckets_needs_list_all_my_buckets(world: World) -> None:
@@ -341,7 +317,7 @@ def test_list_buckets_needs_list_all_my_buckets(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         s3.list_buckets()
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         f"User: arn:aws:iam::{ACCOUNT}:user/app-user is not authorized to perform: "
         "s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action",
@@ -353,7 +329,7 @@ def test_list_buckets_needs_list_all_my_buckets(world: World) -> None:
 
 
 def _bucket_policy(world: World, *statements: dict[str, Any]) -> None:
-    _s3(world).put_bucket_policy(Bucket=BUCKET, Policy=_document(*statements))
+    _s3(world).put_bucket_policy(Bucket=BUCKET, Policy=policy_text(*statements))
 
 
 def test_bucket_policy_grant_to_the_role_arn_lets_a_put_only_role_read(world: World) -> None:
@@ -389,7 +365,7 @@ def test_bucket_policy_grant_to_the_account_root_defers_to_identity_policies(wor
     with pytest.raises(ClientError) as caught:
         _s3(world, credentials).get_object(Bucket=BUCKET, Key="config/app.json")
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         _not_authorized(ROLE_SESSION_ARN, "s3:GetObject", f"arn:aws:s3:::{BUCKET}/config/app.json"),
         403,
@@ -410,7 +386,7 @@ def test_explicit_deny_in_the_bucket_policy_beats_the_admins_allow(world: World)
     with pytest.raises(ClientError) as caught:
         _s3(world).get_object(Bucket=BUCKET, Key="config/app.json")
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "AccessDenied",
         _not_authorized(
             f"arn:aws:iam::{ACCOUNT}:user/admin",
@@ -444,7 +420,7 @@ def test_bucket_policy_source_ip_condition_allows_one_address_and_not_another(wo
     outside = _s3(world, credentials, source_ip="198.51.100.23")
     with pytest.raises(ClientError) as caught:
         outside.get_object(Bucket=BUCKET, Key="config/app.json")
-    assert _error(caught)[0] == "AccessDenied"
+    assert client_error(caught)[0] == "AccessDenied"
     assert world.events[-1]["sourceIPAddress"] == "198.51.100.23"
 
 
@@ -452,7 +428,7 @@ def test_get_bucket_policy_returns_the_text_as_put_and_delete_removes_it(world: 
     s3 = _s3(world)
     with pytest.raises(ClientError) as caught:
         s3.get_bucket_policy(Bucket=BUCKET)
-    assert _error(caught) == ("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
+    assert client_error(caught) == ("NoSuchBucketPolicy", "The bucket policy does not exist", 404)
 
     text = json.dumps(
         {
@@ -470,7 +446,7 @@ def test_get_bucket_policy_returns_the_text_as_put_and_delete_removes_it(world: 
     s3.delete_bucket_policy(Bucket=BUCKET)
     with pytest.raises(ClientError) as caught:
         s3.get_bucket_policy(Bucket=BUCKET)
-    assert _error(caught)[0] == "NoSuchBucketPolicy"
+    assert client_error(caught)[0] == "NoSuchBucketPolicy"
 
 
 def _statement(**changes: Any) -> dict[str, Any]:
@@ -494,21 +470,21 @@ MALFORMED = [
     ("no-statement", '{"Version": "2012-10-17"}', "Missing required field Statement"),
     ("empty-statement", '{"Version": "2012-10-17", "Statement": []}',
      "Could not parse the policy: Statement is empty!"),
-    ("no-principal", _document(_statement(Principal=None)), "Missing required field Principal"),
-    ("missing-role", _document(_statement(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/Nobody"})),
+    ("no-principal", policy_text(_statement(Principal=None)), "Missing required field Principal"),
+    ("missing-role", policy_text(_statement(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/Nobody"})),
      "Invalid principal in policy"),
-    ("other-bucket", _document(_statement(Resource="arn:aws:s3:::someone-elses/*")),
+    ("other-bucket", policy_text(_statement(Resource="arn:aws:s3:::someone-elses/*")),
      "Policy has invalid resource"),
-    ("iam-action", _document(_statement(Action="iam:GetRole")), "Policy has invalid action"),
-    ("unknown-action", _document(_statement(Action="s3:GetObjects")), "Policy has invalid action"),
-    ("get-on-bucket", _document(_statement(Resource=f"arn:aws:s3:::{BUCKET}")),
+    ("iam-action", policy_text(_statement(Action="iam:GetRole")), "Policy has invalid action"),
+    ("unknown-action", policy_text(_statement(Action="s3:GetObjects")), "Policy has invalid action"),
+    ("get-on-bucket", policy_text(_statement(Resource=f"arn:aws:s3:::{BUCKET}")),
      "Action does not apply to any resource(s) in statement"),
-    ("bad-effect", _document(_statement(Effect="Permit")), "Invalid effect: Permit"),
-    ("bad-operator", _document(_statement(Condition={"StringEqualz": {"aws:SourceIp": "x"}})),
+    ("bad-effect", policy_text(_statement(Effect="Permit")), "Invalid effect: Permit"),
+    ("bad-operator", policy_text(_statement(Condition={"StringEqualz": {"aws:SourceIp": "x"}})),
      "Invalid Condition type : StringEqualz"),
-    ("bad-key", _document(_statement(Condition={"StringEquals": {"aws:SourceIpAddress": "x"}})),
+    ("bad-key", policy_text(_statement(Condition={"StringEquals": {"aws:SourceIpAddress": "x"}})),
      "Policy has an invalid condition key"),
-    ("too-large", _document(*[_statement(Sid=f"S{n}") for n in range(200)]),
+    ("too-large", policy_text(*[_statement(Sid=f"S{n}") for n in range(200)]),
      "Policy exceeds the maximum allowed document size."),
 ]  # fmt: skip
 
@@ -520,13 +496,13 @@ def test_put_bucket_policy_refuses_what_s3_refuses(world: World, text: str, mess
     with pytest.raises(ClientError) as caught:
         _s3(world).put_bucket_policy(Bucket=BUCKET, Policy=text)
 
-    assert _error(caught) == ("MalformedPolicy", message, 400)
+    assert client_error(caught) == ("MalformedPolicy", message, 400)
     assert world.state.buckets[BUCKET].policy is None
 
 
 def test_put_bucket_policy_accepts_an_existing_role_and_a_service(world: World) -> None:
     _role_session(world, "AppRole")
-    text = _document(
+    text = policy_text(
         _statement(Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/AppRole"}),
         _statement(Principal={"Service": "cloudtrail.amazonaws.com"}, Action="s3:PutObject"),
         _statement(Action="s3:ListBucket", Resource=f"arn:aws:s3:::{BUCKET}"),
@@ -560,7 +536,7 @@ def test_create_bucket_refuses_invalid_names(name: str) -> None:
     with pytest.raises(ClientError) as caught:
         _s3(world).create_bucket(Bucket=name)
 
-    assert _error(caught) == ("InvalidBucketName", "The specified bucket is not valid.", 400)
+    assert client_error(caught) == ("InvalidBucketName", "The specified bucket is not valid.", 400)
     assert name not in world.state.buckets
 
 
@@ -579,7 +555,7 @@ def test_creating_an_owned_bucket_again_elsewhere_is_a_conflict() -> None:
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "BucketAlreadyOwnedByYou",
         "Your previous request to create the named bucket succeeded and you already own it.",
         409,
@@ -592,7 +568,7 @@ def test_location_constraint_follows_the_endpoint_region() -> None:
         east.create_bucket(
             Bucket="east-bucket", CreateBucketConfiguration={"LocationConstraint": "us-east-1"}
         )
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "InvalidLocationConstraint",
         "The specified location-constraint is not valid",
         400,
@@ -601,7 +577,7 @@ def test_location_constraint_follows_the_endpoint_region() -> None:
     west_world = World.new(seed=0, region="eu-west-1")
     with pytest.raises(ClientError) as caught:
         _s3(west_world).create_bucket(Bucket="west-bucket")
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "IllegalLocationConstraintException",
         "The unspecified location constraint is incompatible for the region specific endpoint "
         "this request was sent to.",
@@ -615,13 +591,17 @@ def test_delete_bucket_refuses_a_bucket_that_holds_objects(world: World) -> None
 
     with pytest.raises(ClientError) as caught:
         s3.delete_bucket(Bucket=BUCKET)
-    assert _error(caught) == ("BucketNotEmpty", "The bucket you tried to delete is not empty", 409)
+    assert client_error(caught) == (
+        "BucketNotEmpty",
+        "The bucket you tried to delete is not empty",
+        409,
+    )
 
     s3.delete_object(Bucket=BUCKET, Key="config/app.json")
     s3.delete_bucket(Bucket=BUCKET)
     with pytest.raises(ClientError) as caught:
         s3.head_bucket(Bucket=BUCKET)
-    assert _error(caught) == ("404", "Not Found", 404)
+    assert client_error(caught) == ("404", "Not Found", 404)
 
 
 def test_head_bucket_is_authorized_by_list_bucket(world: World) -> None:
@@ -630,7 +610,7 @@ def test_head_bucket_is_authorized_by_list_bucket(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         s3.head_bucket(Bucket=BUCKET)
 
-    assert _error(caught) == ("403", "Forbidden", 403)
+    assert client_error(caught) == ("403", "Forbidden", 403)
     assert world.events[-1]["decision"]["action"] == "s3:ListBucket"
 
 
@@ -659,14 +639,14 @@ def test_get_object_honours_a_byte_range(world: World) -> None:
     assert s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=-3")["Body"].read() == b"789"
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=20-")
-    assert _error(caught) == ("InvalidRange", "The requested range is not satisfiable", 416)
+    assert client_error(caught) == ("InvalidRange", "The requested range is not satisfiable", 416)
 
 
 def test_put_object_over_the_simulators_size_limit_is_entity_too_large(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         _s3(world).put_object(Bucket=BUCKET, Key="big", Body=b"x" * (MAX_OBJECT_SIZE + 1))
 
-    assert _error(caught) == (
+    assert client_error(caught) == (
         "EntityTooLarge",
         "Your proposed upload exceeds the maximum allowed size",
         400,
@@ -678,7 +658,7 @@ def test_put_object_refuses_a_key_over_1024_bytes(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         _s3(world).put_object(Bucket=BUCKET, Key="k" * 1025, Body=b"")
 
-    assert _error(caught) == ("KeyTooLongError", "Your key is too long", 400)
+    assert client_error(caught) == ("KeyTooLongError", "Your key is too long", 400)
 
 
 def test_copy_object_needs_get_on_the_source_and_put_on_the_target(world: World) -> None:
@@ -686,7 +666,7 @@ def test_copy_object_needs_get_on_the_source_and_put_on_the_target(world: World)
     with pytest.raises(ClientError) as caught:
         put_only.copy_object(Bucket=BUCKET, Key="copy.json", CopySource=f"{BUCKET}/config/app.json")
     assert world.events[-1]["decision"]["action"] == "s3:GetObject"
-    assert _error(caught)[0] == "AccessDenied"
+    assert client_error(caught)[0] == "AccessDenied"
 
     s3 = _s3(world)
     result = s3.copy_object(
