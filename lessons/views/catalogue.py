@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from lessons import models
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_learner, current_membership
+from lessons.learners import Browser, with_browser
 from lessons.scenario import Scenario
 
 
@@ -34,14 +34,15 @@ def _card(scenario: Scenario, step_index: int | None) -> Card:
 
 
 @require_GET
-def catalogue(request: HtmxHttpRequest) -> HttpResponse:
+@with_browser
+def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """Every scenario with the learner's progress, the sandbox, and the policy simulator."""
     # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
-    membership = current_membership(request)
+    membership = browser.membership()
     if membership is not None:
         reached = dict(membership.attempts.values_list("scenario", "step_index"))
         return _class_catalogue(request, membership, reached)
-    learner = current_learner(request)
+    learner = browser.learner()
     reached = {}
     if learner is not None:
         reached = dict(learner.attempts.values_list("scenario", "step_index"))

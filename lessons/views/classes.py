@@ -29,7 +29,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from lessons import limits
 from lessons.http import HtmxHttpRequest
-from lessons.learners import current_membership, sign_in, sign_out
+from lessons.learners import Browser, with_browser
 from lessons.models import (
     JOIN_CODE_ALPHABET,
     JOIN_CODE_LENGTH,
@@ -183,7 +183,8 @@ def _code_words(request: HtmxHttpRequest, membership: Membership) -> SafeString:
 
 
 @require_http_methods(["GET", "POST"])
-def join(request: HtmxHttpRequest) -> HttpResponse:
+@with_browser
+def join(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """A class code and a display name: a new person in the class, at its first scenario."""
     if request.method != "POST":
         code = normalise_code(request.GET.get("code", ""))
@@ -203,7 +204,7 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error("code", "This class has ended: it no longer takes new learners.")  # fmt: skip
         return render(request, "lessons/join.html", {"page": "join", "form": form})
 
-    held = current_membership(request)
+    held = browser.membership()
     choice = request.POST.get("as", "")
     if held is not None and held.classroom_id == classroom.pk and choice != "new":
         if choice != "continue":  # someone else at this computer? Ask before showing anything
@@ -223,7 +224,7 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
         form.add_error(None, str(refused))
         return render(request, "lessons/join.html", {"page": "join", "form": form})
     limits.JOINS.count(request)
-    sign_in(request, membership)
+    browser.sign_in(membership)
     typed = form.cleaned_data["name"]
     renamed = (
         format_html(" “{}” is taken in this class, so you are <strong>{}</strong>.", typed, membership.display_name)
@@ -257,7 +258,8 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def resume(request: HtmxHttpRequest) -> HttpResponse:
+@with_browser
+def resume(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """A learner's personal code makes this browser that person again, on any device."""
     if request.method != "POST":
         return render(request, "lessons/join.html", {"page": "resume", "form": ResumeForm()})
@@ -274,7 +276,7 @@ def resume(request: HtmxHttpRequest) -> HttpResponse:
             limits.WRONG_CODES.count(request)
             form.add_error("code", "No learner has this code. Check it, or join the class again.")  # fmt: skip
         else:
-            sign_in(request, membership)
+            browser.sign_in(membership)
             messages.success(
                 request,
                 f"Welcome back, {membership.display_name}: your work in "
@@ -285,12 +287,13 @@ def resume(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_POST
-def leave(request: HtmxHttpRequest) -> HttpResponse:
+@with_browser
+def leave(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """This browser stops being the class member it is: the self-paced catalogue again. Their
     record stays, and their personal code brings it back."""
-    membership = current_membership(request)
+    membership = browser.membership()
     if membership is not None:
-        sign_out(request)
+        browser.sign_out()
         messages.success(
             request,
             format_html(

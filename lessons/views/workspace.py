@@ -33,7 +33,7 @@ from django_htmx.http import (
 from lessons import actions, activity, limits, models
 from lessons.console.panels import panels
 from lessons.http import HtmxHttpRequest
-from lessons.learners import Who, who
+from lessons.learners import Browser, Who, with_browser
 from lessons.outcome import Outcome, Region, Status
 from lessons.scenario import Scenario
 from lessons.views.status import flash, forget_flash, take_flash
@@ -59,7 +59,8 @@ NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in th
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
-def workspace(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+@with_browser
+def workspace(request: HtmxHttpRequest, browser: Browser, slug: str) -> HttpResponse:
     scenario = models.catalogue().get(slug)
     if scenario is None:
         raise Http404("There is no such scenario.")
@@ -70,11 +71,11 @@ def workspace(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
             status = Status("problem", f"That form was larger than the {limit} this page accepts, so none of it was read. Nothing was changed.")  # fmt: skip
             return _respond_without_attempt(request, slug, status)
-    return _workspace(request, scenario)
+    return _workspace(request, browser, scenario)
 
 
 @csrf_protect
-def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
+def _workspace(request: HtmxHttpRequest, browser: Browser, scenario: Scenario) -> HttpResponse:
     """The scenario's step, console and activity log, and the actions on them.
 
     The attempt is always the browser's person's own (their class membership, else their
@@ -84,7 +85,7 @@ def _workspace(request: HtmxHttpRequest, scenario: Scenario) -> HttpResponse:
     """
     reading = request.method != "POST"  # GET, or HEAD (config.middleware.HeadAsGet)
     # In a class, only the class's open scenarios; its message is polled as a fragment.
-    person = who(request)
+    person = browser.who()
     membership = person.membership
     if membership is not None:
         refused = _class_refusal(request, membership, scenario)
