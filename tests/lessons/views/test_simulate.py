@@ -1,3 +1,5 @@
+"""The policy simulator page (/simulate/, lessons.views.simulate): its form, its answer, bad input."""
+
 import html
 import json
 import re

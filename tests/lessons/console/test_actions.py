@@ -1,4 +1,5 @@
-"""The console panels: every action goes through AWS as the admin; the panels show the world."""
+"""The console (lessons.console): each form's action goes through AWS as the admin and says how it
+went; the panels (lessons.console.panels) show the world, and what was typed, again."""
 
 import json
 import re
