@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from lessons.scenario.model import Probe, Step
+from lessons.scenario.model import ADMIN_ACTOR, Probe, Step
 from lessons.scenario.run import actor_credentials, instance_id_of, saved_value, substitute
 from simulator import AwsError, World
 from simulator.services import instances
@@ -46,7 +46,7 @@ class CheckResult:
 
 
 def _actor_words(actor: Any) -> str:
-    if actor == "admin":
+    if actor == ADMIN_ACTOR:
         return "As the admin"
     ((kind, name),) = actor.items()
     return {"instance": f"As software on instance {name}",

@@ -14,7 +14,16 @@ from typing import Any
 import yaml
 
 from lessons.scenario.checks import CONDITIONS
-from lessons.scenario.model import Action, Condition, Option, Probe, Question, Scenario, Step
+from lessons.scenario.model import (
+    ADMIN_ACTOR,
+    Action,
+    Condition,
+    Option,
+    Probe,
+    Question,
+    Scenario,
+    Step,
+)
 from lessons.scenario.run import FACTS, PROBE_ACTORS
 
 
@@ -159,8 +168,8 @@ class _Reader:
         if not isinstance(params, dict):
             self.problem(line, "'params' must be a mapping")
             params = {}
-        actor = item.get("as", "admin")
-        if not (actor == "admin" or (isinstance(actor, dict) and len(actor) == 1
+        actor = item.get("as", ADMIN_ACTOR)
+        if not (actor == ADMIN_ACTOR or (isinstance(actor, dict) and len(actor) == 1
                 and next(iter(actor)) in PROBE_ACTORS)):  # fmt: skip
             self.problem(line, "'as' is admin, {instance: NAME}, {key: VAR}, {stolen_from: NAME} "
                                "or {first_stolen_from: NAME}")  # fmt: skip

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+ADMIN_ACTOR = "admin"
+"""A probe's or an action's `as:` when it acts as the account's admin (the default)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -22,7 +25,7 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    actor: Any  # "admin" | {"instance": name} | {"key": var} | {"stolen_from": name}
+    actor: Any  # ADMIN_ACTOR | {"instance": name} | {"key": var} | {"stolen_from": name}
     #             | {"first_stolen_from": name}
     service: str
     operation: str

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lessons.scenario.model import Action, Scenario
+from lessons.scenario.model import ADMIN_ACTOR, Action, Scenario
 from simulator import AwsError, World
 from simulator.model import AppSpec, StsSession
 from simulator.services import instances
@@ -95,7 +95,7 @@ def build_world(scenario: Scenario, *, seed: int = 0) -> tuple[World, dict[str, 
 def _call(world: World, variables: dict[str, Any], data: Mapping[str, Any]) -> None:
     expect = str(data.get("expect") or "Allowed")
     try:
-        credentials, source_ip = actor_credentials(world, variables, data.get("as", "admin"))
+        credentials, source_ip = actor_credentials(world, variables, data.get("as", ADMIN_ACTOR))
         response = world.call(credentials, data["service"], data["operation"],
                               data.get("params") or {}, source_ip=source_ip)  # fmt: skip
     except AwsError as error:
@@ -188,7 +188,7 @@ def actor_credentials(
     Raises AwsError when software on the instance would find none (NoCredentials) or the SDK
     there fails (PartialCredentialsError, ConfigParseError...).
     """
-    if actor == "admin" or "key" in actor:
+    if actor == ADMIN_ACTOR or "key" in actor:
         return _credentials(world, variables, actor), None
     if "first_stolen_from" in actor:
         session = _first_role_session(world, instance_id_of(world, str(actor["first_stolen_from"])))
@@ -207,7 +207,7 @@ def actor_credentials(
 
 
 def _credentials(world: World, variables: Mapping[str, Any], actor: Any) -> Credentials:
-    if actor == "admin":
+    if actor == ADMIN_ACTOR:
         return world.admin_credentials()
     if isinstance(actor, Mapping) and "key" in actor:
         key = saved_value(variables, str(actor["key"]))
