@@ -38,7 +38,7 @@ from simulator.iam import (
     evaluate,
 )
 from simulator.iam.denials import denied_error
-from simulator.model import AccessKey, Instance, ManagedPolicy, Role, State, User
+from simulator.model import HOME, AccessKey, Instance, ManagedPolicy, Role, State, User
 
 __all__ = [
     "CONSOLE_IP",
@@ -523,5 +523,5 @@ class Account:
 def _home(path: str) -> str:
     """`~/.aws/credentials` on an instance is ec2-user's: /home/ec2-user/.aws/credentials."""
     if path.startswith("~/"):
-        return "/home/ec2-user/" + path[2:]
+        return HOME + path[2:]
     return path

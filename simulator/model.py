@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = [
+    "HOME",
     "AccessKey",
     "AppSpec",
     "Association",
@@ -29,6 +30,9 @@ __all__ = [
     "StsSession",
     "User",
 ]
+
+HOME = "/home/ec2-user/"
+"""The home folder on every instance: its software runs as ec2-user."""
 
 
 @dataclass(slots=True)

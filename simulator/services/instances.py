@@ -34,7 +34,7 @@ from simulator.account import Account
 from simulator.authenticate import Credentials
 from simulator.clock import iso
 from simulator.errors import AwsError
-from simulator.model import AppSpec, Instance
+from simulator.model import HOME, AppSpec, Instance
 from simulator.services import imds
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "tick",
 ]
 
-HOME = "/home/ec2-user/"
 CREDENTIALS_FILE = HOME + ".aws/credentials"
 CONFIG_FILE = HOME + ".aws/config"
 MAX_APP_CALLS = 10
