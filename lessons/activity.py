@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
+from simulator.account import ADMIN
 from simulator.world import OUTSIDE_IP
 
 LIMIT = 30
@@ -173,7 +174,7 @@ def short_arn(arn: str) -> str:
 def credentials_words(event: Mapping[str, Any]) -> str:
     identity = event.get("userIdentity") or {}
     source = str(event.get("credentialSource") or "unknown")
-    if identity.get("type") == "IAMUser" and identity.get("userName") == "admin":
+    if identity.get("type") == "IAMUser" and identity.get("userName") == ADMIN:
         return "admin console"
     return CREDENTIALS.get(source, source if source != "unknown" else "unknown credentials")
 

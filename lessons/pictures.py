@@ -28,6 +28,7 @@ from html import escape
 from typing import Any
 
 from simulator import World, aws_managed
+from simulator.account import ADMIN
 from simulator.model import Role, State, User
 from simulator.services import imds
 
@@ -141,7 +142,7 @@ def access_graph(world: World) -> Graph:
     for role in sorted(state.roles.values(), key=lambda r: (r.service_linked is not None, r.name)):
         builder.role_lane(world, role, holders.get(role.name, []), users_of_profile)
     for user in sorted(state.users.values(), key=lambda u: u.name):
-        if user.name != "admin":
+        if user.name != ADMIN:
             builder.user_lane(state, user)
     return builder.graph()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lessons import whatif
 from lessons.outcome import Outcome, Region, Status
 from simulator import AwsError, World
+from simulator.account import ADMIN
 from simulator.boto import param_error
 from simulator.iam import PolicyKind
 from simulator.iam.findings import validate_policy
@@ -725,11 +726,11 @@ def _keep_console_key(
     """The console acts as the admin user with its active key: never leave it without one."""
 
     def handler(attempt: Attempt, form: _Form) -> Outcome:
-        if form.text("user_name") == "admin" and form.text("status") != "Active":
+        if form.text("user_name") == ADMIN and form.text("status") != "Active":
             key_id = form.text("access_key_id")
             keys = attempt.load_world().state.access_keys.values()
             active = [
-                k.access_key_id for k in keys if k.user_name == "admin" and k.status == "Active"
+                k.access_key_id for k in keys if k.user_name == ADMIN and k.status == "Active"
             ]
             if active == [key_id]:
                 raise FormError(

@@ -34,6 +34,7 @@ from lessons.outcome import Outcome
 from lessons.pictures import Picture, Tile, TileCall
 from lessons.whatif import Preview
 from simulator import World, aws_managed
+from simulator.account import ADMIN
 from simulator.iam.findings import Finding
 from simulator.model import Instance, ManagedPolicy, Role, User
 from simulator.services import imds, instances
@@ -333,7 +334,7 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
         "arn": user.arn,
         "created": user.created,
         "keys": keys,
-        "is_console": name == "admin",
+        "is_console": name == ADMIN,
         **_permissions(world, user, "user", dom, drafts),
         "dom": dom,
         "open": drafts.within(dom),
@@ -342,7 +343,7 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
             drafts.within(dom),
             name,
             _plural(len(keys), "access key"),
-            tag="you, in this console" if name == "admin" else "",
+            tag="you, in this console" if name == ADMIN else "",
         ),  # fmt: skip
         "outcome": drafts.exactly(dom),
     }
