@@ -8,20 +8,9 @@ from xml.etree import ElementTree
 from lessons import pictures
 from lessons.pictures import Tile, TileCall
 from simulator import World
+from tests.factories import EC2_TRUST
 
 SVG = "{http://www.w3.org/2000/svg}"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 PUT_GET = json.dumps(
     {
         "Version": "2012-10-17",

@@ -8,31 +8,13 @@ from lessons import whatif
 from simulator import AwsError, World
 from simulator.model import AppSpec
 from simulator.services import instances
+from tests.factories import EC2_TRUST, allow
 
 BUCKET = "reports-bucket"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def _allow(*actions: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": list(actions), "Resource": f"arn:aws:s3:::{BUCKET}/*"}
-            ],
-        }
-    )
+    return allow(*actions, resource=f"arn:aws:s3:::{BUCKET}/*")
 
 
 def fleet(*, size: int = 2, ticks: int = 1) -> tuple[World, str]:

@@ -22,22 +22,10 @@ from simulator import World
 from simulator.model import AppSpec
 from simulator.services import instances
 from simulator.services.instances import CREDENTIALS_FILE
-from tests.factories import new_learner, self_paced
+from tests.factories import EC2_TRUST, new_learner, self_paced
 from tests.lessons.workspace_scenarios import MINI
 
 BUCKET = "reports-bucket"
-EC2_TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def _document(*actions: str) -> str:
