@@ -287,7 +287,8 @@ def _context(
         world = attempt.load_world()
         context["world"] = world
         if "console" in regions:
-            context["console"] = panels(world, outcome, opened=request.GET.get("open", ""))
+            opened = request.GET.get("open", "")
+            context["console"] = panels(world, outcome, opened=opened, query=request.GET)
         if "activity" in regions:
             update = _activity_update(request, world) if request.method == "POST" else None
             context.update(update or _activity_context(request, world))

@@ -129,7 +129,7 @@ def render(attempt: Attempt, outcome: Outcome | None = None, *, open: str = "") 
     """The console as the workspace includes it; `open` is the item whose details are shown."""
     request = RequestFactory().get("/s/mini/", {"open": open} if open else {})
     context = {
-        "console": panels(attempt.load_world(), outcome, opened=open),
+        "console": panels(attempt.load_world(), outcome, opened=open, query=request.GET),
         "workspace_url": "/s/mini/",
     }
     return render_to_string("lessons/_console.html", context, request=request)
