@@ -190,7 +190,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in (lessons/accounts.py)
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counts in CACHES: shared, capped
+AXES_HANDLER = "lessons.accounts.SignInFailures"  # axes's cache handler (CACHES: shared, capped)
 AXES_FAILURE_LIMIT = env_int("DJANGO_SIGN_IN_FAILURES", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_SIGN_IN_COOLOFF_MINUTES", default=5))
 AXES_LOCKOUT_PARAMETERS = "lessons.accounts.lockout_parameters"  # account, address; see there

@@ -8,12 +8,18 @@ instructor has signed in before carries a signed "known device" cookie naming th
 locked out of that account by failures elsewhere, though its own failures count for it (OWASP's
 "device cookies", Authentication Cheat Sheet).
 
+The counts live in the cache with a timeout, so a failure can land just as its count expires:
+axes `add`s the key, finds it there, and `incr`ements it after it has gone, which raises and
+made the sign-in page answer 500 (jazzband/django-axes#1144). SignInFailures re-seeds the count
+at 1 instead, the fix merged upstream in jazzband/django-axes#1489 but not released in 8.3.1.
+
 Password reset exists only when e-mail is configured (config.urls): without it the pages would
 say a mail was sent when none can be.
 """
 
 from typing import Any
 
+from axes.handlers.cache import AxesCacheHandler
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core import signing
@@ -71,3 +77,29 @@ class SignInView(auth_views.LoginView):
             samesite="Lax",
         )
         return response
+
+
+class _ReseedingCache:
+    """The cache axes counts in, where incrementing a count that has just expired starts a new
+    count at `delta` (it expired: the cool-off is over) instead of raising ValueError."""
+
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cache, name)
+
+    def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
+        try:
+            return int(self._cache.incr(key, delta, version=version))
+        except ValueError:
+            self._cache.set(key, delta, version=version)  # axes touches it with its timeout
+            return delta
+
+
+class SignInFailures(AxesCacheHandler):
+    """AXES_HANDLER: axes's cache handler, over a cache whose counts survive expiring mid-way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = _ReseedingCache(self.cache)

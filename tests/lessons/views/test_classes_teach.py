@@ -404,19 +404,61 @@ def test_an_instructor_on_a_browser_they_signed_in_on_before_is_never_locked_out
     assert _sign_in(laptop, "ada", PASSWORD).status_code == 302
 
 
-@pytest.mark.usefixtures("fresh_cache")
-def test_a_lockout_ends_after_its_cool_off(settings: Any) -> None:
-    import time
+class _CacheClock:
+    """The database cache's idea of now, moved by hand: its expiry times are whole seconds, so a
+    real one-second cool-off could end anywhere from 0 to 1 s after it began."""
 
-    settings.AXES_COOLOFF_TIME = timedelta(seconds=1)
+    def __init__(self, monkeypatch: Any) -> None:
+        from types import SimpleNamespace
+
+        from django.core.cache.backends import base, db
+
+        self.now = timezone.now()
+        monkeypatch.setattr(db, "tz_now", lambda: self.now)  # reading: is it past its expiry?
+        monkeypatch.setattr(
+            base, "time", SimpleNamespace(time=lambda: self.now.timestamp())
+        )  # writing
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_a_lockout_ends_after_its_cool_off(settings: Any, monkeypatch: Any) -> None:
+    clock = _CacheClock(monkeypatch)
     _instructor()
     for _ in range(10):
         _sign_in(Client(), "ada", "guess")
     assert _sign_in(Client(), "ada", PASSWORD).status_code == 429
 
-    time.sleep(1.2)
+    clock.advance(settings.AXES_COOLOFF_TIME + timedelta(seconds=1))
 
     assert _sign_in(Client(), "ada", PASSWORD).status_code == 302
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_a_wrong_password_as_its_count_expires_starts_a_new_count(monkeypatch: Any) -> None:
+    """axes adds the count, finds it there, then increments it; if it expires in between, the
+    sign-in page answered 500 (jazzband/django-axes#1144)."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    clock = _CacheClock(monkeypatch)
+    _instructor()
+    _sign_in(Client(), "ada", "guess")
+    add = DatabaseCache.add
+
+    def add_then_expire(self: Any, *args: Any, **kwargs: Any) -> bool:
+        added: bool = add(self, *args, **kwargs)
+        monkeypatch.setattr(DatabaseCache, "add", add)  # once: the account's count
+        clock.advance(timedelta(hours=1))
+        return added
+
+    monkeypatch.setattr(DatabaseCache, "add", add_then_expire)
+
+    assert _sign_in(Client(), "ada", "guess").status_code == 200
+    statuses = [_sign_in(Client(), "ada", "guess").status_code for _ in range(9)]
+
+    assert statuses == [200] * 8 + [429]  # the count began again: the tenth since locks out
 
 
 def test_without_mail_there_is_no_password_reset_page(client: Client) -> None:
