@@ -23,11 +23,13 @@ __all__ = [
     "Instance",
     "InstanceProfile",
     "ManagedPolicy",
+    "PlaceState",
     "PolicyVersion",
     "Role",
     "S3Object",
     "State",
     "StsSession",
+    "Terminal",
     "User",
 ]
 
@@ -232,6 +234,37 @@ class Bucket:
 
 
 @dataclass(slots=True)
+class Terminal:
+    """A shell in one place (simulator/terminal/): where it is, what was typed and shown.
+
+    `exported` changes the place's environment as `export` and `unset` do (None: unset);
+    `variables` are the shell's own, unexported ones (`NAME=value`).
+    """
+
+    cwd: str = ""  # "" is the user's home
+    history: list[str] = field(default_factory=list)  # the last commands, newest last
+    lines: list[str] = field(default_factory=list)  # the last lines shown, newest last
+    exported: dict[str, str | None] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    status: int = 0  # the last command's exit status: $?
+
+
+@dataclass(slots=True)
+class PlaceState:
+    """Somewhere the learner can open a terminal (simulator/terminal/places.py).
+
+    CloudShell, the laptop and a scenario's places keep their files and environment here; an
+    instance keeps them on `Instance.files` and `Instance.env`, and only its terminal here.
+    Created the first time a place is used, so an untouched world stores nothing.
+    """
+
+    label: str = ""  # a scenario place's name, such as "launcher's laptop"
+    files: dict[str, str] = field(default_factory=dict)  # absolute path -> text
+    env: dict[str, str] = field(default_factory=dict)
+    terminal: Terminal = field(default_factory=Terminal)
+
+
+@dataclass(slots=True)
 class State:
     """One simulated AWS account."""
 
@@ -252,3 +285,4 @@ class State:
     buckets: dict[str, Bucket] = field(default_factory=dict)
     events: list[dict[str, object]] = field(default_factory=list)
     authorization_messages: dict[str, dict[str, object]] = field(default_factory=dict)
+    places: dict[str, PlaceState] = field(default_factory=dict)  # by place id

@@ -3,6 +3,7 @@
     instances.set_app(world, "i-...", AppSpec(name="reports", calls=[...]))
     results = instances.tick(world)          # every running instance's application, once
     instances.resolve_credentials(world, "i-...")  # (Credentials, "instance profile") or None
+    instances.chain(world, env=..., files=..., home=..., source_ip=..., last=...)  # any machine
 
 The chain is botocore's default one, in its order (iam-facts §3: env > ~/.aws/credentials >
 ~/.aws/config > instance profile), read from the instance's own environment and files:
@@ -14,19 +15,22 @@ The chain is botocore's default one, in its order (iam-facts §3: env > ~/.aws/c
    is botocore's ConfigParseError ("Unable to parse config file: PATH"), as the SDK raises it
    rather than skipping the file;
 3. config file: `~/.aws/config` (or `AWS_CONFIG_FILE`), `[default]` or `[profile NAME]`;
+   a profile (in either file) with `role_arn` and `source_profile` assumes that role with the
+   source profile's credentials, as botocore's AssumeRoleProvider does;
 4. instance profile: the role's credentials from the metadata service, fetched the way the SDKs
    fetch them (IMDSv2 first: a token, then the credentials, so delivered by "2.0"), unless
    `AWS_EC2_METADATA_DISABLED=true` or the instance's metadata endpoint is disabled.
 
 A failure the SDK raises comes back as an `AwsError` whose code is botocore's exception name.
-Only ec2-user's home matters: software runs as ec2-user.
+Only ec2-user's home matters: software runs as ec2-user. `chain` is the same chain for any
+machine (the terminal's places use it too: simulator/terminal/places.py).
 """
 
 from __future__ import annotations
 
 import configparser
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +43,8 @@ from simulator.services import imds
 
 __all__ = [
     "CREDENTIALS_FILE",
+    "AssumeRoleError",
+    "chain",
     "MAX_APP_CALLS",
     "resolve_credentials",
     "set_app",
@@ -47,7 +53,6 @@ __all__ = [
 ]
 
 CREDENTIALS_FILE = HOME + ".aws/credentials"
-CONFIG_FILE = HOME + ".aws/config"
 MAX_APP_CALLS = 10
 """Calls an application may make per tick: keeps a fleet's tick within its time budget."""
 
@@ -55,6 +60,7 @@ ENVIRONMENT = "environment"
 SHARED_FILE = "shared credentials file"
 CONFIG = "config file"
 INSTANCE_PROFILE = "instance profile"
+ASSUME_ROLE = "assume role"
 
 Ini = Mapping[str, Mapping[str, str]]
 
@@ -64,37 +70,163 @@ def resolve_credentials(world: Account, instance_id: str) -> tuple[Credentials, 
 
     None when the chain finds nothing (botocore's NoCredentialsError). Raises AwsError with
     botocore's exception name for what the SDK raises: PartialCredentialsError,
-    ConfigParseError, ProfileNotFound.
+    ConfigParseError, ProfileNotFound, InvalidConfigError (or STS's own error, as an
+    AssumeRoleError, when a profile's role cannot be assumed).
     """
     instance = world.instance(instance_id)
-    env = instance.env
+    return chain(
+        world,
+        env=instance.env,
+        files=instance.files,
+        home=HOME,
+        source_ip=source_ip(world, instance_id),
+        last=lambda: _from_instance_profile(world, instance),
+    )
+
+
+class AssumeRoleError(AwsError):
+    """STS refused the AssumeRole a profile's `role_arn` asked for (the CLI prints it as
+    `An error occurred (CODE) when calling the AssumeRole operation: MESSAGE`)."""
+
+    operation = "AssumeRole"
+
+
+def chain(
+    world: Account,
+    *,
+    env: Mapping[str, str],
+    files: Mapping[str, str],
+    home: str,
+    source_ip: str,
+    last: Callable[[], tuple[Credentials, str] | None],
+    profile: str | None = None,
+) -> tuple[Credentials, str] | None:
+    """botocore's default credential chain over one machine's environment and files.
+
+    `home` is the user's home folder ("/home/ec2-user/"), `files` the machine's files by
+    absolute path, `last` what the machine offers after the profiles (its instance profile, a
+    container's credentials, or nothing). `profile` is an explicit `--profile`: as botocore
+    does, it turns the environment's keys off. A profile with `role_arn` and `source_profile`
+    calls STS AssumeRole from `source_ip` with the source profile's credentials.
+    """
     # botocore reads both files (and checks the profile) whenever it makes a client, so a
     # broken file breaks the SDK even when the environment holds the credentials.
-    profile = env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
-    credentials_path = _home(env.get("AWS_SHARED_CREDENTIALS_FILE") or CREDENTIALS_FILE)
-    config_path = _home(env.get("AWS_CONFIG_FILE") or CONFIG_FILE)
-    config_file = _read_ini(instance, config_path)
-    credentials_file = _read_ini(instance, credentials_path)
-    if (
-        profile != "default"
-        and profile not in credentials_file
-        and f"profile {profile}" not in config_file
-    ):
-        raise AwsError("ProfileNotFound", f"The config profile ({profile}) could not be found", 400)
-    found = _from_environment(env)
-    if found is not None:
-        return found, ENVIRONMENT
-    section = credentials_file.get(profile)
-    if section is not None and "aws_access_key_id" in section:
-        return _from_section(section, "shared-credentials-file"), SHARED_FILE
-    section = config_file.get("default" if profile == "default" else f"profile {profile}")
-    if section is None and profile == "default":
-        section = config_file.get("profile default")
-    if section is not None and "aws_access_key_id" in section:
-        return _from_section(section, "config-file"), CONFIG
+    name = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
+    credentials_path = _home(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", home)
+    config_path = _home(env.get("AWS_CONFIG_FILE") or "~/.aws/config", home)
+    profiles = _profiles(_read_ini(files, config_path), _read_ini(files, credentials_path))
+    if name != "default" and name not in profiles:
+        raise AwsError("ProfileNotFound", f"The config profile ({name}) could not be found", 400)
+    if profile is None:
+        found = _from_environment(env)
+        if found is not None:
+            return found, ENVIRONMENT
+    section = profiles.get(name, {})
+    _refuse_unsupported(name, section)
+    if "role_arn" in section:
+        return _assume_role(world, profiles, name, source_ip, visited=[]), ASSUME_ROLE
+    if "aws_access_key_id" in section:
+        where = section[_ORIGIN]
+        return _from_section(section, where), SHARED_FILE if where == _SHARED else CONFIG
     if env.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
         return None
-    return _from_instance_profile(world, instance)
+    return last()
+
+
+_ORIGIN = " origin"  # a key no file can hold (configparser strips spaces): where a profile is
+_SHARED = "shared-credentials-file"
+_UNSUPPORTED = ("credential_process", "credential_source", "web_identity_token_file", "sso_")
+
+
+def _profiles(config: Ini, credentials: Ini) -> dict[str, dict[str, str]]:
+    """Every profile by name, as botocore merges them: the config file's `[profile NAME]`
+    (and `[default]`), with the credentials file's `[NAME]` keys taking precedence."""
+    profiles: dict[str, dict[str, str]] = {}
+    for section, values in config.items():
+        if section.startswith("profile "):
+            name = section[len("profile ") :].strip()
+        elif section == "default":
+            name = section
+        else:
+            continue  # botocore ignores [NAME] without "profile " in the config file
+        profiles.setdefault(name, {_ORIGIN: "config-file"}).update(values)
+    for name, values in credentials.items():
+        merged = profiles.setdefault(name, {})
+        merged.update(values)
+        if "aws_access_key_id" in values or _ORIGIN not in merged:
+            merged[_ORIGIN] = _SHARED
+    return profiles
+
+
+def _refuse_unsupported(name: str, section: Mapping[str, str]) -> None:
+    for key in section:
+        if key.startswith(_UNSUPPORTED):
+            raise AwsError(
+                "InvalidConfigError",
+                f'The profile "{name}" uses {key}, which this simulated account does not '
+                "offer: give the profile keys, or role_arn with source_profile.",
+                400,
+            )
+
+
+def _assume_role(
+    world: Account,
+    profiles: Mapping[str, Mapping[str, str]],
+    name: str,
+    source_ip: str,
+    *,
+    visited: list[str],
+) -> Credentials:
+    """The role's temporary credentials, as botocore's AssumeRoleProvider gets them."""
+    section = profiles[name]
+    source = section.get("source_profile")
+    if source is None:
+        raise _partial("assume-role", "source_profile or credential_source")
+    if source not in profiles:
+        raise AwsError(
+            "InvalidConfigError",
+            f'The source_profile "{source}" referenced in the profile "{name}" does not exist.',
+            400,
+        )
+    visited = [*visited, name]
+    source_section = profiles[source]
+    if "role_arn" in source_section and source != name:
+        if source in visited:
+            raise AwsError(
+                "InfiniteLoopConfigError",
+                "Infinite loop in credential configuration detected. Attempting to load from "
+                f"profile {source} which has already been visited. Visited profiles: {visited}",
+                400,
+            )
+        _refuse_unsupported(source, source_section)
+        credentials = _assume_role(world, profiles, source, source_ip, visited=visited)
+    elif "aws_access_key_id" in source_section:
+        credentials = _from_section(source_section, source_section[_ORIGIN])
+    else:
+        raise AwsError(
+            "InvalidConfigError",
+            f'The source_profile "{source}" must specify either static credentials or an '
+            "assume role configuration",
+            400,
+        )
+    params: dict[str, Any] = {
+        "RoleArn": section["role_arn"],
+        # botocore's own default name: botocore-session-<seconds since the epoch>
+        "RoleSessionName": section.get("role_session_name")
+        or f"botocore-session-{int(world.now.timestamp())}",
+    }
+    if section.get("external_id"):
+        params["ExternalId"] = section["external_id"]
+    if section.get("duration_seconds", "").isdigit():
+        params["DurationSeconds"] = int(section["duration_seconds"])
+    try:
+        result = world.call(credentials, "sts", "AssumeRole", params, source_ip=source_ip)
+    except AwsError as error:
+        raise AssumeRoleError(
+            error.code, error.message, error.status, decision=error.decision
+        ) from None
+    issued = result["Credentials"]
+    return Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
 
 
 def _from_environment(env: Mapping[str, str]) -> Credentials | None:
@@ -137,8 +269,8 @@ def _partial(provider: str, variable: str) -> AwsError:
     )
 
 
-def _read_ini(instance: Instance, path: str) -> Ini:
-    text = instance.files.get(path)
+def _read_ini(files: Mapping[str, str], path: str) -> Ini:
+    text = files.get(path)
     if text is None:
         return {}
     parsed = _parse_ini(text)
@@ -158,11 +290,11 @@ def _parse_ini(text: str) -> Ini | None:
     return {name: dict(parser.items(name)) for name in parser.sections()}
 
 
-def _home(path: str) -> str:
+def _home(path: str, home: str) -> str:
     if path.startswith("~/"):
-        return HOME + path[2:]
+        return home + path[2:]
     if path.startswith("$HOME/"):
-        return HOME + path[6:]
+        return home + path[6:]
     return path
 
 
