@@ -43,9 +43,12 @@ from simulator.services import imds
 
 __all__ = [
     "CREDENTIALS_FILE",
+    "MAX_APP_CALLS",
+    "ORIGIN",
     "AssumeRoleError",
     "chain",
-    "MAX_APP_CALLS",
+    "from_instance_profile",
+    "profiles",
     "resolve_credentials",
     "set_app",
     "source_ip",
@@ -80,7 +83,7 @@ def resolve_credentials(world: Account, instance_id: str) -> tuple[Credentials, 
         files=instance.files,
         home=HOME,
         source_ip=source_ip(world, instance_id),
-        last=lambda: _from_instance_profile(world, instance),
+        last=lambda: from_instance_profile(world, instance),
     )
 
 
@@ -112,30 +115,40 @@ def chain(
     # botocore reads both files (and checks the profile) whenever it makes a client, so a
     # broken file breaks the SDK even when the environment holds the credentials.
     name = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
-    credentials_path = _home(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", home)
-    config_path = _home(env.get("AWS_CONFIG_FILE") or "~/.aws/config", home)
-    profiles = _profiles(_read_ini(files, config_path), _read_ini(files, credentials_path))
-    if name != "default" and name not in profiles:
+    found_profiles = profiles(env, files, home)
+    if name != "default" and name not in found_profiles:
         raise AwsError("ProfileNotFound", f"The config profile ({name}) could not be found", 400)
     if profile is None:
         found = _from_environment(env)
         if found is not None:
             return found, ENVIRONMENT
-    section = profiles.get(name, {})
+    section = found_profiles.get(name, {})
     _refuse_unsupported(name, section)
     if "role_arn" in section:
-        return _assume_role(world, profiles, name, source_ip, visited=[]), ASSUME_ROLE
+        return _assume_role(world, found_profiles, name, source_ip, visited=[]), ASSUME_ROLE
     if "aws_access_key_id" in section:
-        where = section[_ORIGIN]
+        where = section[ORIGIN]
         return _from_section(section, where), SHARED_FILE if where == _SHARED else CONFIG
     if env.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
         return None
     return last()
 
 
-_ORIGIN = " origin"  # a key no file can hold (configparser strips spaces): where a profile is
+ORIGIN = " origin"
+"""A key no file can hold (configparser strips spaces): which file a profile's keys are in."""
 _SHARED = "shared-credentials-file"
 _UNSUPPORTED = ("credential_process", "credential_source", "web_identity_token_file", "sso_")
+
+
+def profiles(
+    env: Mapping[str, str], files: Mapping[str, str], home: str
+) -> dict[str, dict[str, str]]:
+    """The profiles of a machine's two files, merged as botocore merges them; each holds its
+    keys and, under ORIGIN, "shared-credentials-file" or "config-file". Raises AwsError
+    (ConfigParseError) for a file botocore cannot read."""
+    credentials_path = _home(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", home)
+    config_path = _home(env.get("AWS_CONFIG_FILE") or "~/.aws/config", home)
+    return _profiles(_read_ini(files, config_path), _read_ini(files, credentials_path))
 
 
 def _profiles(config: Ini, credentials: Ini) -> dict[str, dict[str, str]]:
@@ -149,12 +162,12 @@ def _profiles(config: Ini, credentials: Ini) -> dict[str, dict[str, str]]:
             name = section
         else:
             continue  # botocore ignores [NAME] without "profile " in the config file
-        profiles.setdefault(name, {_ORIGIN: "config-file"}).update(values)
+        profiles.setdefault(name, {ORIGIN: "config-file"}).update(values)
     for name, values in credentials.items():
         merged = profiles.setdefault(name, {})
         merged.update(values)
-        if "aws_access_key_id" in values or _ORIGIN not in merged:
-            merged[_ORIGIN] = _SHARED
+        if "aws_access_key_id" in values or ORIGIN not in merged:
+            merged[ORIGIN] = _SHARED
     return profiles
 
 
@@ -201,7 +214,7 @@ def _assume_role(
         _refuse_unsupported(source, source_section)
         credentials = _assume_role(world, profiles, source, source_ip, visited=visited)
     elif "aws_access_key_id" in source_section:
-        credentials = _from_section(source_section, source_section[_ORIGIN])
+        credentials = _from_section(source_section, source_section[ORIGIN])
     else:
         raise AwsError(
             "InvalidConfigError",
@@ -247,8 +260,8 @@ def _from_section(section: Mapping[str, str], provider: str) -> Credentials:
     return Credentials(section["aws_access_key_id"], section["aws_secret_access_key"], token)
 
 
-def _from_instance_profile(world: Account, instance: Instance) -> tuple[Credentials, str] | None:
-    """The SDK's IMDS fetch: IMDSv2 (a token always succeeds on the host), then the role."""
+def from_instance_profile(world: Account, instance: Instance) -> tuple[Credentials, str] | None:
+    """The instance profile role's credentials, or None. The SDK's IMDS fetch: IMDSv2 (a token always succeeds on the host), then the role."""
     if instance.state != "running" or instance.http_endpoint != "enabled":
         return None
     found = imds.lookup(world, instance, delivery="2.0")
