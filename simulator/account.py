@@ -277,8 +277,11 @@ class Account:
         params: Mapping[str, Any] | None = None,
         *,
         source_ip: str | None = None,
+        user_agent: str | None = None,
     ) -> dict[str, Any]:
-        """Authenticate, authorize, act, record. Returns the response dict or raises AwsError."""
+        """Authenticate, authorize, act, record. Returns the response dict or raises AwsError.
+
+        `user_agent` is what the event log shows as the caller's software (the CLI's name)."""
         creds = Credentials(*credentials)
         params = dict(params or {})
         handler = _HANDLERS.get((service, operation))
@@ -296,9 +299,9 @@ class Account:
                 )
             response = handler(call)
         except AwsError as error:
-            self._record(service, operation, params, ip, creds, caller, call, error)
+            self._record(service, operation, params, ip, creds, caller, call, error, user_agent)
             raise
-        self._record(service, operation, params, ip, creds, caller, call, None)
+        self._record(service, operation, params, ip, creds, caller, call, None, user_agent)
         return response
 
     def _record(
@@ -311,6 +314,7 @@ class Account:
         caller: Caller | None,
         call: Call | None,
         error: AwsError | None,
+        user_agent: str | None = None,
     ) -> None:
         decision = None
         if error is not None and error.decision is not None:
@@ -327,6 +331,7 @@ class Account:
             caller=caller,
             error=error,
             decision=decision,
+            user_agent=user_agent,
         )
 
     @property

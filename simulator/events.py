@@ -91,14 +91,16 @@ def record_call(
     caller: Caller | None,
     error: AwsError | None,
     decision: Decision | None,
+    user_agent: str | None = None,
 ) -> None:
-    """The record of one call: who made it (`caller` is None when authentication failed)."""
+    """The record of one call: who made it (`caller` is None when authentication failed),
+    with what software (`user_agent`: the AWS CLI's, or "rolecall" for the console's own)."""
     record(
         state,
         service=service,
         operation=operation,
         source_ip=source_ip,
-        user_agent="rolecall",
+        user_agent=user_agent or "rolecall",
         user_identity=_user_identity(caller, credentials, state.account_id),
         request_parameters=_loggable(params),
         read_only=operation.startswith(_READ_ONLY_PREFIXES),
