@@ -11,9 +11,11 @@ profile behind the metadata service), the learner's laptop outside AWS (no crede
 given some), or a laptop-like place a scenario adds. Files are a place's simulated files by
 absolute path; nothing here touches the real disk or network.
 
-For the aws command (cli.py): `resolve` is the credential chain of the CLI in that place (the
-same `instances.chain` the SDK sessions on instances use), `path` makes a path absolute in the
-place's shell, and `read_file`/`write_file` read and write its files within the limits below.
+Import names from this module (`from simulator.terminal.places import resolve`):
+`from simulator.terminal import places` is the package's `places()` function. For the aws command (cli.py): `resolve` is the CLI's credential chain in a place
+(the same `instances.chain` the SDK sessions on instances use), `path` makes a path absolute
+in the place's shell, and `read_file`/`write_file` read and write its files within the limits
+below (an instance's files are `Instance.files`, the others' `PlaceState.files`).
 """
 
 from __future__ import annotations
