@@ -17,8 +17,13 @@ from typing import Any
 from lessons.scenario.model import ADMIN_ACTOR, Probe, Step
 from lessons.scenario.run import actor_credentials, instance_id_of, saved_value, substitute
 from simulator import AwsError, World
+from simulator.authenticate import Caller
+from simulator.iam.decision import Response
 from simulator.services import instances
-from simulator.world import OUTSIDE_IP
+from simulator.world import CONSOLE_IP
+
+# Where the admin's console and CloudShell call from (the simulation gives both one address).
+CONSOLE_ADDRESSES = frozenset({CONSOLE_IP})
 
 # --- Checking a step --------------------------------------------------------------------------
 
@@ -51,8 +56,6 @@ def _actor_words(actor: Any) -> str:
     ((kind, name),) = actor.items()
     return {"instance": f"As software on instance {name}",
             "key": f"With the access key saved as {name}",
-            "stolen_from": f"With the credentials copied off {name}, from outside",
-            "first_stolen_from": f"With the first role credentials copied off {name}, from outside",
             }[kind]  # fmt: skip
 
 
@@ -238,35 +241,138 @@ def _policy_versions(world: World, args: dict[str, Any], _: Mapping[str, Any]) -
 
 
 def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:
-    """{operation: NAME or [NAMES], error: CODE | null | any, outside: true, key: VAR} — such a
-    call was made since setup.
+    """A call the learner made since setup, as the log shows it: what, who, from where, with what
+    result. Every argument is optional and narrows the search:
 
-    `error: null` means the call succeeded; `any` (the default) takes either outcome.
-    `outside: true` counts only calls from outside the account's network (copied credentials
-    used elsewhere); `key: VAR` only calls signed with the saved access key VAR.
+    - `operation`: a name or a list of names;
+    - `error`: `any` (the default), `null` (it succeeded), a code or a list of codes;
+    - `from`: `outside` (an address outside the account: a laptop, copied credentials),
+      `console` (the admin's console or CloudShell), `instance` (any instance), or an
+      instance's Name; `outside: true` is the same as `from: outside`;
+    - `key: VAR`: signed with the saved access key (or saved temporary credentials) VAR;
+    - `user: NAME`: made as the IAM user NAME;
+    - `role: NAME`: made with temporary credentials of role NAME; `delivered_to: INSTANCE`:
+      with the instance-profile credentials the metadata service gave that instance. Both
+      also find calls AWS refused before knowing the caller (an `ExpiredToken`), by the key;
+    - `params`: values the request's parameters hold (`{IamInstanceProfile: {Name: R}}`);
+    - `message`: text in the error message; `user_agent`: text in the user agent
+      (`aws-cli`).
     """
+    matches = [event for event in _events_since_setup(world, variables)
+               if not _event_misses(world, variables, args, event)]  # fmt: skip
+    wanted = _event_words(args)
+    if not matches:
+        return False, f"No {wanted} yet"
+    event = matches[-1]
+    identity = event.get("userIdentity") or {}
+    who = identity.get("arn") or identity.get("accessKeyId") or "nobody"
+    error = event.get("errorCode")
+    return True, (
+        f"{event.get('eventName')} was called by {who} from {event.get('sourceIPAddress')}"
+        + (f" and got {error}" if error else " and succeeded")
+    )
+
+
+def _event_misses(
+    world: World, variables: Mapping[str, Any], args: Mapping[str, Any], event: Mapping[str, Any]
+) -> str | None:
+    """What keeps `event` from matching `args`, or None when it matches."""
+    names = args.get("operation")
+    if names is not None and event.get("eventName") not in _listed(names):
+        return "operation"
     wanted_error = args.get("error", "any")
-    names = args["operation"] if isinstance(args["operation"], list) else [args["operation"]]
-    key_id = None
-    if args.get("key"):
-        key_id = _key_id(variables, str(args["key"]))
-    for event in _events_since_setup(world, variables):
-        if event.get("eventName") not in names:
-            continue
-        if args.get("outside") and event.get("sourceIPAddress") != OUTSIDE_IP:
-            continue
-        if key_id and (event.get("userIdentity") or {}).get("accessKeyId") != key_id:
-            continue
-        error = event.get("errorCode")
-        if wanted_error == "any" or error == wanted_error:
-            where = f" from {OUTSIDE_IP}" if args.get("outside") else ""
-            return True, f"{event['eventName']} was called{where}" + (
-                f" and got {error}" if error else ""
-            )
-    ending = f" ending in {wanted_error}" if wanted_error not in ("any", None) else ""
-    ending = " that succeeded" if wanted_error is None else ending
-    where = " from outside your network" if args.get("outside") else ""
-    return False, f"No {' or '.join(names)} call{where}{ending} yet"
+    error = event.get("errorCode")
+    if wanted_error != "any" and (error is not None if wanted_error is None
+                                  else error not in _listed(wanted_error)):  # fmt: skip
+        return "error"
+    where = "outside" if args.get("outside") else args.get("from")
+    if where and not _comes_from(world, str(where), str(event.get("sourceIPAddress", ""))):
+        return "from"
+    identity = event.get("userIdentity") or {}
+    key_id = str(identity.get("accessKeyId") or "")
+    if args.get("key") and key_id != _key_id(variables, str(args["key"])):
+        return "key"
+    if args.get("user") and _user_of(world, identity) != args["user"]:
+        return "user"
+    session = world.state.sessions.get(key_id)
+    if args.get("role"):
+        arn = str(identity.get("arn") or "")
+        role = session.role_name if session is not None else None
+        if f":assumed-role/{args['role']}/" not in arn and role != args["role"]:
+            return "role"
+    if args.get("delivered_to"):
+        instance_id = instance_id_of(world, str(args["delivered_to"]))
+        if session is None or session.instance_id != instance_id:
+            return "delivered_to"
+    if args.get("params") and not _holds(event.get("requestParameters") or {}, args["params"]):
+        return "params"
+    if args.get("message") and str(args["message"]) not in str(event.get("errorMessage") or ""):
+        return "message"
+    agent = str(args.get("user_agent") or "").lower()
+    if agent and agent not in str(event.get("userAgent") or "").lower():
+        return "user_agent"
+    return None
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _comes_from(world: World, where: str, address: str) -> bool:
+    """Whether a call from `address` comes from `where` (see `_event`)."""
+    by_address = {
+        address: instance
+        for instance in world.state.instances.values()
+        for address in (instance.public_ip, instance.private_ip)
+        if address
+    }  # fmt: skip
+    if where == "console":
+        return address in CONSOLE_ADDRESSES
+    if where == "outside":
+        return (address not in CONSOLE_ADDRESSES and address not in by_address
+                and not address.endswith(".amazonaws.com"))  # fmt: skip
+    instance = by_address.get(address)
+    if where == "instance":
+        return instance is not None
+    return instance is not None and instance_id_of(world, where) == instance.instance_id
+
+
+def _user_of(world: World, identity: Mapping[str, Any]) -> str | None:
+    if identity.get("userName") and identity.get("type") == "IAMUser":
+        return str(identity["userName"])
+    key = world.state.access_keys.get(str(identity.get("accessKeyId") or ""))
+    return key.user_name if key is not None else None
+
+
+def _holds(actual: Any, wanted: Any) -> bool:
+    """Whether `actual` holds every value of `wanted` (mappings: a subset, recursively)."""
+    if isinstance(wanted, Mapping):
+        return isinstance(actual, Mapping) and all(
+            key in actual and _holds(actual[key], value) for key, value in wanted.items()
+        )
+    return actual == wanted or str(actual) == str(wanted)
+
+
+def _event_words(args: Mapping[str, Any]) -> str:
+    """The call `args` asks for, in words: "GetObject call from outside that succeeded"."""
+    names = " or ".join(str(name) for name in _listed(args.get("operation") or "AWS"))
+    words = [f"{names} call"]
+    where = "outside" if args.get("outside") else args.get("from")
+    if where:
+        words.append({"outside": "from outside your network", "console": "from the console",
+                      "instance": "from an instance"}.get(str(where), f"from {where}"))  # fmt: skip
+    for name, said in (("user", "as user {}"), ("role", "with role {}'s credentials"),
+                       ("key", "with the access key saved as {}"),
+                       ("delivered_to", "with credentials delivered to {}"),
+                       ("user_agent", "made with {}")):  # fmt: skip
+        if args.get(name):
+            words.append(said.format(args[name]))
+    wanted_error = args.get("error", "any")
+    if wanted_error is None:
+        words.append("that succeeded")
+    elif wanted_error != "any":
+        words.append("ending in " + " or ".join(str(code) for code in _listed(wanted_error)))
+    return " ".join(words)
 
 
 def _events_since_setup(world: World, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -324,27 +430,42 @@ def _app_call(world: World, args: dict[str, Any], variables: Mapping[str, Any]) 
 def _last_app_call(
     world: World, variables: Mapping[str, Any], name: str, args: Mapping[str, Any]
 ) -> tuple[bool, str]:
+    """The instance's application's latest `operation`, as its log (/var/log/app.log) says.
+
+    The log, not the event log: the learner's own commands on the instance come from its
+    address too, and a call the SDK never sent (NoCredentials) leaves no event.
+    """
     operation = str(args["operation"])
-    address = instances.source_ip(world, instance_id_of(world, name))
-    latest = next(
-        (event for event in reversed(world.events)
-         if event.get("eventName") == operation and event.get("sourceIPAddress") == address),
-        None,
-    )  # fmt: skip
+    instance = world.state.instances[instance_id_of(world, name)]
+    latest = None
+    for line in (instance.files.get(instances.APP_LOG) or "").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and row.get("operation") == operation:
+            latest = row
     if latest is None:
         return False, f"{name}'s application has made no {operation} call yet: run the fleet"
-    outcome = str(latest.get("errorCode") or "Allowed")
-    identity = latest.get("userIdentity") or {}
-    arn, key_id = str(identity.get("arn", "")), str(identity.get("accessKeyId", ""))
-    who = f"as {arn or 'nobody'} with {key_id or 'no key'}"
+    outcome = str(latest.get("error") or "Allowed")
+    key_id = str(latest.get("access_key_id") or "")
+    session = world.state.sessions.get(key_id)
+    key = world.state.access_keys.get(key_id)
+    if session is not None:
+        as_whom = f"as role {session.role_name}"
+    elif key is not None:
+        as_whom = f"as user {key.user_name}"
+    else:
+        as_whom = "as nobody" if not key_id else "as an unknown caller"
+    who = f"{as_whom} with {key_id or 'no key'}"
     detail = f"{name}'s last {operation} was {outcome}, {who}"
     problems = []
     if outcome != str(args.get("result", "Allowed")):
         problems.append(f"expected {args.get('result', 'Allowed')}")
-    if args.get("message") and str(args["message"]) not in str(latest.get("errorMessage") or ""):
+    if args.get("message") and str(args["message"]) not in str(latest.get("message") or ""):
         problems.append(f"its error message does not say '{args['message']}'")
     role = args.get("role")
-    if role and f":assumed-role/{role}/" not in arn:
+    if role and (session is None or session.role_name != role):
         problems.append(f"not made with role {role}'s credentials")
     if args.get("key") and key_id != _key_id(variables, str(args["key"])):
         problems.append(f"not made with the access key saved as {args['key']}")
@@ -391,6 +512,43 @@ def _role_has_policy(world: World, args: dict[str, Any], _: Mapping[str, Any]) -
     )
 
 
+def _decision(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{user: NAME | role: NAME, action, resource, context: {KEY: VALUE}, result: allowed |
+    denied} — what the policies in force now decide for that request, as IAM's policy
+    simulator answers it: no call is made. An S3 resource brings its bucket's policy.
+
+    For lasting state ("launcher still may not pass UploadRole"), where a probe would repeat
+    the call the step asks the learner to make.
+    """
+    state = world.state
+    if args.get("user"):
+        user = state.users.get(str(args["user"]))
+        if user is None:
+            return False, f"There is no user {args['user']}"
+        caller = Caller(user.arn, state.account_id, "", "IAMUser", user.user_id, user=user)
+        who = f"user {user.name}"
+    else:
+        role = state.roles.get(str(args["role"]))
+        if role is None:
+            return False, f"There is no role {args['role']}"
+        arn = f"arn:aws:sts::{state.account_id}:assumed-role/{role.name}/check"
+        caller = Caller(
+            arn, state.account_id, "", "AssumedRole", f"{role.role_id}:check", role=role
+        )
+        who = f"role {role.name}"
+    action, resource = str(args["action"]), str(args["resource"])
+    bucket_policy = None
+    if resource.startswith("arn:aws:s3:::"):
+        bucket = state.buckets.get(resource.removeprefix("arn:aws:s3:::").split("/", 1)[0])
+        bucket_policy = bucket.policy if bucket is not None else None
+    decision = world.decide(caller, action, resource, context=dict(args.get("context") or {}),
+                            resource_policy=bucket_policy)  # fmt: skip
+    allowed = decision.response is Response.ALLOWED
+    wanted = str(args.get("result", "allowed")).lower() == "allowed"
+    said = "allowed" if allowed else "denied"
+    return allowed == wanted, f"{action} on {resource} is {said} for {who}"
+
+
 # Each condition a check may state, by its name in a scenario file: a function of the world, the
 # condition's arguments (placeholders replaced) and the saved values, saying whether it holds
 # and what it found.
@@ -410,4 +568,5 @@ CONDITIONS: dict[str, Callable[[World, dict[str, Any], Mapping[str, Any]], tuple
     "deletion_task": _deletion_task,
     "bucket_policy": _bucket_policy,
     "role_has_policy": _role_has_policy,
+    "decision": _decision,
 }

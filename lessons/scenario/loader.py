@@ -19,12 +19,13 @@ from lessons.scenario.model import (
     Action,
     Condition,
     Option,
+    Place,
     Probe,
     Question,
     Scenario,
     Step,
 )
-from lessons.scenario.run import FACTS, PROBE_ACTORS
+from lessons.scenario.run import ACTORS, BUILTIN_PLACES, FACTS, PROBE_ACTORS
 
 
 class ScenarioError(ValueError):
@@ -128,14 +129,31 @@ class _Reader:
                         self.problem(line, f"a call needs '{key}'")
                 if not isinstance(item.get("params", {}), dict):
                     self.problem(line, "'params' must be a mapping")
+                actor = item.get("as", ADMIN_ACTOR)
+                if not (actor == ADMIN_ACTOR or (isinstance(actor, dict) and len(actor) == 1
+                        and next(iter(actor)) in ACTORS)):  # fmt: skip
+                    self.problem(line, "'as' is admin, {instance: NAME}, {key: VAR} or "
+                                       "{stolen_from: NAME}")  # fmt: skip
                 found.append(Action("call", item, line))
+                continue
+            if "terminal" in item:
+                command = item["terminal"]
+                if (not isinstance(command, dict) or not isinstance(command.get("place"), str)
+                        or not isinstance(command.get("command"), str)
+                        or not command["command"].strip()):  # fmt: skip
+                    self.problem(line, "'terminal' takes {place: WHERE, command: TEXT}")
+                    continue
+                for key in ("save", "match"):
+                    if not isinstance(command.get(key) or {}, dict):
+                        self.problem(line, f"'{key}' maps names to what to keep")
+                found.append(Action("terminal", command, line))
                 continue
             kinds = [kind for kind in FACTS if kind in item]
             if len(kinds) != 1:
                 self.problem(
                     line,
-                    f"each item of {where} is an API call (service, operation, params) or one of "
-                    + ", ".join(FACTS),
+                    f"each item of {where} is an API call (service, operation, params), "
+                    "a terminal command, or one of " + ", ".join(FACTS),
                 )
                 continue
             found.append(
@@ -171,9 +189,39 @@ class _Reader:
         actor = item.get("as", ADMIN_ACTOR)
         if not (actor == ADMIN_ACTOR or (isinstance(actor, dict) and len(actor) == 1
                 and next(iter(actor)) in PROBE_ACTORS)):  # fmt: skip
-            self.problem(line, "'as' is admin, {instance: NAME}, {key: VAR}, {stolen_from: NAME} "
-                               "or {first_stolen_from: NAME}")  # fmt: skip
+            self.problem(line, "'as' is admin, {instance: NAME} or {key: VAR}: a probe never "
+                               "acts as a thief; the learner does, and an `event` condition "
+                               "finds the call")  # fmt: skip
         return Probe(actor, service, operation, params, expect, line, str(item.get("says", "")))
+
+    def places(self, raw: Any) -> tuple[Place, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(raw, "'places' must be a list")
+            return ()
+        found: list[Place] = []
+        for item in raw:
+            line = self.line(item)
+            if not isinstance(item, dict):
+                self.problem(line, "a place is a mapping: id, label, files, env")
+                continue
+            place_id = self.text(item, "id")
+            if place_id and not re.fullmatch(r"[a-z][a-z0-9-]*", place_id):
+                self.problem(line, "a place's 'id' is lower-case letters, digits and hyphens")
+            if place_id in BUILTIN_PLACES or any(p.id == place_id for p in found):
+                self.problem(line, f"the place '{place_id}' exists already")
+            tables: list[dict[str, str]] = []
+            for key in ("files", "env"):
+                table = item.get(key) or {}
+                if not isinstance(table, dict) or not all(
+                    isinstance(value, str) for value in table.values()
+                ):
+                    self.problem(line, f"a place's '{key}' maps names to texts")
+                    table = {}
+                tables.append({str(name): value for name, value in table.items()})
+            found.append(Place(place_id, self.text(item, "label"), tables[0], tables[1], line))
+        return tuple(found)
 
     def condition(self, item: Any) -> Condition | None:
         line = self.line(item)
@@ -308,6 +356,7 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         solution=solution,
         file=file,
         sandbox=sandbox,
+        places=reader.places(data.get("places")),
     )
     return scenario, reader.problems
 

@@ -18,15 +18,14 @@ ADMIN_ACTOR = "admin"
 class Action:
     """One thing a setup or solution does: an API call, or a fact no API sets."""
 
-    kind: str  # "call", or one of run.FACTS: "write_file", "set_app", "advance"...
+    kind: str  # "call", "terminal" (a command line in a place), or one of run.FACTS
     data: Mapping[str, Any]
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    actor: Any  # ADMIN_ACTOR | {"instance": name} | {"key": var} | {"stolen_from": name}
-    #             | {"first_stolen_from": name}
+    actor: Any  # ADMIN_ACTOR | {"instance": name} | {"key": var}: never a thief (see checks.py)
     service: str
     operation: str
     params: Mapping[str, Any]
@@ -52,6 +51,20 @@ class Step:
     probes: tuple[Probe, ...]
     conditions: tuple[Condition, ...]
     explanation: str  # shown once passed (Markdown)
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place outside AWS the scenario adds to the terminal ("launcher's laptop").
+
+    Its files and environment may hold `{var:…}` placeholders, filled in after setup.
+    """
+
+    id: str
+    label: str
+    files: Mapping[str, str]  # path ("~/.aws/credentials") -> text
+    env: Mapping[str, str]
     line: int
 
 
@@ -85,6 +98,7 @@ class Scenario:
     solution: Mapping[str, tuple[Action, ...]]  # step id -> actions
     file: str
     sandbox: bool = False
+    places: tuple[Place, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
         return next((step for step in self.steps if step.id == step_id), None)

@@ -1,27 +1,37 @@
 """Running a scenario's actions on a world: its setup, a step's reference solution.
 
-An action is an API call, made as an actor (the admin by default), or a fact no API sets (a
-file on an instance, the application it runs, the clock): `FACTS`, one function each. Strings
-name instances and saved values through placeholders (`substitute`).
+An action is an API call, made as an actor (the admin by default); a command line typed in a
+place of the terminal (`terminal:`, through `simulator.terminal.run`, so `aws` is the real CLI);
+or a fact no API sets (a file on an instance, the application it runs, the clock): `FACTS`, one
+function each. Strings name instances and saved values through placeholders (`substitute`).
+A scenario's own places (`places:`) are added once setup has run (`add_places`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from lessons.scenario.model import ADMIN_ACTOR, Action, Scenario
+from lessons.scenario.model import ADMIN_ACTOR, Action, Place, Scenario
 from simulator import AwsError, World
-from simulator.model import AppSpec, StsSession
+from simulator.model import AppSpec
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP, Credentials
 
 # {instance:NAME} and {var:NAME} need their argument: a bare {instance} is left alone, for an
 # application's own placeholders ({instance}, {name}, {tick}; see simulator.model.AppSpec).
 PLACEHOLDER = re.compile(r"\{((?:instance|var)(?=:)|account|region)(?::([^{}]+))?\}")
-# Who a probe or a call may act as, besides the admin: `as: {KIND: NAME}`.
-PROBE_ACTORS = ("instance", "key", "stolen_from", "first_stolen_from")
+# Who a solution's call may act as, besides the admin: `as: {KIND: NAME}`. `stolen_from` is
+# what the console's "copy the credentials and use them from outside" does.
+ACTORS = ("instance", "key", "stolen_from")
+# Who a probe may act as: never a thief. Using copied credentials is the learner's experiment;
+# a check finds it in the log (the `event` condition) and does not perform it.
+PROBE_ACTORS = ("instance", "key")
+# The places every world has besides its instances (simulator.terminal.places); a scenario
+# adds its own with `places:`.
+BUILTIN_PLACES = ("cloudshell", "laptop")
 
 
 def instance_id_of(world: World, name: str) -> str:
@@ -75,6 +85,8 @@ def run_actions(world: World, variables: dict[str, Any], actions: Sequence[Actio
         data = substitute(dict(action.data), world, variables)
         if action.kind == "call":
             _call(world, variables, data)
+        elif action.kind == "terminal":
+            _terminal(world, variables, data)
         else:
             FACTS[action.kind](world, data)
 
@@ -84,6 +96,7 @@ def build_world(scenario: Scenario, *, seed: int = 0) -> tuple[World, dict[str, 
     world = World.new(seed=seed)
     variables: dict[str, Any] = {}
     run_actions(world, variables, scenario.setup)
+    add_places(world, variables, scenario.places)
     variables["_started"] = world.now.isoformat()
     variables["_last_setup_event"] = world.events[-1]["eventID"] if world.events else None
     return world, variables
@@ -106,6 +119,66 @@ def _call(world: World, variables: dict[str, Any], data: Mapping[str, Any]) -> N
         raise ValueError(f"{data['operation']} succeeded, but {expect} was expected")
     for name, path in (data.get("save") or {}).items():
         variables[name] = _jsonable(_pick(response, path))
+
+
+# --- A command in the terminal ------------------------------------------------------------------
+
+
+def place_id_of(world: World, place: str) -> str:
+    """The terminal's id of a place: an instance's Name tag becomes its id; others stay."""
+    if place in BUILTIN_PLACES or place.startswith("i-"):
+        return place
+    try:
+        return instance_id_of(world, place)
+    except KeyError:
+        return place  # a scenario's own place ("launchers-laptop")
+
+
+def add_places(world: World, variables: Mapping[str, Any], places: Sequence[Place]) -> None:
+    """Create the scenario's places, their files and environment filled in from setup."""
+    if not places:
+        return
+    from simulator import terminal  # the terminal is needed only by scenarios that use it
+
+    for place in places:
+        files = {
+            path: str(substitute(text, world, variables)) for path, text in place.files.items()
+        }
+        env = {name: str(substitute(value, world, variables)) for name, value in place.env.items()}
+        terminal.add_place(world, place.id, place.label, files=files, env=env)
+
+
+def _terminal(world: World, variables: dict[str, Any], data: Mapping[str, Any]) -> None:
+    """`terminal: {place, command, expect?, save?, match?}`: run a command line as a learner would.
+
+    It must exit 0, or, with `expect: CODE`, fail with that AWS error code in its output.
+    `save: {NAME: Path}` keeps part of its JSON output; `match: {NAME: REGEX}` the first group
+    of a regular expression searched in its output (text such as an encoded message).
+    """
+    from simulator import terminal
+
+    place, command = place_id_of(world, str(data["place"])), str(data["command"])
+    ran = terminal.run(world, place, command)
+    output = ran.output
+    shown = command.splitlines()[0] if command else command
+    expect = data.get("expect")
+    if expect:
+        if ran.status == 0 or f"({expect})" not in output:
+            raise ValueError(f"`{shown}` in {place} should fail with {expect}: {output.strip()}")
+    elif ran.status != 0:
+        raise ValueError(f"`{shown}` in {place} exited {ran.status}: {output.strip()}")
+    if data.get("save"):
+        try:
+            parsed = json.loads(output)
+        except ValueError:
+            raise ValueError(f"`{shown}` in {place} printed no JSON to save from") from None
+        for name, path in data["save"].items():
+            variables[name] = _jsonable(_pick(parsed, str(path)))
+    for name, pattern in (data.get("match") or {}).items():
+        found = re.search(str(pattern), output)
+        if found is None:
+            raise ValueError(f"the output of `{shown}` in {place} has nothing matching {pattern}")
+        variables[name] = found.group(1) if found.groups() else found.group(0)
 
 
 def _pick(response: Any, path: str) -> Any:
@@ -190,13 +263,6 @@ def actor_credentials(
     """
     if actor == ADMIN_ACTOR or "key" in actor:
         return _credentials(world, variables, actor), None
-    if "first_stolen_from" in actor:
-        session = _first_role_session(world, instance_id_of(world, str(actor["first_stolen_from"])))
-        if session is None:
-            raise AwsError("NoCredentials", "Unable to locate credentials", 400)
-        return Credentials(
-            session.access_key_id, session.secret_access_key, session.session_token
-        ), OUTSIDE_IP
     name = actor.get("instance") or actor.get("stolen_from")
     instance_id = instance_id_of(world, str(name))
     found = instances.resolve_credentials(world, instance_id)
@@ -215,18 +281,3 @@ def _credentials(world: World, variables: Mapping[str, Any], actor: Any) -> Cred
         # Credentials, which carry a SessionToken).
         return Credentials(key["AccessKeyId"], key["SecretAccessKey"], key.get("SessionToken"))
     raise KeyError(f"cannot act as {actor!r} here")
-
-
-def _first_role_session(world: World, instance_id: str) -> StsSession | None:
-    """The oldest instance-role credentials the instance received that the world remembers.
-
-    What a thief who copied them from the metadata service back then would hold: they keep
-    working until they expire, whatever the instance gets later (the world forgets expired
-    instance credentials 12 hours after they expire).
-    """
-    sessions = [
-        session
-        for session in world.state.sessions.values()
-        if session.instance_id == instance_id and session.source == "InstanceProfile"
-    ]
-    return min(sessions, key=lambda session: session.issued, default=None)

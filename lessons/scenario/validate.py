@@ -1,8 +1,10 @@
 """Validating scenario files: what `manage.py validate_scenarios` reports.
 
 Beyond the structure `loader.py` checks: every API call (setup, solutions, probes) must be one
-botocore knows and the simulator offers, with parameters botocore accepts; setup must run; no
-step may pass before its reference solution, and every step must pass after it.
+botocore knows and the simulator offers, with parameters botocore accepts; every terminal
+command runs in a place the scenario has; no probe makes the call its step asks the learner to
+make; setup must run; no step may pass before its reference solution, and every step must pass
+after it (terminal commands run through the real AWS CLI, so they are checked by running).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from botocore.exceptions import UnknownServiceError
 from lessons.scenario.checks import check_step
 from lessons.scenario.loader import ScenarioError, load_scenario, read_scenario
 from lessons.scenario.model import Scenario
-from lessons.scenario.run import PLACEHOLDER, build_world, run_actions
+from lessons.scenario.run import BUILTIN_PLACES, PLACEHOLDER, build_world, run_actions
 from simulator import AwsError
 from simulator.boto import param_error, service_model
 from simulator.services import handler_for
@@ -33,6 +35,8 @@ def validate_scenario(path: Path) -> list[ScenarioError]:
     for data, line in _calls(scenario):
         problems.extend(_call_problems(str(data["service"]), str(data["operation"]),
                                        data.get("params") or {}, scenario.file, line))  # fmt: skip
+    problems.extend(_place_problems(scenario))
+    problems.extend(experiment_problems(scenario))
     if problems:
         return problems
     try:
@@ -94,6 +98,53 @@ def _call_problems(
             ScenarioError(file, line, f"invalid parameters for {service} {operation}: {report}")
         ]
     return []
+
+
+def experiment_problems(scenario: Scenario) -> list[ScenarioError]:
+    """Probes that make a call their step's conditions ask the learner to make.
+
+    The learner performs the experiment (uses the copied key, meets the refusal); the check
+    finds it in the log. A probe may only confirm lasting state with another call.
+    """
+    problems = []
+    for step in scenario.steps:
+        asked = {
+            str(name)
+            for condition in step.conditions
+            if condition.kind in ("event", "app_call")
+            for name in _listed(condition.args.get("operation"))
+            if name
+        }  # fmt: skip
+        for probe in step.probes:
+            if probe.operation in asked:
+                problems.append(ScenarioError(scenario.file, probe.line,
+                    f"a probe of step '{step.id}' makes {probe.operation}, the call the step asks "
+                    "the learner to make: check the learner's call with an `event` condition"))  # fmt: skip
+    return problems
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _place_problems(scenario: Scenario) -> list[ScenarioError]:
+    """Terminal commands in a place the world does not have."""
+    known = set(BUILTIN_PLACES) | {place.id for place in scenario.places}
+    for action in scenario.setup:  # instances launched with a Name tag
+        params = action.data.get("params") or {} if action.kind == "call" else {}
+        for spec in params.get("TagSpecifications") or []:
+            for tag in spec.get("Tags") or []:
+                if tag.get("Key") == "Name":
+                    known.add(str(tag.get("Value")))
+    problems = []
+    for actions in scenario.solution.values():
+        for action in actions:
+            place = str(action.data.get("place", "")) if action.kind == "terminal" else ""
+            if place and place not in known and not place.startswith(("i-", "{instance:")):
+                problems.append(ScenarioError(scenario.file, action.line,
+                    f"no place '{place}': use cloudshell, laptop, an instance's Name or one of "
+                    "the scenario's places"))  # fmt: skip
+    return problems
 
 
 def _strip_placeholders(value: Any) -> Any:

@@ -1,12 +1,34 @@
-"""Checking a step: it runs on a copy of the learner's world; conditions read the world."""
+"""Checking a step: it runs on a copy of the learner's world; conditions read the world — what
+the learner did (the event log, the application's log) and the state they left."""
 
+import pytest
 from django.conf import settings
 
 from lessons.scenario.checks import CONDITIONS, check_step
 from lessons.scenario.loader import load_scenario
-from lessons.scenario.run import build_world, run_actions, substitute
+from lessons.scenario.run import build_world, instance_id_of, run_actions, substitute
+from simulator import AwsError, World
 from simulator.services import instances
+from simulator.world import CONSOLE_IP, OUTSIDE_IP, Credentials
+from tests.factories import BUCKET, admin_client, bucket_world, instance_role, launch, user_key
 from tests.lessons.workspace_scenarios import MINI
+
+KEYS_VS_ROLE = settings.ROLECALL_SCENARIO_DIR / "keys-vs-role.yaml"
+event = CONDITIONS["event"]
+app_call = CONDITIONS["app_call"]
+
+
+def _keys_vs_role(*, until: str) -> tuple:
+    """keys-vs-role's world with the steps before `until` done (the fleet runs, no terminal)."""
+    scenario = load_scenario(KEYS_VS_ROLE)
+    world, variables = build_world(scenario)
+    instances.tick(world)
+    return scenario, world, variables, scenario.step(until)
+
+
+def _key(variables: dict, name: str) -> Credentials:
+    saved = variables[name]
+    return Credentials(saved["AccessKeyId"], saved["SecretAccessKey"])
 
 
 def test_a_check_runs_on_a_copy_of_the_world():
@@ -20,12 +42,175 @@ def test_a_check_runs_on_a_copy_of_the_world():
     assert len(world.events) == events_before, "checking must not change the learner's world"
 
 
+def test_copied_key_step_fails_until_the_learner_uses_the_key_from_outside():
+    _, world, variables, step = _keys_vs_role(until="copied-key")
+    key, read = _key(variables, "app_key"), {"Bucket": "acme-web-data", "Key": "customers/list.csv"}
+    assert not check_step(world, variables, step).passed, "nobody has used the copied key yet"
+    web_1 = instance_id_of(world, "web-1")
+    world.call(key, "s3", "GetObject", read, source_ip=instances.source_ip(world, web_1))
+    assert not check_step(world, variables, step).passed, "on web-1 itself it is not a theft"
+    world.call(key, "s3", "GetObject", read, source_ip=CONSOLE_IP)
+    assert not check_step(world, variables, step).passed, "the admin's console is not outside"
+    world.call(key, "s3", "GetObject", read, source_ip=OUTSIDE_IP)
+    result = check_step(world, variables, step)
+    assert result.passed, result.first_failure
+    assert "from 198.51.100.23" in result.items[0].detail
+
+
+def test_copied_key_step_makes_no_call_of_its_own():
+    _, world, variables, step = _keys_vs_role(until="copied-key")
+    copy = world.copy()
+    check_step(copy, variables, step, scratch=True)
+    assert len(copy.events) == len(world.events), "the check performed an experiment"
+
+
+def test_expiry_step_passes_on_the_role_credentials_the_learner_copied_and_met_expired():
+    world = bucket_world()
+    instance_role(world, "AppRole", "s3:GetObject")
+    (instance_id,) = launch(world, profile="AppRole")
+    variables = {"_last_setup_event": world.events[-1]["eventID"]}
+    copied, _ = instances.resolve_credentials(world, instance_id)
+    read = {"Bucket": BUCKET, "Key": "config/app.json"}
+    worked = {"delivered_to": instance_id, "role": "AppRole", "from": "outside", "error": None}
+    expired = {**worked, "error": "ExpiredToken"}
+    assert not event(world, worked, variables)[0]
+    world.call(copied, "s3", "GetObject", read, source_ip=OUTSIDE_IP)
+    assert event(world, worked, variables)[0]
+    assert not event(world, expired, variables)[0]
+    world.advance(7 * 3600)
+    with pytest.raises(AwsError, match="ExpiredToken"):
+        world.call(copied, "s3", "GetObject", read, source_ip=OUTSIDE_IP)
+    passed, detail = event(world, expired, variables)
+    assert passed, detail
+    assert "got ExpiredToken" in detail
+    assert not event(world, {**expired, "role": "OtherRole"}, variables)[0]
+    assert not event(world, {**expired, "from": "instance"}, variables)[0]
+
+
+def test_event_tells_outside_the_console_and_an_instance_apart():
+    world = bucket_world()
+    (instance_id,) = launch(world)
+    key = user_key(world, "dev", "s3:GetObject")
+    variables = {"_last_setup_event": world.events[-1]["eventID"]}
+    address = instances.source_ip(world, instance_id)
+    world.call(key, "s3", "GetObject", {"Bucket": BUCKET, "Key": "config/app.json"},
+               source_ip=address)  # fmt: skip
+    world.call(key, "sts", "GetCallerIdentity", {}, source_ip=CONSOLE_IP)
+    name = world.state.instances[instance_id].tags.get("Name") or instance_id
+    assert event(world, {"operation": "GetObject", "from": "instance"}, variables)[0]
+    assert event(world, {"operation": "GetObject", "from": name}, variables)[0]
+    assert not event(world, {"operation": "GetObject", "from": "outside"}, variables)[0]
+    assert event(world, {"operation": "GetCallerIdentity", "from": "console"}, variables)[0]
+    assert not event(world, {"operation": "GetCallerIdentity", "from": "outside"}, variables)[0]
+    assert event(world, {"user": "dev", "error": None}, variables)[0]
+    assert not event(world, {"user": "admin"}, variables)[0]
+
+
+def test_event_matches_the_request_parameters_the_learner_sent():
+    world = World.new()
+    variables: dict = {}
+    params = {"ImageId": "ami-0abcdef1234567890", "InstanceType": "t3.micro",
+              "MinCount": 1, "MaxCount": 1, "IamInstanceProfile": {"Name": "SyncRole"}}  # fmt: skip
+    with pytest.raises(AwsError, match="InvalidParameterValue|NoSuchEntity|profile"):
+        world.call(world.admin_credentials(), "ec2", "RunInstances", params)
+    wanted = {"operation": "RunInstances", "params": {"IamInstanceProfile": {"Name": "SyncRole"}}}
+    assert event(world, wanted, variables)[0]
+    other = {**wanted, "params": {"IamInstanceProfile": {"Name": "UploadRole"}}}
+    passed, detail = event(world, other, variables)
+    assert not passed
+    assert detail == "No RunInstances call yet"
+
+
+def test_event_user_agent_tells_the_cli_from_the_console():
+    world = World.new()
+    admin = world.admin_credentials()
+    world.call(admin, "sts", "GetCallerIdentity", {}, user_agent="aws-cli/1.46.0 Python/3.13")
+    world.call(admin, "iam", "ListRoles", {})
+    assert event(world, {"operation": "GetCallerIdentity", "user_agent": "aws-cli"}, {})[0]
+    assert not event(world, {"operation": "ListRoles", "user_agent": "aws-cli"}, {})[0]
+
+
+def test_decision_answers_from_the_policies_without_making_a_call():
+    world = World.new()
+    iam = admin_client(world, "iam")
+    iam.create_user(UserName="launcher")
+    iam.put_user_policy(
+        UserName="launcher",
+        PolicyName="pass",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "iam:PassRole", "Resource": "arn:aws:iam::111122223333:role/SyncRole"}]}',
+    )
+    decision = CONDITIONS["decision"]
+    events = len(world.events)
+    args = {"user": "launcher", "action": "iam:PassRole",
+            "context": {"iam:PassedToService": "ec2.amazonaws.com"}}  # fmt: skip
+    passed, detail = decision(world, {**args, "resource": "arn:aws:iam::111122223333:role/UploadRole", "result": "denied"}, {})  # fmt: skip
+    assert passed, detail
+    passed, detail = decision(world, {**args, "resource": "arn:aws:iam::111122223333:role/SyncRole", "result": "denied"}, {})  # fmt: skip
+    assert not passed
+    assert (
+        detail
+        == "iam:PassRole on arn:aws:iam::111122223333:role/SyncRole is allowed for user launcher"
+    )
+    assert len(world.events) == events
+
+
+def test_decision_counts_the_bucket_policy_of_an_s3_resource():
+    world = bucket_world()
+    instance_role(world, "FleetRole", "s3:PutObject")
+    admin_client(world, "s3").put_bucket_policy(
+        Bucket=BUCKET,
+        Policy='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+        '"arn:aws:iam::111122223333:role/FleetRole"}, "Action": "s3:GetObject", '
+        f'"Resource": "arn:aws:s3:::{BUCKET}/config/*"}}]}}',
+    )
+    decision = CONDITIONS["decision"]
+    args = {"role": "FleetRole", "action": "s3:GetObject", "result": "allowed"}
+    assert decision(world, {**args, "resource": f"arn:aws:s3:::{BUCKET}/config/app.json"}, {})[0]
+    assert not decision(world, {**args, "resource": f"arn:aws:s3:::{BUCKET}/reports/x.csv"}, {})[0]
+
+
+def test_app_call_reads_the_application_log_not_the_learners_commands_on_the_instance():
+    scenario, world, variables, _ = _keys_vs_role(until="see-it-work")
+    args = {"instance": "web-1", "operation": "GetObject", "key": "app_key"}
+    assert app_call(world, args, variables)[0]
+    web_1 = instance_id_of(world, "web-1")
+    other = user_key(world, "someone", "s3:ListAllMyBuckets")
+    with pytest.raises(AwsError, match="AccessDenied"):  # the learner's own try, on web-1
+        world.call(other, "s3", "GetObject", {"Bucket": "acme-web-data", "Key": "config/app.json"},
+                   source_ip=instances.source_ip(world, web_1))  # fmt: skip
+    passed, detail = app_call(world, args, variables)
+    assert passed, detail
+    assert "as user app-user" in detail
+
+
+def test_app_call_sees_no_credentials_though_no_call_reached_aws():
+    world = bucket_world()
+    (instance_id,) = launch(world)
+    instances.set_app(world, instance_id, _writer())
+    events = len(world.events)
+    instances.tick(world)
+    assert len(world.events) == events, "the SDK found no credentials: nothing reached AWS"
+    args = {"instance": instance_id, "operation": "PutObject", "result": "NoCredentials"}
+    passed, detail = app_call(world, args, {})
+    assert passed, detail
+    assert detail.endswith("was NoCredentials, as nobody with no key")
+
+
+def _writer():
+    from simulator.model import AppSpec
+
+    return AppSpec(name="writer", calls=[{"service": "s3", "operation": "PutObject",
+                   "params": {"Bucket": BUCKET, "Key": "r.csv", "Body": "x"}}])  # fmt: skip
+
+
 def test_app_call_not_key_passes_once_the_application_signs_with_another_key():
-    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "keys-vs-role.yaml")
+    scenario = load_scenario(KEYS_VS_ROLE)
     world, variables = build_world(scenario)
-    app_call = CONDITIONS["app_call"]
     args = {"instance": "web-1", "operation": "PutObject", "not_key": "app_key"}
-    run_actions(world, variables, scenario.solution["see-it-work"])
+    run_actions(
+        world, variables, [a for a in scenario.solution["see-it-work"] if a.kind != "terminal"]
+    )
     passed, detail = app_call(world, args, variables)
     assert not passed
     assert "still made with the access key saved as app_key" in detail

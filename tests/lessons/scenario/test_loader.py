@@ -28,3 +28,43 @@ def test_unknown_condition_lists_the_known_ones(tmp_path):
     text = MINI.read_text().replace("instance_role:", "instance_roles:")
     problems = _problems(tmp_path, text)
     assert any("a condition is one of:" in p and "instance_role" in p for p in problems)
+
+
+def test_a_probe_may_not_act_as_a_thief(tmp_path):
+    text = MINI.read_text().replace("- as: {instance: web-1}", "- as: {stolen_from: web-1}")
+    problems = _problems(tmp_path, text)
+    assert any("a probe never acts as a thief" in p for p in problems), problems
+
+
+def test_a_scenario_declares_places_with_files_and_environment(tmp_path):
+    text = MINI.read_text().replace(
+        "steps:\n",
+        "places:\n"
+        "  - id: launchers-laptop\n"
+        "    label: launcher's laptop\n"
+        '    files: {~/.aws/credentials: "[default]\\n"}\n'
+        '    env: {AWS_DEFAULT_REGION: "{region}"}\n'
+        "steps:\n",
+        1,
+    )
+    path = tmp_path / "places.yaml"
+    path.write_text(text)
+    scenario, problems = read_scenario(path)
+    assert problems == []
+    (place,) = scenario.places
+    assert (place.id, place.label) == ("launchers-laptop", "launcher's laptop")
+    assert place.files == {"~/.aws/credentials": "[default]\n"}
+    assert place.env == {"AWS_DEFAULT_REGION": "{region}"}
+
+
+def test_a_place_may_not_take_the_name_of_one_every_world_has(tmp_path):
+    text = MINI.read_text().replace(
+        "steps:\n", "places:\n  - {id: laptop, label: Mine}\nsteps:\n", 1
+    )
+    assert any("the place 'laptop' exists already" in p for p in _problems(tmp_path, text))
+
+
+def test_a_terminal_action_needs_a_place_and_a_command(tmp_path):
+    text = MINI.read_text() + "    - terminal: {place: laptop}\n"
+    problems = _problems(tmp_path, text)
+    assert any("'terminal' takes {place: WHERE, command: TEXT}" in p for p in problems), problems

@@ -59,3 +59,24 @@ def test_problems_in_reports_duplicate_slugs(tmp_path):
     shutil.copy(MINI, tmp_path / "mini.yaml")
     shutil.copy(MINI, tmp_path / "mini-copy.yaml")
     assert any("slug 'mini' is also used" in str(p) for p in problems_in(tmp_path))
+
+
+def test_a_probe_that_makes_the_call_its_step_asks_for_is_reported(tmp_path):
+    text = MINI.read_text().replace(
+        "        - instance_role: {instance: web-1, role: AppRole}\n",
+        "        - instance_role: {instance: web-1, role: AppRole}\n"
+        "        - event: {operation: PutObject, from: instance, error: null}\n",
+    )
+    problems = _problems(tmp_path, text)
+    assert any(
+        "a probe of step 'attach' makes PutObject, the call the step asks the learner to make" in p
+        for p in problems
+    ), problems
+
+
+def test_a_terminal_command_in_a_place_the_scenario_lacks_is_reported(tmp_path):
+    text = (
+        MINI.read_text() + "    - terminal: {place: web-2, command: aws sts get-caller-identity}\n"
+    )
+    problems = _problems(tmp_path, text)
+    assert any("no place 'web-2'" in p for p in problems), problems

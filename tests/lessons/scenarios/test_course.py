@@ -1,5 +1,6 @@
 """The course's scenarios (lessons/scenarios/): each one is valid, its reference solution
-completes it step by step, no step passes before its solution, and each has a lesson's shape."""
+completes it step by step, no step passes before its solution, no check performs the learner's
+experiment, and each has a lesson's shape."""
 
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from lessons.scenario import (
     run_actions,
     validate_scenario,
 )
+from lessons.scenario.model import ADMIN_ACTOR
 
 SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
 GUIDED = [path for path in SCENARIOS if not load_scenario(path).sandbox]
@@ -49,6 +51,29 @@ def test_reference_solution_completes_the_scenario_and_no_step_passes_early(path
         run_actions(world, variables, scenario.solution[step.id])
         after = check_step(world, variables, step)
         assert after.passed, f"{step.id}: {after.first_failure}"
+
+
+@pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
+def test_no_step_check_makes_the_call_its_step_asks_for(path: Path) -> None:
+    """The learner makes the call (uses the copied key, meets the refusal); the check finds it
+    in the log. A probe may confirm lasting state, never repeat the step's experiment."""
+    for step in load_scenario(path).steps:
+        asked: set[str] = set()
+        for condition in step.conditions:
+            if condition.kind in ("event", "app_call"):
+                names = condition.args.get("operation") or []
+                asked.update(names if isinstance(names, list) else [names])
+        for probe in step.probes:
+            assert probe.operation not in asked, f"{step.id}: a probe makes {probe.operation}"
+            assert probe.actor == ADMIN_ACTOR or set(probe.actor) <= {"instance", "key"}, step.id
+
+
+def test_keys_vs_role_is_solved_in_the_terminal() -> None:
+    """Apart from the console's own buttons (run the fleet, advance the clock), every action of
+    its reference solution is a command line, run through the real AWS CLI."""
+    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "keys-vs-role.yaml")
+    kinds = {action.kind for actions in scenario.solution.values() for action in actions}
+    assert kinds == {"terminal", "run_fleet", "advance"}
 
 
 @pytest.mark.parametrize("path", GUIDED, ids=_ids(GUIDED))
