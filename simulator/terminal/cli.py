@@ -30,6 +30,8 @@ from __future__ import annotations
 import configparser
 import contextlib
 import contextvars
+import copy
+import functools
 import io
 import os
 import posixpath
@@ -50,6 +52,7 @@ from botocore.configprovider import (
     ConfigValueStore,
     SectionConfigProvider,
 )
+from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.session import SubsetChainConfigFactory
 
 from simulator import boto
@@ -331,6 +334,23 @@ def _convert(shape: Any, value: Any, protocol: str, header: bool = False) -> Any
 # --- the session: the place's environment and files, nothing of the server's ----------------
 
 
+@functools.cache
+def _handlers() -> Any:
+    """botocore's and awscli's event handlers with this module's, registered once."""
+    emitter = HierarchicalEmitter()
+    botocore.session.Session(event_hooks=emitter)  # registers botocore's builtin handlers
+    awscli.plugin.load_plugins({}, event_hooks=emitter)  # awscli's; never a config's plugins
+    events = EventAliaser(emitter)
+    events.register_first("before-parameter-build.*.*", _capture, unique_id="rolecall-capture")
+    events.register("before-call.*.*", _answer, unique_id="rolecall-answer")
+    events.register_last("building-command-table.s3", _s3_commands, unique_id="rolecall-s3")
+    # awscli's handlers that would use the server's ~/.aws/cli: the assume-role credential
+    # cache and the history database (`cli_history = enabled`).
+    events.unregister("session-initialized", unique_id="inject_assume_role_cred_provider_cache")
+    events.unregister("session-initialized", awscli.customizations.history.attach_history_handler)
+    return emitter
+
+
 def _config_mapping(session: Any, environ: Mapping[str, str]) -> dict[str, Any]:
     """botocore's config chains (configprovider.create_botocore_default_config_mapping),
     reading `environ` instead of os.environ, plus awscli's own variables."""
@@ -368,22 +388,15 @@ class _PlaceSession(botocore.session.Session):
                 env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
             ),
         }
-        super().__init__()
-        self.session_var_map.update(awscli.EnvironmentVariables)
+        # The handlers botocore and awscli register (some 400) are registered once per
+        # process, on a template every command's session copies.
+        super().__init__(event_hooks=copy.copy(_handlers()), include_builtin_handlers=False)
+        # awscli's own variables (output, ca_bundle): already in the place's config chains,
+        # so not through session_var_map.update, which would build chains over os.environ.
+        self.session_var_map._store.update(awscli.EnvironmentVariables)
         self.user_agent_name = "aws-cli"
         self.user_agent_version = VERSION
         self.user_agent_extra = f"botocore/{botocore.__version__}"
-        awscli.plugin.load_plugins({}, event_hooks=self.get_component("event_emitter"))
-        events = self.get_component("event_emitter")
-        events.register_first("before-parameter-build.*.*", _capture, unique_id="rolecall-capture")
-        events.register("before-call.*.*", _answer, unique_id="rolecall-answer")
-        events.register_last("building-command-table.s3", _s3_commands, unique_id="rolecall-s3")
-        # awscli's handlers that would use the server's ~/.aws/cli: the assume-role cache and
-        # the history database (`cli_history = enabled`).
-        events.unregister("session-initialized", unique_id="inject_assume_role_cred_provider_cache")
-        events.unregister(
-            "session-initialized", awscli.customizations.history.attach_history_handler
-        )
 
     def set_stream_logger(self, *args: Any, **kwargs: Any) -> None:
         """Not for the terminal: a handler on the server's logs per command (and --debug's
