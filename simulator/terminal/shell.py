@@ -114,7 +114,8 @@ def run(world: Account, place_id: str, text: str) -> Ran:
         shell.show(prompt(place, shell.term.cwd) + typed)
         shell.show_all([*body, *end], prefix="> ")
         _remember(shell.term, "\n".join([typed, *body, *end]))
-        output, status = shell.run_line(typed, body)
+        result = shell.run_line(typed, body)
+        output, status = result.out + result.err, result.status
         if shell.cleared:
             shell.term.lines.clear()
             shell.cleared, cleared, outputs = False, True, []
@@ -232,6 +233,7 @@ def _lex(line: str) -> list[_Token]:
             break
         elif c in "|&;<>":
             operator = next(op for op in _OPERATORS if line.startswith(op, i))
+            i += len(operator)
             if word is not None and c == ">" and word.literal() in ("1", "2") and not word.quoted():
                 operator = word.literal() + operator  # 2> 2>> 2>& 1>
                 word = None
@@ -239,7 +241,6 @@ def _lex(line: str) -> list[_Token]:
                 tokens.append(word)
                 word = None
             tokens.append(operator)
-            i += len(operator)
         elif c == "'":
             end = line.find("'", i + 1)
             if end < 0:
@@ -358,6 +359,7 @@ class _Shell:
     term: Terminal
     depth: int = 0
     cleared: bool = False
+    stderr: list[str] = field(default_factory=list)  # what $(…) wrote to stderr
 
     # the transcript
 
@@ -414,21 +416,26 @@ class _Shell:
 
     # commands
 
-    def run_line(self, line: str, body: list[str]) -> tuple[str, int]:
-        """Run one line: its output (stdout then stderr) and exit status."""
+    def run_line(self, line: str, body: list[str], *, interleave: bool = True) -> Output:
+        """Run one line: what its commands wrote to stdout and to stderr (both in `out`, in the
+        order written, when `interleave`), and the last status."""
         try:
             sequence = _parse(_lex(line))
         except _Syntax as error:
-            return f"{error}\n", 2
-        output: list[str] = []
+            return Output("", f"{error}\n", 2)
+        out: list[str] = []
+        err: list[str] = []
         status = self.term.status
         for connector, command in sequence:
             if (connector == "&&" and status != 0) or (connector == "||" and status == 0):
                 continue
             result = self.run_command(command, body)
-            output += [result.out, result.err]
+            (out if interleave else err).extend(self.stderr)
+            out.append(result.out)
+            (out if interleave else err).append(result.err)
+            self.stderr.clear()
             status = self.term.status = result.status
-        return "".join(output), status
+        return Output("".join(out), "".join(err), status)
 
     def run_command(self, command: _Command, body: list[str]) -> Output:
         try:
@@ -551,9 +558,10 @@ class _Shell:
             raise _Syntax(f"rolecall: $(…) nested more than {MAX_DEPTH} deep")
         inner = _Shell(self.world, self.place, self.term, self.depth + 1)
         status = self.term.status
-        output, _ = inner.run_line(text, [])
+        result = inner.run_line(text, [], interleave=False)
+        self.stderr.append(result.err)  # not captured: it goes to the terminal, as in bash
         self.term.status = status
-        return output.rstrip("\n")
+        return result.out.rstrip("\n")
 
 
 def _parse(tokens: list[_Token]) -> list[tuple[str, _Command]]:
