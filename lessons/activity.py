@@ -1,7 +1,7 @@
 """The activity log: the world's CloudTrail-shaped events, put into words for a learner.
 
 Each row says when (simulated time), who and with which credentials (the admin console, a
-stored access key, the instance's role), what (service, operation, the parameters that name
+stored access key, the instance's role) and software (the AWS CLI in the terminal), what (service, operation, the parameters that name
 things) and the result; the row's details carry the engine's explanation and AWS's exact error.
 """
 
@@ -42,6 +42,7 @@ KEY_PARAMS = (
     "RoleSessionName",
 )
 MAX_VALUE_CHARS = 80
+CLI_AGENT = "aws-cli/"
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 CREDENTIALS = {
@@ -78,6 +79,7 @@ class Row:
     from_outside: bool
     source_ip: str
     access_key_id: str
+    user_agent: str  # "aws-cli/1.46.0 …" from the terminal; "rolecall": the console, the fleet
     service: str  # "s3", from eventSource s3.amazonaws.com
     operation: str
     target: str  # the key parameters, in words
@@ -150,6 +152,7 @@ def describe(event: Mapping[str, Any]) -> Row:
         from_outside=source_ip == OUTSIDE_IP,
         source_ip=source_ip,
         access_key_id=str(identity.get("accessKeyId") or ""),
+        user_agent=str(event.get("userAgent") or ""),
         service=str(event.get("eventSource") or "").removesuffix(".amazonaws.com"),
         operation=str(event.get("eventName") or ""),
         target=target_words(str(event.get("eventSource") or ""), params),
@@ -174,9 +177,15 @@ def short_arn(arn: str) -> str:
 def credentials_words(event: Mapping[str, Any]) -> str:
     identity = event.get("userIdentity") or {}
     source = str(event.get("credentialSource") or "unknown")
-    if identity.get("type") == "IAMUser" and identity.get("userName") == ADMIN:
+    admin = identity.get("type") == "IAMUser" and identity.get("userName") == ADMIN
+    if admin and not is_cli(event):
         return "admin console"
     return CREDENTIALS.get(source, source if source != "unknown" else "unknown credentials")
+
+
+def is_cli(event: Mapping[str, Any]) -> bool:
+    """Whether the call came from the AWS CLI (the terminal's `aws`), by its user agent."""
+    return str(event.get("userAgent") or "").startswith(CLI_AGENT)
 
 
 def target_words(event_source: str, params: Mapping[str, Any]) -> str:
@@ -248,6 +257,7 @@ def row_html(row: Row) -> SafeString:
     kind = "denied" if row.denied else "allowed" if row.allowed else "error"
     target = f' <span class="event__target">{_e(row.target)}</span>' if row.target else ""
     outside = ", from outside AWS" if row.from_outside else ""
+    cli = " · aws-cli" if row.user_agent.startswith(CLI_AGENT) else ""
     time = (
         f' <time class="event__time" datetime="{_e(row.time_iso)}">{_e(row.time_short)}</time>'
         if row.time
@@ -260,7 +270,7 @@ def row_html(row: Row) -> SafeString:
         f'<span class="event__result"><span aria-hidden="true">{"✔" if row.allowed else "✖"}</span>'
         f" {_e(row.result)}</span>"
         f' <span class="event__what"><strong>{_e(row.service)} {_e(row.operation)}</strong>{target}</span>'
-        f' <span class="event__who">by <code>{_e(row.who)}</code> · {_e(row.credentials)}{outside}</span>'
+        f' <span class="event__who">by <code>{_e(row.who)}</code> · {_e(row.credentials)}{cli}{outside}</span>'
         f"{time}</summary>"
         f'<div class="event__body">{explanation}{_decided_by_html(row)}{_error_html(row)}'
         f"{_results_html(row)}{_request_html(row)}</div></details></li>"
@@ -330,6 +340,8 @@ def _request_html(row: Row) -> str:
         )
     if row.source_ip:
         facts += f"<div><dt>Source IP</dt><dd><code>{_e(row.source_ip)}</code></dd></div>"
+    if row.user_agent:
+        facts += f"<div><dt>User agent</dt><dd><code>{_e(row.user_agent)}</code></dd></div>"
     if row.time:
         facts += f"<div><dt>Time</dt><dd>{_e(row.time_long)} UTC (simulated)</dd></div>"
     return (
