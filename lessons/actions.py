@@ -1,7 +1,7 @@
 """Every action a workspace POST can name, in one table, and `perform`, which runs one.
 
 The step's actions (check, hint, answer, reset) are here; the console's forms are in
-lessons.console.actions. Each returns an `Outcome` (lessons.outcome): nothing an action does
+lessons.console.actions, the terminal's command in lessons.terminal. Each returns an `Outcome` (lessons.outcome): nothing an action does
 with a bad input raises, and `AwsError` is answered in words in the one place below. What an
 action needs of the attempt's world is said beside it, so the view reads the world with the
 row only when the action needs it.
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 from lessons.console.actions import ACTIONS as CONSOLE_ACTIONS
 from lessons.console.actions import console_action
 from lessons.outcome import Outcome, Region, Status
+from lessons.terminal import run as terminal_run
 from simulator import AwsError
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ ACTIONS: dict[str, Action] = {
     "answer": Action(answer, "none"),
     "reset": Action(reset, "none"),
     **{name: Action(console_action(run), "read") for name, run in CONSOLE_ACTIONS.items()},
+    "terminal-run": Action(terminal_run, "read"),
 }
 
 

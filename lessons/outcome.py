@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lessons.terminal import Echo
     from lessons.whatif import Preview
     from simulator.iam.findings import Finding
 
@@ -40,6 +41,7 @@ class Region(StrEnum):
 
     STEP = "step"  # the step panel (a check, a hint, an answer)
     CONSOLE = "console"  # the console and the activity log (a console action)
+    TERMINAL = "terminal"  # the terminal's new lines, the log (and the console if it changed)
     WORKSPACE = "workspace"  # everything (a reset)
     STATUS = "status"  # the status line alone
 
@@ -59,6 +61,8 @@ class Outcome:
     `answer`, what AWS returned worth showing (an object's text); and `partial`, the name of a
     `lessons/_console.html` partial that answers an htmx request on its own (the findings as
     you type), with `partial_context`.
+
+    A terminal command gets back `echo`: the lines it added to its place's transcript.
     """
 
     status: Status
@@ -75,6 +79,7 @@ class Outcome:
     answer: str | None = None
     partial: str | None = None
     partial_context: dict[str, Any] = field(default_factory=dict)
+    echo: Echo | None = None
 
     @property
     def ok(self) -> bool:

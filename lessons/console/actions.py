@@ -1,8 +1,8 @@
 """What the console's forms do: each one posts an `action` named in `ACTIONS`, whose handler
 returns an `Outcome` (lessons.outcome) and never raises for a bad input.
 
-Every change goes through `attempt.act(...)` (AWS called as the account's admin: the policy
-engine decides) or, for what no API sets (an instance's files and environment, the fleet, the
+Every change goes through `attempt.act(...)` (AWS called as the account's admin, or as whom the
+console acts as: lessons.console.acting; the policy engine decides) or, for what no API sets (an instance's files and environment, the fleet, the
 clock), `attempt.apply(...)`. A form builds the API call's parameters, botocore's own model
 validates them (`simulator.boto.param_error`, the message boto3 would raise), and AWS's error
 comes back unchanged: code and exact text in the outcome's status. What the learner typed comes
@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lessons import whatif
+from lessons.console import acting
 from lessons.outcome import Outcome, Region, Status
 from simulator import AwsError, World
 from simulator.account import ADMIN
@@ -186,13 +187,34 @@ def _run_api(api: _Api) -> Handler:
             message = f"{api.operation} was not sent: {problem}"
             return _outcome(False, message, "ParamValidationError", problem, changed=False, findings=findings)  # fmt: skip
         try:
-            response = attempt.act(api.service, api.operation, params)
+            response, who = _call(attempt, form, api.service, api.operation, params)
         except AwsError as error:
             return _outcome(False, f"{api.operation} failed.", error.code, error.message, findings=findings)  # fmt: skip
         answer = api.answer(response) if api.answer else None
-        return _outcome(True, api.success(params, response), answer=answer, findings=findings)
+        message = api.success(params, response) + who
+        return _outcome(True, message, answer=answer, findings=findings)
 
     return handler
+
+
+def _call(
+    attempt: Attempt, form: _Form, service: str, operation: str, params: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """Call AWS as whom the console acts as (the form's `as`: lessons.console.acting), else as
+    the admin; returns the response and, when not the admin, words saying as whom."""
+    key = form.text("as", limit=acting.MAX_KEY_CHARS)
+    if not key:
+        return attempt.act(service, operation, params), ""
+
+    def call(world: World) -> tuple[dict[str, Any], str]:
+        found = acting.find(world, key)
+        if found is None:
+            raise FormError(acting.NOT_HELD)
+        choice, credentials = found
+        response = world.call(credentials, service, operation, params, source_ip=choice.source_ip)
+        return response, f" (as {choice.text})"
+
+    return attempt.apply(call)
 
 
 def _optional(params: dict[str, Any], **values: Any) -> dict[str, Any]:
@@ -512,8 +534,19 @@ def _preview(attempt: Attempt, form: _Form) -> Outcome:
             changed=False,
         )
     world = attempt.load_world()
-    admin = world.admin_credentials()
-    found = whatif.preview(world, lambda copy: copy.call(admin, api.service, api.operation, params))
+    credentials, source_ip = world.admin_credentials(), None
+    key = form.text("as", limit=acting.MAX_KEY_CHARS)
+    if key:
+        held = acting.find(world, key)
+        if held is None:
+            raise FormError(acting.NOT_HELD)
+        credentials, source_ip = held[1], held[0].source_ip
+    found = whatif.preview(
+        world,
+        lambda copy: copy.call(
+            credentials, api.service, api.operation, params, source_ip=source_ip
+        ),
+    )
     outcome = _outcome(
         found.refused is None,
         f"Preview, nothing saved: {found.summary}",
@@ -754,7 +787,7 @@ def _role_create(attempt: Attempt, form: _Form) -> Outcome:
         ("AddRoleToInstanceProfile", {"InstanceProfileName": name, "RoleName": name}),
     ):
         try:
-            attempt.act("iam", operation, params)
+            _call(attempt, form, "iam", operation, params)
         except AwsError as error:
             return _outcome(
                 False,
@@ -767,6 +800,8 @@ def _role_create(attempt: Attempt, form: _Form) -> Outcome:
         f"Created role {name} and, as the console does for an EC2 role, the instance profile "
         f"{name} holding it."
     )
+    if form.text("as", limit=acting.MAX_KEY_CHARS):
+        said = said[:-1] + outcome.status.message.removeprefix(f"Created role {name}.")
     outcome.status = replace(outcome.status, message=said)
     return outcome
 

@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from lessons import pictures
+from lessons.console import acting
 from lessons.console.actions import (
     CLOCK_STEPS,
     DEFAULT_IMAGE,
@@ -33,6 +34,7 @@ from lessons.console.actions import (
     STEAL_OPERATIONS,
     clock_text,
 )
+from lessons.http import kept_query
 from lessons.outcome import Outcome
 from lessons.pictures import Picture, Tile, TileCall
 from lessons.whatif import Preview
@@ -253,7 +255,7 @@ def panels(
     `outcome`: what the action of this request did (its typed text, findings, preview and
     AWS's answer are shown again beside the form that was posted); `opened`: the DOM id of the
     item the learner opened with a link (`?open=`), or ""; `query`: the page's query parameters,
-    which the items' links keep.
+    which the items' links keep, and whom the console acts as (`?as=`: lessons.console.acting).
     """
     drafts = _Drafts(outcome, opened, _Toggles(query))
     state = world.state
@@ -285,9 +287,13 @@ def panels(
     )
     launched = outcome is not None and outcome.form == "launch"
     toggles = drafts.toggles
+    chosen = str(query.get("as", "") or "") if query else ""
     return {
         "outcome": outcome,
         "form": outcome.form or "" if outcome else "",
+        "acting": acting.acting(world, chosen),
+        "admin": ADMIN,
+        "keep": kept_query(query, without=("as", "reset")),
         "clock": world.now,
         "clock_text": clock_text(world.now),
         "clock_steps": list(CLOCK_STEPS.items()),

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -30,7 +30,7 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from lessons import actions, activity, limits, models
+from lessons import actions, activity, limits, models, terminal
 from lessons.console.panels import panels
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, Who, with_browser
@@ -43,12 +43,13 @@ from simulator import World
 # updates of the other regions the action changes.
 RESPONSES = {
     Region.STEP: ("stepped", {"step"}),
-    Region.CONSOLE: ("acted", {"console", "activity"}),
-    Region.WORKSPACE: ("restarted", {"step", "console", "activity"}),
+    Region.CONSOLE: ("acted", {"console", "activity", "terminal"}),
+    Region.TERMINAL: ("ran", {"terminal", "activity"}),
+    Region.WORKSPACE: ("restarted", {"step", "console", "activity", "terminal"}),
     Region.STATUS: ("status-only", set()),
 }
 # The regions an htmx GET may ask for by its hx-target (a filter link, a panel refreshing).
-FRAGMENTS = ("step", "console", "activity")
+FRAGMENTS = ("step", "console", "activity", "terminal")
 CLASS_ENDED = "This class has ended: your work is kept and you can look at it, but nothing more can be changed."  # fmt: skip
 SOMEONE_ELSE = "Nothing was changed: that page was opened by someone else on this browser. This is the page of whoever the browser is now."  # fmt: skip
 NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in the last hour, and each one is stored: wait a while and try again. Nothing was changed."  # fmt: skip
@@ -151,7 +152,7 @@ def _show(
         regions = {fragment}
         name = f"lessons/workspace.html#{fragment}"
     else:
-        regions = {"step", "console", "activity"}
+        regions = {"step", "console", "activity", "terminal"}
         name = "lessons/workspace.html"
         status = status or take_flash(request, attempt.scenario)
     context = _context(request, attempt, person, regions=regions, status=status, outcome=outcome)
@@ -177,12 +178,16 @@ def _respond(
         response = render(request, f"lessons/_console.html#{outcome.partial}", outcome.partial_context)  # fmt: skip
     else:
         partial, regions = RESPONSES[outcome.region]
+        if outcome.echo is not None and outcome.echo.console_changed:
+            regions = regions | {"console"}
         context = _context(
             request, attempt, person, regions=regions, status=outcome.status, outcome=outcome
         )
         response = render(request, f"lessons/workspace.html#{partial}", context)
         if outcome.region is Region.STATUS:
             response = reswap(response, "none")
+        elif outcome.echo is not None and outcome.echo.cleared:
+            response = reswap(response, "innerHTML")  # `clear`: the log holds only what follows
         elif outcome.scroll_to:
             response = reswap(response, f"outerHTML show:#{outcome.scroll_to}:top")
     if outcome.world_changed:
@@ -264,7 +269,7 @@ def _context(
 ) -> dict[str, Any]:
     """The template's context, computing only what the rendered regions need.
 
-    The world is loaded (once) only for the console and the activity log.
+    The world is loaded (once) only for the console, the terminal and the activity log.
     """
     scenario = attempt.definition
     context: dict[str, Any] = {
@@ -272,6 +277,7 @@ def _context(
         "scenario": scenario,
         "status": status,
         "workspace_url": _workspace_url(request, scenario.slug),
+        "workspace_path": reverse("lessons:workspace", args=[scenario.slug]),
         "owner_tag": person.owner.tag,
         "steps_total": len(scenario.steps),
         "steps_done": min(attempt.step_index, len(scenario.steps)),
@@ -283,16 +289,34 @@ def _context(
         context["class_version"] = _class_version(membership)
     if "step" in regions:
         context.update(_step_context(request, attempt))
-    if "console" in regions or "activity" in regions:
+    if regions & {"console", "activity", "terminal"}:
         world = attempt.load_world()
         context["world"] = world
-        if "console" in regions:
-            opened = request.GET.get("open", "")
-            context["console"] = panels(world, outcome, opened=opened, query=request.GET)
+        # The log first: what the console shows of whom it may act as can need an instance's
+        # role credentials, which the metadata service issues (an event) in this unsaved copy.
         if "activity" in regions:
             update = _activity_update(request, world) if request.method == "POST" else None
             context.update(update or _activity_context(request, world))
+        if "terminal" in regions:
+            context["terminal"] = _terminal(request, world, outcome)
+            context["echo"] = outcome.echo if outcome else None
+        if "console" in regions:
+            query = _page_params(request)
+            opened = query.get("open", "")
+            context["console"] = panels(world, outcome, opened=opened, query=query)
     return context
+
+
+def _terminal(request: HtmxHttpRequest, world: World, outcome: Outcome | None) -> terminal.Panel:
+    """The terminal, in the place the command ran in, or the page asks for (`?place=`; for an
+    htmx action, the page's own URL's); with what was typed when it could not be run."""
+    draft = outcome.draft if outcome is not None and outcome.form == terminal.FORM else {}
+    if outcome is not None and outcome.echo is not None:
+        place = outcome.echo.place_id
+    else:
+        place = draft.get("place") or _page_query(request, "place")
+    query = _page_params(request)
+    return terminal.panel(world, place, draft=draft.get("command", ""), query=query)
 
 
 def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str, Any]:
@@ -423,15 +447,30 @@ def _render_event(key: bytes) -> str:
 
 def _outcome_filter(request: HtmxHttpRequest) -> str:
     """all or denied: from the query string, or for htmx from the page's own URL."""
-    value = request.GET.get("outcome")
-    if value is None and request.htmx and request.htmx.current_url:
-        value = parse_qs(urlsplit(request.htmx.current_url).query).get("outcome", [""])[0]
+    value = _page_query(request, "outcome")
     return value if value in activity.OUTCOMES else "all"
+
+
+def _page_params(request: HtmxHttpRequest) -> QueryDict:
+    """The query of the page as the browser shows it: for an htmx action, the page's own URL
+    (a form in a region the last swaps left alone may carry an older one: the terminal's,
+    posted after the console was told to act as someone else); else this request's."""
+    if request.htmx and request.method == "POST" and request.htmx.current_url:
+        return QueryDict(urlsplit(request.htmx.current_url).query)
+    return request.GET
+
+
+def _page_query(request: HtmxHttpRequest, name: str) -> str:
+    """A query parameter of the page: this request's, or for htmx the page's own URL's."""
+    value = request.GET.get(name)
+    if value is None and request.htmx and request.htmx.current_url:
+        value = parse_qs(urlsplit(request.htmx.current_url).query).get(name, [""])[0]
+    return value or ""
 
 
 def _workspace_url(request: HtmxHttpRequest, slug: str, **query: str) -> str:
     """The workspace's URL, keeping the page's query (the log's filter) but not a reset prompt."""
-    params = request.GET.copy()
+    params = _page_params(request).copy()
     params.pop("reset", None)
     for key, value in query.items():
         params[key] = value

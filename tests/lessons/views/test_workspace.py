@@ -409,9 +409,9 @@ def test_htmx_reset_swaps_every_region_and_says_the_world_changed(client: Client
 
     assert _is_fragment(response)
     assert "world-changed" in _triggers(response)
-    for region in ("step", "console", "activity", "progress"):
+    for region in ("step", "terminal", "console", "activity", "progress"):
         assert f'id="{region}"' in response.text
-    assert response.text.count('hx-swap-oob="true"') == 4
+    assert response.text.count('hx-swap-oob="true"') == 5
     log = response.text[response.text.index('<section id="activity"') :]
     assert "AssociateIamInstanceProfile" not in log  # the log is the setup's again
 
