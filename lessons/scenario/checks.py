@@ -24,6 +24,8 @@ from simulator.world import CONSOLE_IP
 
 # Where the admin's console and CloudShell call from (the simulation gives both one address).
 CONSOLE_ADDRESSES = frozenset({CONSOLE_IP})
+CLI_AGENT = "aws-cli/"
+"""How the AWS CLI's user agent starts (`aws-cli/1.46.3 md/Botocore#…`)."""
 
 # --- Checking a step --------------------------------------------------------------------------
 
@@ -247,7 +249,8 @@ def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> 
     - `operation`: a name or a list of names;
     - `error`: `any` (the default), `null` (it succeeded), a code or a list of codes;
     - `from`: `outside` (an address outside the account: a laptop, copied credentials),
-      `console` (the admin's console or CloudShell), `instance` (any instance), or an
+      `console` (the admin's console or CloudShell), `cloudshell` (CloudShell alone: the
+      console's address with the AWS CLI's user agent), `instance` (any instance), or an
       instance's Name; `outside: true` is the same as `from: outside`;
     - `key: VAR`: signed with the saved access key (or saved temporary credentials) VAR;
     - `user: NAME`: made as the IAM user NAME;
@@ -286,7 +289,7 @@ def _event_misses(
                                   else error not in _listed(wanted_error)):  # fmt: skip
         return "error"
     where = "outside" if args.get("outside") else args.get("from")
-    if where and not _comes_from(world, str(where), str(event.get("sourceIPAddress", ""))):
+    if where and not _comes_from(world, str(where), event):
         return "from"
     identity = event.get("userIdentity") or {}
     key_id = str(identity.get("accessKeyId") or "")
@@ -318,8 +321,9 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _comes_from(world: World, where: str, address: str) -> bool:
-    """Whether a call from `address` comes from `where` (see `_event`)."""
+def _comes_from(world: World, where: str, event: Mapping[str, Any]) -> bool:
+    """Whether the call of `event` comes from `where` (see `_event`)."""
+    address = str(event.get("sourceIPAddress", ""))
     by_address = {
         address: instance
         for instance in world.state.instances.values()
@@ -328,6 +332,8 @@ def _comes_from(world: World, where: str, address: str) -> bool:
     }  # fmt: skip
     if where == "console":
         return address in CONSOLE_ADDRESSES
+    if where == "cloudshell":
+        return address in CONSOLE_ADDRESSES and CLI_AGENT in str(event.get("userAgent") or "")
     if where == "outside":
         return (address not in CONSOLE_ADDRESSES and address not in by_address
                 and not address.endswith(".amazonaws.com"))  # fmt: skip
@@ -360,7 +366,8 @@ def _event_words(args: Mapping[str, Any]) -> str:
     where = "outside" if args.get("outside") else args.get("from")
     if where:
         words.append({"outside": "from outside your network", "console": "from the console",
-                      "instance": "from an instance"}.get(str(where), f"from {where}"))  # fmt: skip
+                      "cloudshell": "from CloudShell", "instance": "from an instance",
+                      }.get(str(where), f"from {where}"))  # fmt: skip
     for name, said in (("user", "as user {}"), ("role", "with role {}'s credentials"),
                        ("key", "with the access key saved as {}"),
                        ("delivered_to", "with credentials delivered to {}"),
