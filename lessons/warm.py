@@ -5,6 +5,9 @@ garbage collector's sight (`gc.freeze()`): a server keeps it all for its life (D
 scenarios, the pages' templates, AWS's action catalogue), and every full collection of the
 oldest generation scanned it again, about 50 ms a time on the class's 2-core machine, often
 enough to be felt in the slowest requests.
+
+The terminal's AWS CLI is loaded here too, not on a learner's first `aws` command: awscli and
+botocore imported, the CLI's driver and command tables built, each service's model read.
 """
 
 import json
@@ -14,6 +17,8 @@ from django.template.loader import get_template
 from lessons import models
 from lessons import scenario as scenarios
 from lessons.names import name_key
+from lessons.terminal import DEFAULT_PLACE
+from simulator import terminal
 from simulator.boto import param_error
 from simulator.iam import PolicyKind
 from simulator.iam.findings import validate_policy
@@ -25,6 +30,13 @@ TEMPLATES = (
     "lessons/join.html",
     "lessons/dashboard.html",
     "lessons/teach.html",
+)
+# One `aws` command for each service the scenarios use: run once, in a world thrown away.
+TERMINAL_COMMANDS = (
+    "aws sts get-caller-identity",
+    "aws iam list-users",
+    "aws s3 ls",
+    "aws ec2 describe-instances --query Reservations[].Instances[].InstanceId --output table",
 )
 # The services the scenarios use, with an operation of each: the console validates every call
 # against botocore's model of it, and findings read each service's action catalogue.
@@ -39,8 +51,13 @@ SERVICES = {
 def warm_up() -> None:
     for name in TEMPLATES:
         get_template(name)
-    for scenario in models.catalogue().values():
-        scenarios.build_world(scenario, seed=0)
+    worlds = [
+        scenarios.build_world(scenario, seed=0)[0] for scenario in models.catalogue().values()
+    ]
+    if worlds:  # the CLI's answers with instances in them, too (their shapes, converted once)
+        world = max(worlds, key=lambda each: len(each.state.instances))
+        for command in TERMINAL_COMMANDS:
+            terminal.run(world, DEFAULT_PLACE, command)
     policy = {
         "Version": "2012-10-17",
         "Statement": [
