@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+import simulator.terminal
 from simulator import terminal
 from simulator.terminal import shell
 from simulator.terminal.places import MAX_FILE, find, read_file, write_file
@@ -214,6 +215,7 @@ def test_an_unknown_place_or_a_stopped_instance_is_a_message(world):
 
 def test_aws_is_command_not_found_while_the_cli_cannot_be_imported(world, monkeypatch):
     monkeypatch.setitem(sys.modules, "simulator.terminal.cli", None)
+    monkeypatch.delattr(simulator.terminal, "cli", raising=False)
     assert run(world, "aws sts get-caller-identity") == terminal.Ran(
         "bash: aws: command not found\n", 127, False
     )
