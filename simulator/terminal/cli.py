@@ -398,6 +398,13 @@ class _PlaceSession(botocore.session.Session):
         self.user_agent_version = VERSION
         self.user_agent_extra = f"botocore/{botocore.__version__}"
 
+    def user_agent(self) -> str:
+        """`aws --version` and the requests name the CLI, not the server's kernel."""
+        return (
+            f"aws-cli/{VERSION} Python/{sys.version_info.major}.{sys.version_info.minor} "
+            f"Linux botocore/{botocore.__version__}"
+        )
+
     def set_stream_logger(self, *args: Any, **kwargs: Any) -> None:
         """Not for the terminal: a handler on the server's logs per command (and --debug's
         stream) would outlive the command and leak into the server's own logs."""
@@ -701,7 +708,7 @@ class _Copier:
     def __init__(self, run: _Run, client: Any, args: Any) -> None:
         self.run = run
         self.client = client
-        self.recursive = bool(getattr(args, "recursive", False))
+        self.recursive = bool(getattr(args, "dir_op", False))  # --recursive's dest
         self.dryrun = bool(getattr(args, "dryrun", False))
         self.quiet = bool(getattr(args, "quiet", False)) or bool(
             getattr(args, "only_show_errors", False)

@@ -405,3 +405,47 @@ def test_a_laptop_without_a_region_is_told_to_configure_one() -> None:
     assert err == (
         'You must specify a region. You can also configure your region by running "aws configure".\n'
     )
+
+
+def test_s3api_streaming_body_and_outfile_are_the_places_files() -> None:
+    world = bucket_world()
+    place = cloudshell(world)
+    holding(world, place, "local.txt", "hello")
+
+    put = aws(world, place, "s3api", "put-object", "--bucket", BUCKET, "--key", "k",
+              "--body", "local.txt")  # fmt: skip
+    got = aws(world, place, "s3api", "get-object", "--bucket", BUCKET, "--key", "k", "out.txt")
+
+    assert (put[2], got[2]) == (0, 0)
+    assert places.read_file(world, place, "/home/cloudshell-user/out.txt") == "hello"
+    assert json.loads(got[0])["LastModified"] == f"{world.now:%a, %d %b %Y %H:%M:%S} GMT"
+
+
+def test_s3_rm_recursive_deletes_every_key_under_the_prefix() -> None:
+    world = bucket_world()
+    place = cloudshell(world)
+    aws(world, place, "s3", "cp", f"s3://{BUCKET}/config/app.json", f"s3://{BUCKET}/config/b.json")
+
+    out, err, status = aws(world, place, "s3", "rm", f"s3://{BUCKET}/config/", "--recursive")
+
+    assert (err, status) == ("", 0)
+    assert out.splitlines() == [f"delete: s3://{BUCKET}/config/app.json",
+                                f"delete: s3://{BUCKET}/config/b.json"]  # fmt: skip
+    assert world.state.buckets[BUCKET].objects == {}
+
+
+def test_version_names_the_cli_not_the_servers_kernel() -> None:
+    world = bucket_world()
+
+    out, _, status = aws(world, cloudshell(world), "--version")
+
+    assert status == 0
+    assert out.startswith(f"aws-cli/{cli.VERSION} Python/")
+    assert out.split()[2] == "Linux"
+
+
+def test_while_a_command_runs_no_server_file_can_be_opened() -> None:
+    with cli._guarded(), pytest.raises(PermissionError):
+        open("/etc/hostname")  # noqa: SIM115
+    with open(cli.__file__) as outside:  # after the command: the guard is off
+        assert outside.readline()
