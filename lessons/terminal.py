@@ -178,9 +178,10 @@ def added_lines(before: Sequence[str], after: Sequence[str]) -> tuple[str, ...]:
     """The lines a command added to a transcript that keeps only its last lines.
 
     While under the limit, what follows the old lines. At the limit the oldest lines fell off:
-    the fewest new lines `n` with `before[n:] == after[:-n]`. (Lines that repeat with a period
+    the fewest new lines `n` (a command adds one at least, its prompt) with
+    `before[n:] == after[:-n]`. (Lines that repeat with a period
     may make `n` smaller than what was printed; the page then shows the same last lines.)"""
-    if list(after[: len(before)]) == list(before):
+    if len(after) > len(before) and list(after[: len(before)]) == list(before):
         return tuple(after[len(before) :])
     for count in range(1, len(after) + 1):
         if list(before[count:]) == list(after[: len(after) - count]):
