@@ -342,6 +342,9 @@ def _handlers() -> Any:
     awscli.plugin.load_plugins({}, event_hooks=emitter)  # awscli's; never a config's plugins
     events = EventAliaser(emitter)
     events.register_first("before-parameter-build.*.*", _capture, unique_id="rolecall-capture")
+    events.register_last(
+        "before-parameter-build.ec2.RunInstances", _default_count, unique_id="rolecall-count"
+    )
     events.register("before-call.*.*", _answer, unique_id="rolecall-answer")
     events.register_last("building-command-table.s3", _s3_commands, unique_id="rolecall-s3")
     # awscli's handlers that would use the server's ~/.aws/cli: the assume-role credential
@@ -510,6 +513,17 @@ class _NoAliases(awscli.alias.AliasLoader):
 
 def _capture(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context[_PARAMS] = dict(params)
+
+
+def _default_count(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    """`aws ec2 run-instances` without `--count` launches one: awscli sets MinCount and MaxCount
+    on this same event (awscli.customizations.ec2.addcount.set_default_count), after _capture
+    has copied the parameters, so the copy takes them too."""
+    captured = context.get(_PARAMS)
+    if captured is not None:
+        for name in ("MinCount", "MaxCount"):
+            if name in params:
+                captured.setdefault(name, params[name])
 
 
 def _answer(model: Any, context: dict[str, Any], request_signer: Any = None, **_: Any) -> Any:

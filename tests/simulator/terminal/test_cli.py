@@ -73,6 +73,18 @@ def test_cloudshell_is_the_admin_calling_from_the_console() -> None:
     assert world.events[-1]["sourceIPAddress"] == CONSOLE_IP
 
 
+def test_run_instances_without_count_launches_one_as_the_cli_does() -> None:
+    world = bucket_world()
+
+    out, err, status = aws(world, cloudshell(world), "ec2", "run-instances",
+                           "--image-id", "ami-0abcdef1234567890", "--instance-type", "t3.micro",
+                           "--query", "Instances[].InstanceId", "--output", "text")  # fmt: skip
+
+    assert (err, status) == ("", 0)
+    assert out.strip() in world.state.instances
+    assert len(world.state.instances) == 1
+
+
 def test_access_denied_prints_as_the_cli_does_with_status_255() -> None:
     """CLI v1 exits 255 for any error from AWS (clidriver.main; 254 is CLI v2's)."""
     world = bucket_world()
