@@ -8,7 +8,8 @@ Each simulated learner joins the class as a browser does (GET /join/, POST the f
 CSRF token, follow to the workspace), then works through the scenario's five steps with 2-5 s
 between actions, sending them as htmx does (HX-Request, X-CSRFToken): run the fleet, check
 their work, reveal hints, make console calls (a new policy version, ten user policies, a
-bucket policy), look at the activity log, answer the questions. Once done, they go round a
+bucket policy), type commands into the terminal (`aws` in CloudShell and on an instance, `curl`
+to an instance's metadata service), look at the activity log, answer the questions. Once done, they go round a
 loop of the same kinds of action (a scratch policy version made and deleted) until the end.
 Meanwhile their page polls the class message every 10 s, as the workspace does; and one
 instructor, signed in, has the live dashboard open (its grid refreshes every 5 s).
@@ -88,6 +89,12 @@ TEXT_INPUT = re.compile(rb'<input type="text" name="([a-z_]+)"')
 VERSION_CREATED = re.compile(rb"Created version (v\d+) of FleetS3Access")
 HINT_SHOWN = re.compile(rb"Hint (\d+) of \d+ is shown")
 LOG_SHOWN = re.compile(rb'name="log_shown" value="([^"]*)"')
+FIRST_INSTANCE = re.compile(rb'<option value="(i-[0-9a-f]{17})"')  # the terminal's places
+FLEET_TABLE = (
+    "aws ec2 describe-instances --output table --query "
+    "'Reservations[].Instances[].[Tags[?Key==`Name`]|[0].Value, IamInstanceProfile.Arn]'"
+)
+ROLE_CREDENTIALS = "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 NOT_YET = b"Not yet: "
 SEEN = re.compile(rb'hx-vals=\'\{"seen": "([^"]*)"\}\'')
 POLL_SECONDS = 10  # the workspace's class message: hx-trigger="every 10s"
@@ -152,6 +159,7 @@ class Learner(FastHttpUser):
             "keys_put_only": [],  # key-N users whose inline policy is now Put-only
             "bucket_policy": False,
             "answers": {},
+            "terminal": {},  # place -> the commands it ran, in order (each place's history)
             "calls": [],  # [eventName, detail] of each console call, in order
             "problems": [],  # what the learner saw that it did not expect
             "uncertain": False,  # a change got no answer: it may or may not have been made
@@ -160,6 +168,7 @@ class Learner(FastHttpUser):
         self.token = ""
         self.seen = ""
         self.log_shown = ""  # what the page's activity log shows (the console sends it)
+        self.instance = ""  # an instance the terminal offers (read from the page)
         # The page's query, as the browser's address bar has it: the log's filter links push
         # their URL (hx-push-url), and htmx sends it with every request (HX-Current-URL).
         self.query = ""
@@ -232,10 +241,14 @@ class Learner(FastHttpUser):
     # --- actions, as htmx sends them --------------------------------------------------------
 
     def _saw(self, body: bytes) -> None:
-        """Keep what the log now shows, as the page's hidden log_shown input does."""
+        """Keep what the log now shows, as the page's hidden log_shown input does, and an
+        instance the terminal offers as a place."""
         found = LOG_SHOWN.search(body)
         if found is not None:
             self.log_shown = found.group(1).decode()
+        instance = FIRST_INSTANCE.search(body)
+        if instance is not None:
+            self.instance = instance.group(1).decode()
 
     def _post(self, name: str, fields: dict[str, str], expect: bytes) -> bytes | None:
         """POST an action; a failure unless the response says `expect`. Returns the body of
@@ -373,6 +386,33 @@ class Learner(FastHttpUser):
             self.record["bucket_policy"] = True
             self.record["calls"].append(["PutBucketPolicy", "fleet-reports"])
 
+    def terminal(
+        self, name: str, command: str, expect: bytes, *, on_instance: bool = False
+    ) -> None:
+        """Type `command` into the terminal, in CloudShell or on an instance; the answer must
+        show `expect` among the command's new lines."""
+        place = self.instance if on_instance else "cloudshell"
+        if not place:
+            return  # the page named no instance: nothing to type into (a failure elsewhere)
+        fields = {"action": "terminal-run", "place": place, "command": command}
+        if self._did(f"terminal: {name}", fields, expect):
+            self.record["terminal"].setdefault(place, []).append(command)
+
+    def fleet_table(self) -> None:
+        self.terminal(
+            "aws ec2 describe-instances --output table", FLEET_TABLE, b"DescribeInstances"
+        )
+
+    def whoami(self) -> None:
+        self.terminal("aws sts (CloudShell)", "aws sts get-caller-identity", b"user/admin")
+
+    def role_from_metadata(self) -> None:
+        self.terminal("curl metadata (instance)", ROLE_CREDENTIALS, b"FleetRole", on_instance=True)
+
+    def whoami_on_instance(self) -> None:
+        self.terminal("aws sts (instance)", "aws sts get-caller-identity",
+                      b"assumed-role/FleetRole/", on_instance=True)  # fmt: skip
+
     def answer(self, number: int) -> None:
         question = QUESTIONS[number - 1]
         fields = {"action": "answer", "question": question, "option": str(RIGHT[question])}
@@ -395,11 +435,12 @@ class Learner(FastHttpUser):
         keys = [f"key-{n}" for n in range(1, 11)]
         put = [lambda user=user: self.put_user_policy(user) for user in keys]
         return [
-            # 1 watch: run both fleets, look, check.
-            self.run_fleet, self.activity, self.check_passes,
+            # 1 watch: run both fleets, look (the log, the fleet in the terminal), check.
+            self.run_fleet, self.activity, self.fleet_table, self.check_passes,
             # 2 put-only-role: one new default version of FleetS3Access.
             self.hint, self.hint,
             lambda: self.new_version(PUT_ONLY, default=True),
+            self.role_from_metadata, self.whoami_on_instance,
             self.run_fleet, self.denied_only, self.check_passes,
             # 3 put-only-keys: ten user policies, with a check halfway that fails.
             self.hint, *put[:5], self.run_fleet, self.check_fails, *put[5:],
@@ -424,6 +465,7 @@ class Learner(FastHttpUser):
             self.run_fleet,
             lambda: self.new_version(SCRATCH, default=False),
             self.activity,
+            self.whoami,
             self.hint,
             self.delete_scratch_version,
             self.check_passes,

@@ -13,7 +13,8 @@ every 2-5 s and polling the class message every 10 s, and the instructor's dashb
 refreshing every 5 s; 4 minutes in all), stop the server, then check the database against
 what every learner did: each one who joined is a member with an attempt whose world loads
 and holds their hints, checks, answers, fleet runs and console calls, the newest calls in
-order in its activity log (no lost update). Prints p50/p95/p99 per kind of request, for all
+order in its activity log (no lost update), and the terminal commands they typed in each
+place's history. Prints p50/p95/p99 per kind of request, for all
 requests and for the learners' own actions and pages (all but the timed refreshes), the
 error count, and the CPU the server, PostgreSQL, locust and other programs used; exits 1
 when either p95 is over the budget (300 ms), any request failed, or any learner's progress
@@ -434,6 +435,21 @@ def compare(attempt: Any, record: dict[str, Any]) -> list[str]:
     expect("bucket policy present", bool(state.buckets["fleet-reports"].policy),
            record["bucket_policy"])  # fmt: skip
     problems += _compare_events(world.events, record["calls"])
+    problems += _compare_terminal(world, record.get("terminal", {}))
+    return problems
+
+
+def _compare_terminal(world: Any, typed: dict[str, list[str]]) -> list[str]:
+    """Each place's saved history must end with the commands the learner saw answered there."""
+    from simulator import terminal
+
+    problems = []
+    for place, commands in typed.items():
+        history = terminal.transcript(world, place).history
+        if history[-len(commands) :] != commands[-len(history) :]:
+            problems.append(
+                f"the terminal's history in {place} is {history[-3:]!r}..., not what the learner typed"
+            )
     return problems
 
 

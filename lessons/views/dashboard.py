@@ -283,7 +283,6 @@ _ACTORS = {
     "instance": "As software on instance {}",
     "key": "With the access key saved as {}",
     "stolen_from": "With the credentials copied off {}, from outside",
-    "first_stolen_from": "With the first role credentials copied off {}, from outside",
 }
 
 
