@@ -248,6 +248,19 @@ class Learner:
         within.get_by_label(label, exact=True).fill(document)
         self.press(save, within)
 
+    # --- the terminal ---------------------------------------------------------------------------
+
+    def sh(self, place: str, command: str) -> str:
+        """Run `command` in the terminal at `place` ("CloudShell", "web-1", "your laptop", …);
+        returns what it printed."""
+        return run_in_terminal(self.page, place, command, js=self.js)
+
+    def quiet(self, place: str, command: str) -> None:
+        """Run a command that prints nothing when it works (export, a heredoc, most writes);
+        an error would print."""
+        printed = self.sh(place, command)
+        assert printed == "", f"{command!r} in {place} printed:\n{printed}"
+
     # --- the step: hints, Check my work, questions ------------------------------------------------
 
     def at_step(self, number: int) -> None:
@@ -336,3 +349,53 @@ def stored_attempt(page: Page, slug: str) -> Any:
         assert learner, "the browser has opened a workspace"
         owner = Owner(learner_key=learner)
     return Attempt.start(owner, catalogue()[slug])
+
+
+# --- the terminal: a shell in a place, commands typed as at a keyboard ---------------------------
+
+
+def open_shell(page: Page, place: str, *, js: bool = True) -> None:
+    """Where you are: choose the place whose label is `place`, or starts with `place (` (an
+    instance, "web-1 (i-…)"), and open a shell there, unless the terminal is there already."""
+    terminal = page.locator("#terminal")
+    labels = terminal.locator("#terminal-place option").all_inner_texts()
+    label = next((text for text in labels if text == place or text.startswith(f"{place} (")), None)
+    assert label is not None, f"no place {place!r} among {labels}"
+    lines = page.locator("#terminal-lines")
+    if lines.get_attribute("aria-label") == f"Terminal output in {label}":
+        return
+    terminal.get_by_label("Where you are").select_option(label=label)
+    button = terminal.get_by_role("button", name="Open a shell there")
+    if js:
+        with page.expect_response(lambda r: r.request.headers.get("hx-target") == "terminal"):
+            button.click()
+        page.wait_for_function(HTMX_IDLE)
+    else:
+        with page.expect_navigation():
+            button.click()
+    expect(lines).to_have_attribute("aria-label", f"Terminal output in {label}")
+
+
+def run_in_terminal(page: Page, place: str, command: str, *, js: bool = True) -> str:
+    """Type `command` (one line, or a heredoc ending in its delimiter line) at the shell in
+    `place` and run it: Enter with JavaScript, the Run button without. Returns what the
+    command printed: the log's lines after the prompt and the command echoed."""
+    open_shell(page, place, js=js)
+    prompt = page.locator("#terminal-prompt").inner_text()
+    box = page.get_by_label("Command", exact=True)
+    box.fill(command)
+    if js:
+        with page.expect_response(lambda r: "terminal-run" in (r.request.post_data or "")):
+            box.press("Control+End")
+            box.press("Enter")
+        page.wait_for_function(HTMX_IDLE)
+    else:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Run", exact=True).click()
+    expect(box).to_have_value("")
+    lines = page.locator("#terminal-lines").inner_text().split("\n")
+    typed = command.split("\n")
+    echo = prompt.strip() + " " + typed[0]
+    starts = [n for n, line in enumerate(lines) if line.strip() == echo.strip()]
+    assert starts, f"{echo!r} is not in the terminal's log"
+    return "\n".join(lines[starts[-1] + len(typed) :]).strip("\n")

@@ -1,127 +1,194 @@
-"""Every scenario completed in Chromium as a learner would: from the catalogue, through the
-console's forms, Check my work on each step, then the questions.
+"""Every scenario completed in Chromium as a learner would: from the catalogue, Check my work
+on each step, then the questions.
 
-Each step does what the scenario's reference `solution` does, but by hand in the console; a
-setup "fact" (run the fleet, advance the clock, copy credentials off an instance, edit a file
-on it) uses the console's buttons for it.
+Each step does what the scenario's reference `solution` does, by hand: keys-vs-role through
+the terminal alone (web-1's shell, your laptop, CloudShell), the others with a mix of the
+terminal and the console's forms. Only what no command can do (run the fleet, advance the
+clock) is always a console button. A command that succeeds silently is asserted to print
+nothing: an error would be printed.
 """
 
+import json
 import re
 
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.e2e.helpers import CREDENTIALS, Guard, Learner, allow, deny, policy
+from tests.e2e.helpers import Guard, Learner, allow, deny, policy
 
 ACCOUNT = "111122223333"
 
 
+def credentials_in(text: str) -> tuple[str, str]:
+    """The access key id and secret a credentials file holds (`cat ~/.aws/credentials`)."""
+    key = re.search(r"aws_access_key_id = (\S+)", text)
+    secret = re.search(r"aws_secret_access_key = (\S+)", text)
+    assert key, text
+    assert secret, text
+    return key.group(1), secret.group(1)
+
+
 def test_keys_versus_an_instance_role(live_server: LiveServer, page: Page) -> None:
+    """Every AWS action in the terminal: web-1's shell, your laptop, CloudShell. Only the
+    fleet and the clock, which no command can move, are the console's buttons."""
     guard = Guard(page, live_server.url)
     me = Learner(page)
     data = me.start(live_server.url, "keys-vs-role")
+    log = page.locator("#activity")
 
-    # 1. Read the stored key on web-1, run the fleet, see who called. A check before acting fails.
+    # 1. On web-1, the stored key and who it makes you; then the application runs with it.
     me.check_fails()
-    web = me.open("web-1")
-    me.details(web, CREDENTIALS)
-    expect(web.get_by_label(f"Contents of {CREDENTIALS}")).to_have_value(
-        re.compile(r"aws_access_key_id = AKIA\w+")
+    stored = me.sh("web-1", "cat ~/.aws/credentials")
+    old_key, old_secret = credentials_in(stored)
+    assert old_key.startswith("AKIA")
+    assert f'"Arn": "arn:aws:iam::{ACCOUNT}:user/app-user"' in me.sh(
+        "web-1", "aws sts get-caller-identity"
     )
     me.run_fleet()
-    log = page.locator("#activity")
     expect(log.locator(".event", has_text="s3 PutObject").first).to_contain_text("user/app-user")
     me.check_passes(1)
 
-    # 2. Copy the credentials off web-1 and read a customer list from outside.
-    me.hint("copy an instance's credentials")
-    web = me.open("web-1")
-    expect(web.get_by_label("Call")).to_have_value("GetObject")
-    expect(web.get_by_label("Bucket (GetObject)")).to_have_value("acme-web-data")
-    web.get_by_label("Key (GetObject)").fill("customers/list.csv")
-    me.press("Use this instance's credentials from outside", web)
-    me.expect_status("used from 198.51.100.23 outside your network", "was allowed")
-    expect(log.locator(".event").first).to_contain_text("from outside AWS")
+    # 2. The thief: web-1's key, copied to a laptop outside AWS, reads the customer list and
+    #    could overwrite web-1's reports.
+    me.quiet(
+        "your laptop", f"export AWS_ACCESS_KEY_ID={old_key} AWS_SECRET_ACCESS_KEY={old_secret}"
+    )
+    assert "user/app-user" in me.sh("your laptop", "aws sts get-caller-identity")
+    assert "Ana,ana@example.com" in me.sh(
+        "your laptop", "aws s3 cp s3://acme-web-data/customers/list.csv -"
+    )
+    stolen = log.locator(".event", has_text="s3 GetObject").first
+    expect(stolen).to_contain_text("user/app-user")
+    expect(stolen).to_contain_text("198.51.100.23")
+    me.quiet("your laptop", "echo 'run,total' > report.csv")
+    assert "upload: ./report.csv to s3://acme-web-data/reports/web-1.csv" in me.sh(
+        "your laptop", "aws s3 cp report.csv s3://acme-web-data/reports/web-1.csv"
+    )
     me.check_passes(2)
 
-    # 3. Rotate, part 1: a second key into the credentials file; an hour later the old key's
-    #    last use has stopped at the switch while the new key's moved on, and it is still active.
-    user = me.open("app-user")
-    old_key = user.get_by_role("rowheader").locator("code").inner_text()
-    me.press("Create access key", user)
-    me.expect_status("this is the only time it is shown")
-    found = re.search(
-        r"Created access key (AKIA\w+) for app-user\. Its secret access key is (\S+) —",
-        me.status.inner_text(),
-    )
-    assert found, me.status.inner_text()
-    new_key, new_secret = found.groups()
-    web = me.open("web-1")
-    box = me.details(web, CREDENTIALS)
-    box.get_by_label(f"Contents of {CREDENTIALS}").fill(
-        f"[default]\naws_access_key_id = {new_key}\naws_secret_access_key = {new_secret}\n"
-    )
-    me.press("Save file", box)
-    me.expect_status(f"Saved {CREDENTIALS}")
+    # 3. Rotate, part 1: a second key from CloudShell, into web-1's file with `aws configure
+    #    set`; an hour later the old key's last use has stopped while the new key's moved on.
+    created = json.loads(me.sh("CloudShell", "aws iam create-access-key --user-name app-user"))
+    new_key = created["AccessKey"]["AccessKeyId"]
+    new_secret = created["AccessKey"]["SecretAccessKey"]
+    me.quiet("web-1", f"aws configure set aws_access_key_id {new_key}")
+    me.quiet("web-1", f"aws configure set aws_secret_access_key {new_secret}")
+    assert credentials_in(me.sh("web-1", "cat ~/.aws/credentials")) == (new_key, new_secret)
     me.run_fleet()
     me.advance("1 hour")
     me.run_fleet()
-    user = me.open("app-user")
-    old_row = user.get_by_role("row").filter(has_text=old_key)
-    new_row = user.get_by_role("row").filter(has_text=new_key)
-    expect(old_row.get_by_role("cell").nth(0)).to_contain_text("Active")
-    expect(old_row.get_by_role("cell").nth(1)).to_contain_text("09:00 UTC")  # last use: stopped
-    expect(new_row.get_by_role("cell").nth(1)).to_contain_text("10:00 UTC")  # moving on
+
+    def last_used(key: str) -> str:
+        answer = me.sh("CloudShell", f"aws iam get-access-key-last-used --access-key-id {key}")
+        return json.loads(answer)["AccessKeyLastUsed"]["LastUsedDate"]
+
+    assert last_used(old_key) < last_used(new_key), "the old key's last use stopped"
+    assert "Active" in me.sh(
+        "CloudShell",
+        "aws iam list-access-keys --user-name app-user --query "
+        f"\"AccessKeyMetadata[?AccessKeyId=='{old_key}'].Status\" --output text",
+    )
     me.check_passes(3)
 
     # 4. Rotate, part 2: deactivate the old key, confirm the application still works, delete.
-    user = me.open("app-user")
-    me.press("Make inactive", user.get_by_role("row").filter(has_text=old_key))
-    me.expect_status(f"Access key {old_key} is now Inactive.")
+    me.quiet(
+        "CloudShell",
+        f"aws iam update-access-key --user-name app-user --access-key-id {old_key} "
+        "--status Inactive",
+    )
     me.run_fleet()
     me.expect_status("2 of 2 calls allowed")
-    user = me.open("app-user")
-    old_row = user.get_by_role("row").filter(has_text=old_key)
-    expect(old_row).to_contain_text("Inactive")
-    me.press("Delete", old_row)
-    me.expect_status(f"Deleted access key {old_key}.")
+    me.quiet(
+        "CloudShell",
+        f"aws iam delete-access-key --user-name app-user --access-key-id {old_key}",
+    )
+    keys = me.sh("CloudShell", "aws iam list-access-keys --user-name app-user --output text")
+    assert new_key in keys
+    assert old_key not in keys
     me.check_passes(4)
 
-    # 5. A role EC2 may assume, its permissions, and (made by the console) its instance profile.
-    new_role = me.open("Create a role")
-    new_role.get_by_label("Role name").fill("WebAppRole")
-    expect(new_role.get_by_label(re.compile("AWS service EC2"))).to_be_checked()
-    me.press("Create role", new_role)
-    me.expect_status("Created role WebAppRole and", "the instance profile WebAppRole holding it")
-    role = me.open("WebAppRole")
-    inline = me.details(role, "Add an inline policy")
-    inline.get_by_label("Policy name").fill("web-data")
-    document = policy(allow(["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::acme-web-data/*"))
-    me.save_policy(inline, "New inline policy", document, "Add inline policy")
-    me.expect_status("Saved inline policy web-data of WebAppRole.")
+    # 5. A role EC2 may assume, its permissions, and an instance profile holding it.
+    me.quiet("CloudShell", TRUST_EC2)
+    me.quiet("CloudShell", WEB_DATA)
+    role = json.loads(
+        me.sh(
+            "CloudShell",
+            "aws iam create-role --role-name WebAppRole "
+            "--assume-role-policy-document file://trust.json",
+        )
+    )
+    assert role["Role"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:role/WebAppRole"
+    me.quiet(
+        "CloudShell",
+        "aws iam put-role-policy --role-name WebAppRole --policy-name web-data "
+        "--policy-document file://web-data.json",
+    )
+    me.sh("CloudShell", "aws iam create-instance-profile --instance-profile-name WebAppRole")
+    me.quiet(
+        "CloudShell",
+        "aws iam add-role-to-instance-profile --instance-profile-name WebAppRole "
+        "--role-name WebAppRole",
+    )
     me.check_passes(5)
 
-    # 6. Attach the role to the running instance, delete the stored key, deactivate the last key.
-    web = me.open("web-1")
-    web.get_by_label("Instance profile").select_option("WebAppRole")
-    me.press("Attach (associate)", web)
-    me.expect_status("Associated instance profile WebAppRole with")
+    # 6. Attach the role to the running web-1: the stored key still wins until the file goes.
+    web_1 = me.sh(
+        "CloudShell",
+        "aws ec2 describe-instances --filters Name=tag:Name,Values=web-1 "
+        "--query Reservations[].Instances[].InstanceId --output text",
+    )
+    assert re.fullmatch(r"i-\w+", web_1), web_1
+    me.sh(
+        "CloudShell",
+        f"aws ec2 associate-iam-instance-profile --instance-id {web_1} "
+        "--iam-instance-profile Name=WebAppRole",
+    )
     me.run_fleet()
-    expect(log.locator(".event").first).to_contain_text("user/app-user")  # the file still wins
-    web = me.open("web-1")
-    me.press("Delete file", me.details(web, CREDENTIALS))
-    me.expect_status(f"Deleted {CREDENTIALS}")
+    expect(log.locator(".event", has_text="s3 PutObject").first).to_contain_text("user/app-user")
+    assert "user/app-user" in me.sh("web-1", "aws sts get-caller-identity")  # the file wins
+    me.quiet("web-1", "rm ~/.aws/credentials")
+    assert f"assumed-role/WebAppRole/{web_1}" in me.sh("web-1", "aws sts get-caller-identity")
     me.run_fleet()
-    expect(log.locator(".event").first).to_contain_text("assumed-role/WebAppRole/")
-    user = me.open("app-user")
-    me.press("Make inactive", user.get_by_role("row").filter(has_text=new_key))
-    me.expect_status(f"Access key {new_key} is now Inactive.")
+    expect(log.locator(".event", has_text="s3 PutObject").first).to_contain_text(
+        "assumed-role/WebAppRole/"
+    )
+    me.quiet(
+        "CloudShell",
+        f"aws iam update-access-key --user-name app-user --access-key-id {new_key} "
+        "--status Inactive",
+    )
     me.check_passes(6)
 
-    # 7. Seven hours later the first role credentials are expired; the instance has fresh ones.
+    # 7. The thief again, through the metadata service: the role's credentials work from the
+    #    laptop until they expire (ExpiredToken); web-1 itself goes on with fresh ones.
+    metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    assert me.sh("web-1", f"curl {metadata}") == "WebAppRole"
+    session = json.loads(me.sh("web-1", f"curl {metadata}WebAppRole"))
+    assert session["AccessKeyId"].startswith("ASIA")
+    me.quiet(
+        "your laptop",
+        f"export AWS_ACCESS_KEY_ID={session['AccessKeyId']} "
+        f"AWS_SECRET_ACCESS_KEY={session['SecretAccessKey']} "
+        f"AWS_SESSION_TOKEN={session['Token']}",
+    )
+    assert "Ana,ana@example.com" in me.sh(
+        "your laptop", "aws s3 cp s3://acme-web-data/customers/list.csv -"
+    )
     me.advance("6 hours")
     me.advance("1 hour")
+    # `aws s3 cp` asks HeadObject first, whose answer has no body to name the error.
+    vague = me.sh("your laptop", "aws s3 cp s3://acme-web-data/customers/list.csv -")
+    assert "An error occurred (400) when calling the HeadObject operation: Bad Request" in vague
+    refused = me.sh(
+        "your laptop",
+        "aws s3api get-object --bucket acme-web-data --key customers/list.csv list.csv",
+    )
+    assert "An error occurred (ExpiredToken) when calling the GetObject operation" in refused
     me.run_fleet()
+    me.expect_status("2 of 2 calls allowed")
+    fresh = json.loads(me.sh("web-1", f"curl {metadata}WebAppRole"))
+    assert fresh["AccessKeyId"] != session["AccessKeyId"]
+    assert fresh["Expiration"] > session["Expiration"]
     me.check_passes(7)
 
     me.answer_questions(data["questions"])
@@ -129,34 +196,60 @@ def test_keys_versus_an_instance_role(live_server: LiveServer, page: Page) -> No
     guard.assert_clean()
 
 
+# The policies of keys-vs-role step 5, written in CloudShell as heredocs.
+TRUST_EC2 = """cat > trust.json <<'EOF'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+EOF"""
+WEB_DATA = """cat > web-data.json <<'EOF'
+{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "arn:aws:s3:::acme-web-data/*"}]}
+EOF"""
+
+
 FLEET = [f"fleet-{n}" for n in range(1, 11)]
+KEYED = [f"keyed-{n}" for n in range(1, 11)]
 PUT_ONLY = policy(allow("s3:PutObject", "arn:aws:s3:::fleet-reports/*"))
 
 
 def complete_fleet_put_only(me: Learner, base_url: str) -> None:
-    """Scenario 2, the same with or without JavaScript."""
+    """Scenario 2, the same with or without JavaScript: the role fleet changed from CloudShell,
+    the keyed fleet and the explicit Deny in the console's forms."""
     page = me.page
     data = me.start(base_url, "fleet-put-only")
     fleet = page.get_by_role("figure", name=re.compile("^The fleet"))
 
-    # 1. Run both fleets: twenty tiles, every call allowed.
+    # 1. In CloudShell, the fleet and what each instance was given; then run both fleets.
+    table = me.sh(
+        "CloudShell",
+        "aws ec2 describe-instances --output table --query "
+        "\"Reservations[].Instances[].[Tags[?Key=='Name']|[0].Value, IamInstanceProfile.Arn]\"",
+    )
+    # One row per instance: its name, then its instance profile's ARN or None.
+    given = dict(re.findall(r"\|\s*((?:fleet|keyed)-\d+)\s*\|\s*(\S+)\s*\|", table))
+    profile = f"arn:aws:iam::{ACCOUNT}:instance-profile/FleetRole"
+    assert given == {**dict.fromkeys(FLEET, profile), **dict.fromkeys(KEYED, "None")}, table
     me.run_fleet()
     me.expect_status("20 instances", "40 of 40 calls allowed")
     expect(fleet).to_contain_text("fleet-10")
     me.check_passes(1)
 
-    # 2. One new default version of FleetS3Access makes the whole role fleet Put-only.
-    managed = me.open("FleetS3Access")
-    expect(managed.get_by_role("link")).to_contain_text("default v1 of 1")
-    version = me.details(managed, "Create a new version")
-    expect(version.get_by_label(re.compile("Set as the default version"))).to_be_checked()
-    me.save_policy(version, "New version", PUT_ONLY, "Create version")
-    me.expect_status("Created version v2 of FleetS3Access, now the default.")
+    # 2. One new default version of FleetS3Access, from CloudShell, makes the whole role fleet
+    #    Put-only.
+    me.quiet("CloudShell", f"cat > put-only.json <<'EOF'\n{PUT_ONLY}\nEOF")
+    created = me.sh(
+        "CloudShell",
+        f"aws iam create-policy-version --policy-arn arn:aws:iam::{ACCOUNT}:policy/FleetS3Access "
+        "--policy-document file://put-only.json --set-as-default",
+    )
+    version = json.loads(created)["PolicyVersion"]
+    assert version["VersionId"] == "v2"
+    assert version["IsDefaultVersion"] is True
     me.run_fleet()
     me.expect_status("30 of 40 calls allowed", "GetObject AccessDenied ×10")
     me.check_passes(2)
 
-    # 3. The keyed fleet: the same change once per user, ten times.
+    # 3. The keyed fleet: the same change once per user, ten times, in the console.
     me.hint("key-1 to key-10")
     for n in range(1, 11):
         user = me.open(f"key-{n}")
@@ -164,17 +257,16 @@ def complete_fleet_put_only(me: Learner, base_url: str) -> None:
         me.save_policy(inline, "Inline policy fleet-s3", PUT_ONLY, "Save inline policy")
         me.expect_status(f"Saved inline policy fleet-s3 of key-{n}.")
     # With JavaScript each save brought only its own row: the log still shows the newest 30.
-    rows = page.locator("#events > li")
-    expect(rows).to_have_count(30)
-    expect(rows.first).to_contain_text("iam PutUserPolicy UserName key-10")
-    expect(rows.nth(1)).to_contain_text("iam PutUserPolicy UserName key-9")
+    rows_shown = page.locator("#events > li")
+    expect(rows_shown).to_have_count(30)
+    expect(rows_shown.first).to_contain_text("iam PutUserPolicy UserName key-10")
+    expect(rows_shown.nth(1)).to_contain_text("iam PutUserPolicy UserName key-9")
     me.run_fleet()
     me.expect_status("20 of 40 calls allowed", "GetObject AccessDenied ×20")
     me.check_passes(3)
 
-    # 4. A bucket policy grants reading config/ to the role's ARN.
-    bucket = me.open("fleet-reports")
-    editor = me.details(bucket, "Write the bucket policy")
+    # 4. A bucket policy, put from CloudShell, grants reading config/ to the role's ARN; on
+    #    fleet-1 the role reads config/ again, and still not reports/.
     grant = policy(
         allow(
             "s3:GetObject",
@@ -182,15 +274,23 @@ def complete_fleet_put_only(me: Learner, base_url: str) -> None:
             Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/FleetRole"},
         )
     )
-    me.save_policy(editor, "Bucket policy", grant, "Save bucket policy")
-    me.expect_status("Saved the bucket policy of fleet-reports.")
+    me.quiet("CloudShell", f"cat > grant.json <<'EOF'\n{grant}\nEOF")
+    me.quiet(
+        "CloudShell",
+        "aws s3api put-bucket-policy --bucket fleet-reports --policy file://grant.json",
+    )
     me.run_fleet()
     me.expect_status("30 of 40 calls allowed", "GetObject AccessDenied ×10")
+    assert me.sh("fleet-1", "aws s3 cp s3://fleet-reports/config/app.json -") == '{"interval": 60}'
+    denied = me.sh("fleet-1", "aws s3 cp s3://fleet-reports/reports/summary.csv -")
+    assert "An error occurred (403) when calling the HeadObject operation: Forbidden" in denied
     me.check_passes(4)
 
-    # 5. An explicit Deny in a new version beats the bucket policy's Allow.
+    # 5. An explicit Deny in a new version (console) beats the bucket policy's Allow.
     managed = me.open("FleetS3Access")
+    expect(managed.get_by_role("link")).to_contain_text("default v2 of 2")
     version = me.details(managed, "Create a new version")
+    expect(version.get_by_label(re.compile("Set as the default version"))).to_be_checked()
     deny_get = policy(
         allow("s3:PutObject", "arn:aws:s3:::fleet-reports/*"),
         deny("s3:GetObject", "arn:aws:s3:::fleet-reports/*"),
@@ -199,9 +299,9 @@ def complete_fleet_put_only(me: Learner, base_url: str) -> None:
     me.expect_status("Created version v3 of FleetS3Access, now the default.")
     me.run_fleet()
     me.expect_status("20 of 40 calls allowed", "GetObject AccessDenied ×20")
-    denied = page.locator("#activity .event--denied", has_text="assumed-role/FleetRole").first
-    denied.locator("summary").click()
-    expect(denied).to_contain_text("with an explicit deny in an identity-based policy")
+    denied_row = page.locator("#activity .event--denied", has_text="assumed-role/FleetRole").first
+    denied_row.locator("summary").click()
+    expect(denied_row).to_contain_text("with an explicit deny in an identity-based policy")
     me.check_passes(5)
 
     me.answer_questions(data["questions"])
@@ -226,24 +326,47 @@ def test_one_change_for_the_whole_fleet_without_javascript(
 
 
 def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) -> None:
+    """The console's forms attach and replace; the terminal shows what app-1 sees, meets the
+    one-role quota, removes the role, and is launcher on launcher's laptop for iam:PassRole."""
     guard = Guard(page, live_server.url)
     me = Learner(page)
     data = me.start(live_server.url, "attach-replace")
 
-    # 1. No credentials at first; attach UploadRole to the running instance.
+    # 1. No credentials at first; attach UploadRole to the running instance in the console.
     me.run_fleet()
     me.expect_status("0 of 2 calls allowed", "NoCredentials")
     app = me.open("app-1")
     app.get_by_label("Instance profile").select_option("UploadRole")
     me.press("Attach (associate)", app)
     me.expect_status("Associated instance profile UploadRole with")
+    assert "instance-profile/UploadRole" in me.sh(
+        "app-1", "curl http://169.254.169.254/latest/meta-data/iam/info"
+    )
+    assert "assumed-role/UploadRole/i-" in me.sh("app-1", "aws sts get-caller-identity")
     me.run_fleet()
     me.expect_status("1 of 2 calls allowed", "GetObject AccessDenied ×1")
     me.check_passes(1)
 
-    # 2. Replace it with SyncRole: the instance's details show the association id.
+    # 2. Associating again is refused; replace the association in the console.
+    instance_id = me.sh(
+        "CloudShell",
+        "aws ec2 describe-instances --filters Name=tag:Name,Values=app-1 "
+        "--query Reservations[].Instances[].InstanceId --output text",
+    )
+    refused = me.sh(
+        "CloudShell",
+        f"aws ec2 associate-iam-instance-profile --instance-id {instance_id} "
+        "--iam-instance-profile Name=SyncRole",
+    )
+    assert "(IncorrectState)" in refused
+    assert f"There is an existing association for instance {instance_id}" in refused
+    first = me.sh(
+        "CloudShell",
+        "aws ec2 describe-iam-instance-profile-associations "
+        "--query IamInstanceProfileAssociations[0].AssociationId --output text",
+    )
     app = me.open("app-1")
-    first = app.locator("dd", has_text="iip-assoc-").locator("code").inner_text()
+    expect(app.locator("dd", has_text="iip-assoc-")).to_contain_text(first)
     app.get_by_label("Instance profile").select_option("SyncRole")
     me.press("Replace", app)
     me.expect_status(f"Replaced association {first} with instance profile SyncRole")
@@ -251,25 +374,56 @@ def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) ->
     me.expect_status("2 of 2 calls allowed")
     me.check_passes(2)
 
-    # 3. A second role in one instance profile is refused.
+    # 3. A second role in one instance profile is refused (in CloudShell).
     me.hint("AddRoleToInstanceProfile")
-    card = page.locator("#console li.con-card").filter(
-        has=page.locator("strong", has_text=re.compile("^SyncRole$"))
+    refused = me.sh(
+        "CloudShell",
+        "aws iam add-role-to-instance-profile --instance-profile-name SyncRole "
+        "--role-name UploadRole",
     )
-    card.get_by_label(re.compile("^Role to add")).select_option("UploadRole")
-    me.press("Add role", card)
-    me.expect_status("AddRoleToInstanceProfile failed.", "LimitExceeded")
-    me.expect_status("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+    assert "(LimitExceeded)" in refused
+    assert "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1" in refused
     me.check_passes(3)
 
-    # 4. Remove the role: the application finds no credentials.
-    app = me.open("app-1")
-    expect(app.get_by_role("link")).to_contain_text("role: SyncRole")
-    me.press("Detach (disassociate)", app)
-    me.expect_status("Association iip-assoc-", " is disassociat")
+    # 4. Remove the role in CloudShell: on app-1 nothing finds credentials any more.
+    second = me.sh(
+        "CloudShell",
+        "aws ec2 describe-iam-instance-profile-associations "
+        "--query IamInstanceProfileAssociations[0].AssociationId --output text",
+    )
+    assert second != first
+    me.sh("CloudShell", f"aws ec2 disassociate-iam-instance-profile --association-id {second}")
+    me.run_fleet()
+    me.expect_status("0 of 2 calls allowed", "NoCredentials")
+    assert "404 - Not Found" in me.sh(
+        "app-1", "curl http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    )
+    assert "Unable to locate credentials" in me.sh("app-1", "aws sts get-caller-identity")
     me.check_passes(4)
 
-    # 5. Let launcher pass SyncRole, and only SyncRole, to EC2.
+    # 5. As launcher, on launcher's laptop: the launch with a role is refused for iam:PassRole,
+    #    the decoded message says why; the admin's fix, in the console; the launch again.
+    assert "user/launcher" in me.sh("launcher's laptop", "aws sts get-caller-identity")
+    launch = (
+        "aws ec2 run-instances --image-id ami-0abcdef1234567890 --instance-type t3.micro "
+        "--count 1 --iam-instance-profile Name=SyncRole"
+    )
+    refused = me.sh("launcher's laptop", launch)
+    assert "(UnauthorizedOperation)" in refused
+    assert f"iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/SyncRole" in refused
+    encoded = re.search(r"Encoded authorization failure message: (\S+)", refused)
+    assert encoded, refused
+    story = json.loads(
+        me.sh(
+            "launcher's laptop",
+            f"aws sts decode-authorization-message --encoded-message {encoded.group(1)} "
+            "--query DecodedMessage --output text",
+        )
+    )
+    assert story["allowed"] is False
+    assert story["context"]["action"] == "iam:PassRole"
+    assert story["context"]["resource"] == f"arn:aws:iam::{ACCOUNT}:role/SyncRole"
+
     launcher = me.open("launcher")
     inline = me.details(launcher, "Add an inline policy")
     inline.get_by_label("Policy name").fill("pass-sync-role")
@@ -282,6 +436,12 @@ def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) ->
     )
     me.save_policy(inline, "New inline policy", pass_role, "Add inline policy")
     me.expect_status("Saved inline policy pass-sync-role of launcher.")
+
+    launched = json.loads(me.sh("launcher's laptop", launch))
+    profile = launched["Instances"][0]["IamInstanceProfile"]["Arn"]
+    assert profile == f"arn:aws:iam::{ACCOUNT}:instance-profile/SyncRole"
+    other = me.sh("launcher's laptop", launch.replace("Name=SyncRole", "Name=UploadRole"))
+    assert f"iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/UploadRole" in other
     me.check_passes(5)
 
     me.answer_questions(data["questions"])
@@ -290,44 +450,65 @@ def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) ->
 
 
 def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page: Page) -> None:
+    """The service-linked role read in the console and in CloudShell, changed (refused) from
+    CloudShell; deleted in the console, its task read in CloudShell; two more made in
+    CloudShell; a service role of one's own built and changed in the console's forms."""
     guard = Guard(page, live_server.url)
     me = Learner(page)
     data = me.start(live_server.url, "service-linked-roles")
+    slr_name = "AWSServiceRoleForAmazonSSM"
 
-    # 1. Look inside the SSM service-linked role, then try to add a policy to it: refused.
-    slr = me.open("AWSServiceRoleForAmazonSSM")
+    # 1. Look inside the SSM service-linked role (console and CLI), then try to change it.
+    slr = me.open(slr_name)
     expect(slr.locator(".con-arn").first).to_contain_text(
-        "role/aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM"
+        f"role/aws-service-role/ssm.amazonaws.com/{slr_name}"
     )
     expect(slr).to_contain_text('"Service": "ssm.amazonaws.com"')
     expect(slr).to_contain_text("AmazonSSMServiceRolePolicy")
-    inline = me.details(slr, "Add an inline policy")
-    inline.get_by_label("Policy name").fill("extra")
-    extra = policy(allow("s3:ListAllMyBuckets", "*"))
-    me.save_policy(inline, "New inline policy", extra, "Add inline policy")
-    me.expect_status("PutRolePolicy failed.", "UnmodifiableEntity")
-    me.expect_status("Cannot perform the operation on the protected role")
+    role = json.loads(me.sh("CloudShell", f"aws iam get-role --role-name {slr_name}"))["Role"]
+    assert role["Path"] == "/aws-service-role/ssm.amazonaws.com/"
+    trusted = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+    assert trusted == "ssm.amazonaws.com"
+    attached = me.sh("CloudShell", f"aws iam list-attached-role-policies --role-name {slr_name}")
+    assert "arn:aws:iam::aws:policy/aws-service-role/AmazonSSMServiceRolePolicy" in attached
+    refused = me.sh(
+        "CloudShell",
+        f"aws iam attach-role-policy --role-name {slr_name} "
+        "--policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    )
+    assert "An error occurred (UnmodifiableEntity) when calling the AttachRolePolicy" in refused
+    assert f"Cannot perform the operation on the protected role '{slr_name}'" in refused
     me.check_passes(1)
 
-    # 2. Delete it while in use: the deletion task fails a minute later.
-    slr = me.open("AWSServiceRoleForAmazonSSM")
+    # 2. Delete it while in use (console); a minute later the task has failed (CloudShell).
+    slr = me.open(slr_name)
     me.press("Delete service-linked role", slr)
-    me.expect_status("Asked AWS to delete AWSServiceRoleForAmazonSSM: deletion task")
+    me.expect_status(f"Asked AWS to delete {slr_name}: deletion task")
+    task = re.search(r"deletion task (task/\S+?)\.?(\s|$)", me.status.inner_text())
+    assert task, me.status.inner_text()
     me.advance("1 minute")
-    slr = me.open("AWSServiceRoleForAmazonSSM")
+    status = json.loads(
+        me.sh(
+            "CloudShell",
+            f"aws iam get-service-linked-role-deletion-status --deletion-task-id {task.group(1)}",
+        )
+    )
+    assert status["Status"] == "FAILED"
+    slr = me.open(slr_name)
     expect(slr.get_by_role("heading", name="Deletion")).to_be_visible()
     expect(slr).to_contain_text("FAILED")
     me.check_passes(2)
 
-    # 3. Two more service-linked roles, made on purpose.
-    for service, role in (
+    # 3. Two more service-linked roles, made in CloudShell; the console lists them as such.
+    for service, name in (
         ("cloudtrail.amazonaws.com", "AWSServiceRoleForCloudTrail"),
         ("events.amazonaws.com", "AWSServiceRoleForCloudWatchEvents"),
     ):
-        page.get_by_label("Service-linked role for").select_option(service)
-        me.press("Create service-linked role")
-        me.expect_status(f"Created the service-linked role {role}.")
-        expect(me.toggle(role)).to_contain_text("service-linked")
+        made = me.sh(
+            "CloudShell", f"aws iam create-service-linked-role --aws-service-name {service}"
+        )
+        assert json.loads(made)["Role"]["Path"] == f"/aws-service-role/{service}/"
+        expect(me.toggle(name)).to_contain_text("service-linked")
     me.check_passes(3)
 
     # 4. A service role of one's own, with a customer managed policy; an SLR policy is refused.
@@ -350,12 +531,18 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
     me.expect_status("AttachRolePolicy failed.", "PolicyNotAttachable")
     me.check_passes(4)
 
-    # 5. Change it freely: a new default version.
+    # 5. Change it freely: a new default version (console), seen from CloudShell.
     managed = me.open("OpsLogsAccess")
     version = me.details(managed, "Create a new version")
     read_write = policy(allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::ops-logs/*"))
     me.save_policy(version, "New version", read_write, "Create version")
     me.expect_status("Created version v2 of OpsLogsAccess, now the default.")
+    versions = me.sh(
+        "CloudShell",
+        f"aws iam list-policy-versions --policy-arn arn:aws:iam::{ACCOUNT}:policy/OpsLogsAccess "
+        '--query "Versions[?IsDefaultVersion].VersionId" --output text',
+    )
+    assert versions == "v2"
     me.check_passes(5)
 
     me.answer_questions(data["questions"])
