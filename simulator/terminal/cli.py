@@ -37,6 +37,7 @@ import os
 import posixpath
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -47,6 +48,10 @@ import botocore.configloader
 import botocore.credentials
 import botocore.exceptions
 import botocore.session
+import botocore.waiter
+import dateutil.tz  # type: ignore[import-untyped]
+import jmespath.parser  # type: ignore[import-untyped]
+import jmespath.visitor  # type: ignore[import-untyped]
 from botocore.configprovider import (
     ConfigChainFactory,
     ConfigValueStore,
@@ -61,6 +66,7 @@ from simulator.errors import AwsError
 from simulator.terminal.places import (
     delete_file,
     file_paths,
+    may_write,
     read_file,
     resolve,
     write_file,
@@ -75,8 +81,10 @@ import awscli.argprocess
 import awscli.clidriver
 import awscli.customizations.configure.configure as configure_module
 import awscli.customizations.configure.set as configure_set_module
+import awscli.customizations.globalargs
 import awscli.customizations.history
 import awscli.customizations.s3.subcommands as s3commands
+import awscli.customizations.s3.utils
 import awscli.customizations.streamingoutputarg
 import awscli.help
 import awscli.paramfile
@@ -101,7 +109,22 @@ MAX_OUTPUT = 64 * 1024
 """Characters of stdout (and of stderr) a command returns; the rest is cut, saying so."""
 MAX_CALLS = 100
 """Calls to the account one command may make (pagination included)."""
+MAX_QUERY_STEPS = 200_000
+"""Steps of one `--query` evaluation (JMESPath nodes visited)."""
+MAX_QUERY_SIZE = 1_000_000
+"""How big a value a `--query` may make: characters of its strings plus one per value, each
+shared value counted as often as it is shared (`[@,@,@]` nested six deep is a million)."""
 
+_LOCAL_COMMANDS = frozenset({
+    ("cloudformation", "package"), ("cloudformation", "deploy"), ("deploy", "push"),
+    ("deploy", "install"), ("deploy", "uninstall"), ("configure", "add-model"),
+    ("codeartifact", "login"), ("emr", "ssh"), ("emr", "socks"), ("emr", "get"), ("emr", "put"),
+    ("opsworks", "register"), ("ecr", "get-login"), ("ssm", "start-session"),
+    ("serverlessrepo", "package"), ("eks", "update-kubeconfig"),
+})  # fmt: skip
+"""awscli's commands that read or write the computer's own files, start a program (ssh, a
+session manager, pip, docker) or open their own connections: refused before they run, so a
+server file's existence never shows in their answer."""
 _LOCK = threading.Lock()  # the CLI writes to sys.stdout: one command at a time per process
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("rolecall_cli_run", default=None)
 _PARAMS = "rolecall_params"
@@ -120,6 +143,10 @@ class CallLimitError(botocore.exceptions.BotoCoreError):
 
 class RefusedError(botocore.exceptions.BotoCoreError):
     fmt = "{message}"
+
+
+class QueryLimitError(botocore.exceptions.BotoCoreError):
+    fmt = "This terminal stops a --query that {what}."
 
 
 def aws(
@@ -145,6 +172,13 @@ def aws(
 def _refuse(argv: list[str]) -> str | None:
     if "--debug" in argv:
         return "--debug is not available in this terminal: the event log shows every call.\n"
+    words = [arg for arg in argv if not arg.startswith("-")]
+    for command in zip(words, words[1:], strict=False):
+        if command in _LOCAL_COMMANDS:
+            return (
+                f"aws {' '.join(command)} is not available in this terminal: it works on "
+                "a real computer's files, programs or network.\n"
+            )
     return None
 
 
@@ -212,7 +246,10 @@ class _Run:
         return read_file(self.world, self.place, absolute)
 
     def write(self, absolute: str, text: str) -> None:
-        """Write a file; ValueError (such as "No space left on device") past the limits."""
+        """Write a file; ValueError (such as "No space left on device") past the limits,
+        PermissionError outside the user's home and /tmp."""
+        if not may_write(self.place, absolute):
+            raise PermissionError(13, "Permission denied", absolute)
         write_file(self.world, self.place, absolute, text)
 
     def delete(self, absolute: str) -> None:
@@ -859,7 +896,7 @@ class _Copier:
             return
         try:
             self.run.write(dst, text)
-        except ValueError as error:
+        except (ValueError, OSError) as error:
             self.fail(verb, src, shown, error)
             return
         self.say(verb, src, shown)
@@ -927,8 +964,29 @@ _REFUSED_EVENTS = {
     "os.remove",
     "os.rename",
     "os.mkdir",
+    "os.rmdir",
+    "os.chmod",
+    "os.chown",
+    "os.chdir",
+    "os.truncate",
+    "os.utime",
+    "os.link",
+    "os.symlink",
+    "os.kill",
+    "os.killpg",
+    "os.putenv",
+    "os.unsetenv",
     "shutil.rmtree",
+    "socket.__new__",
+    "socket.sendto",
+    "socket.sendmsg",
+    "sqlite3.connect",
+    "ctypes.dlopen",
+    "_thread.start_new_thread",
 }
+"""While a command runs: no process, socket, thread (its context would be unguarded), change
+to the server's files, environment (shared by every learner's command) or working folder."""
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _hooked = False
 
 
@@ -937,12 +995,16 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         return
     if event in _REFUSED_EVENTS:
         raise PermissionError(f"This terminal's aws does not do {event}.")
-    if event == "open":
-        path, mode = args[0], args[1]
-        if isinstance(path, int):
+    if event in ("open", "os.listdir", "os.scandir"):
+        path = args[0]
+        if isinstance(path, int) or path is None:
             return
         name = os.fsdecode(path) if isinstance(path, str | bytes) else str(path)
-        writing = isinstance(mode, str) and any(flag in mode for flag in "wax+")
+        mode = args[1] if event == "open" else "r"
+        flags = args[2] if event == "open" and len(args) > 2 else 0
+        writing = (isinstance(mode, str) and any(flag in mode for flag in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
         if writing or not os.path.abspath(name).startswith(_ALLOWED_READS):
             raise PermissionError(f"This terminal's aws reads no file of the server: {name}")
 
@@ -985,6 +1047,69 @@ def _save_file(self: Any, parsed: dict[str, Any], **_: Any) -> None:
     _write(run, run.path(self._output_file), body.read().decode("utf-8", "replace"))
 
 
+# --- --query: JMESPath within bounds -----------------------------------------------------------
+
+
+def _resolve_query(value: str) -> Any:
+    """awscli.customizations.globalargs._resolve_query, evaluating within bounds."""
+    try:
+        parsed = jmespath.compile(value)
+    except Exception as error:  # noqa: BLE001 - awscli's own words for any failure
+        raise ValueError(f"Bad value for --query {value}: {error}") from None
+    return _BoundedQuery(parsed.expression, parsed.parsed)
+
+
+class _BoundedQuery(jmespath.parser.ParsedResult):
+    def search(self, value: Any, options: Any = None) -> Any:
+        return _BoundedInterpreter(options).visit(self.parsed, value)
+
+
+class _BoundedInterpreter(jmespath.visitor.TreeInterpreter):
+    """JMESPath's interpreter, stopped past MAX_QUERY_STEPS visits or a value past
+    MAX_QUERY_SIZE: projections of projections and multi-selects of `@` grow exponentially."""
+
+    def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
+        self._steps = 0
+        self._sizes: dict[int, tuple[Any, int]] = {}  # id -> (the value, kept alive; its size)
+
+    def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:
+        self._steps += 1
+        if self._steps > MAX_QUERY_STEPS:
+            raise QueryLimitError(what=f"takes more than {MAX_QUERY_STEPS:,} steps")
+        result = super().visit(node, *args, **kwargs)
+        if self._size(result) > MAX_QUERY_SIZE:
+            raise QueryLimitError(what=f"makes a value bigger than {MAX_QUERY_SIZE:,}")
+        return result
+
+    def _size(self, value: Any) -> int:
+        if isinstance(value, str):
+            return len(value) + 1
+        if not isinstance(value, list | dict):
+            return 1
+        known = self._sizes.get(id(value))
+        if known is not None:
+            return known[1]
+        if isinstance(value, dict):
+            total = 1 + sum(len(key) + self._size(item) for key, item in value.items())
+        else:
+            total = 1 + sum(self._size(item) for item in value)
+        self._sizes[id(value)] = (value, total)
+        return total
+
+
+class _WaiterClock:
+    """botocore.waiter's `time`: a waiter in a terminal command polls without sleeping (the
+    simulated clock does not move while it waits), so `aws ec2 wait` never holds a worker."""
+
+    def sleep(self, seconds: float) -> None:
+        if _RUN.get() is None:
+            time.sleep(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
 def _install() -> None:
     """awscli's module-level hooks that would reach files, processes or the network."""
     awscli.paramfile.get_paramfile = _get_paramfile
@@ -995,6 +1120,11 @@ def _install() -> None:
     configure_module.compat_input = _input
     awscli.argprocess.unpack_scalar_cli_arg = _unpack_scalar_cli_arg
     awscli.customizations.streamingoutputarg.StreamingOutputArgument.save_file = _save_file
+    awscli.customizations.globalargs._resolve_query = _resolve_query
+    # CloudShell and EC2 run in UTC: `aws s3 ls` shows UTC whatever the server's TZ.
+    s3commands.tzlocal = dateutil.tz.tzutc
+    awscli.customizations.s3.utils.tzlocal = dateutil.tz.tzutc
+    botocore.waiter.time = _WaiterClock()
 
 
 _install()

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from simulator.account import Account
 from simulator.services import imds
-from simulator.terminal.places import Place, read_file, write_file
+from simulator.terminal.places import Place, may_write, read_file, write_file
 from simulator.terminal.places import path as absolute_path
 
 __all__ = ["IMDS_HOST", "curl"]
@@ -240,7 +240,7 @@ def _save(world: Account, place: Place, name: str, text: str) -> str | None:
     absolute = absolute_path(world, place, name)
     if absolute == "/dev/null":
         return None
-    if not (absolute + "/").startswith((place.home + "/", "/tmp/")):
+    if not may_write(place, absolute):
         return f"Warning: Failed to open the file {name}: Permission denied\n"
     try:
         write_file(world, place, absolute, text)

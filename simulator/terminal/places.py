@@ -20,7 +20,9 @@ below (an instance's files are `Instance.files`, the others' `PlaceState.files`)
 
 from __future__ import annotations
 
+import json
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -36,15 +38,23 @@ __all__ = [
     "MAX_FILE",
     "MAX_FILES",
     "MAX_PLACE_BYTES",
+    "MAX_STORED_FILES",
+    "MAX_STORED_SHELLS",
+    "MAX_STORED_VARIABLES",
     "NO_CREDENTIALS",
     "Held",
     "Place",
     "add_place",
+    "clean",
     "delete_file",
+    "fit_shells",
+    "size",
+    "variables_size",
     "environment",
     "file_paths",
     "find",
     "held_credentials",
+    "may_write",
     "path",
     "places",
     "read_file",
@@ -60,11 +70,23 @@ MAX_FILE = 32 * 1024
 MAX_FILES = 100
 MAX_PLACE_BYTES = 128 * 1024
 """Characters all of a place's files may hold together: the world is saved with the attempt."""
+MAX_STORED_FILES = 64 * 1024
+"""What the files of every place together may take in the saved world (JSON characters): a
+learner who fills one instance after another meets "No space left on device" here, and a saved
+world stays within DESIGN.md's 200 KB."""
+MAX_STORED_SHELLS = 48 * 1024
+"""What every place's shell keeps together in the saved world (JSON characters): transcripts and
+history. Past it, the oldest lines of the biggest transcripts are dropped."""
+MAX_STORED_VARIABLES = 16 * 1024
+"""What every place's shell variables together may take in the saved world (JSON characters)."""
 NO_CREDENTIALS = (
     'Unable to locate credentials. You can configure credentials by running "aws configure".'
 )
 """What the AWS CLI prints when its chain finds nothing (botocore's NoCredentialsError)."""
 CONTAINER = "container credentials"
+WRITABLE = ("/tmp/",)
+"""Where a user may write besides their home: elsewhere is `Permission denied`."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -165,23 +187,60 @@ def file_paths(world: Account, place: Place) -> list[str]:
 def write_file(world: Account, place: Place, absolute: str, text: str) -> None:
     """Write (replace) a file; ValueError("No space left on device") past the limits."""
     files = _files(world, place, create=True)
-    error = _too_big(files, absolute, text)
+    text = clean(text)
+    error = _too_big(files, absolute, text, world)
     if error:
         raise ValueError(error)
     files[absolute] = text
+
+
+def may_write(place: Place, absolute: str) -> bool:
+    """Whether the place's user may write `absolute`: in their home or in /tmp."""
+    return (absolute + "/").startswith((place.home + "/", *WRITABLE))
 
 
 def delete_file(world: Account, place: Place, absolute: str) -> None:
     _files(world, place, create=True).pop(absolute, None)
 
 
-def _too_big(files: dict[str, str], absolute: str, text: str) -> str | None:
+def _too_big(
+    files: dict[str, str], absolute: str, text: str, world: Account | None = None
+) -> str | None:
     if len(text) > MAX_FILE:
         return f"File too large ({MAX_FILE // 1024} KiB at most in this terminal)"
     others = sum(len(kept) for name, kept in files.items() if name != absolute)
     if others + len(text) > MAX_PLACE_BYTES or (absolute not in files and len(files) >= MAX_FILES):
         return "No space left on device"
+    if world is not None:
+        before = size(absolute) + size(files[absolute]) if absolute in files else 0
+        growth = size(absolute) + size(text) - before
+        if growth > 0 and _stored_files(world) + growth > MAX_STORED_FILES:
+            return "No space left on device"
     return None
+
+
+def _stored_files(world: Account) -> int:
+    """What the files of every place take in the saved world."""
+    kept = [*(i.files for i in world.state.instances.values()),
+            *(p.files for p in world.state.places.values())]  # fmt: skip
+    return sum(size(name) + size(text) for files in kept for name, text in files.items())
+
+
+def size(text: str) -> int:
+    """The characters `text` takes in the saved world's JSON (quotes and escapes included)."""
+    if text.isascii() and text.isprintable():
+        return len(text) + 2 + text.count('"') + text.count("\\")
+    return len(json.dumps(text))
+
+
+def clean(text: str) -> str:
+    """`text` as the saved world can keep it: no NUL (PostgreSQL's jsonb refuses \\u0000) and no
+    lone surrogate (not UTF-8), each replaced by U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def _files(world: Account, place: Place, *, create: bool = False) -> dict[str, str]:
@@ -342,3 +401,41 @@ def _is_added(place_id: str) -> bool:
 
 def _up(instance: Instance) -> bool:
     return instance.state == "running"
+
+
+# --- what the shells keep in the saved world ---------------------------------------------------
+
+
+def variables_size(world: Account) -> int:
+    """What every shell's variables take in the saved world (JSON characters)."""
+    return sum(
+        size(name) + size(value or "")
+        for kept in world.state.places.values()
+        for variables in (kept.terminal.variables, kept.terminal.exported)
+        for name, value in variables.items()
+    )
+
+
+def fit_shells(world: Account, keep: str) -> None:
+    """Drop the oldest lines, then commands, of the biggest transcripts until every place's
+    transcript and history together fit MAX_STORED_SHELLS; the place `keep` (where the learner
+    just typed) loses its own last."""
+    sizes = {
+        place_id: _transcript_size(kept.terminal) for place_id, kept in world.state.places.items()
+    }
+    total = sum(sizes.values())
+    while total > MAX_STORED_SHELLS:
+        others = [place_id for place_id in sizes if place_id != keep and sizes[place_id]]
+        place_id = max(others, key=sizes.__getitem__) if others else keep
+        term = world.state.places[place_id].terminal
+        kept = term.lines if term.lines else term.history
+        if not kept:
+            return
+        del kept[: max(1, len(kept) // 2)]
+        total -= sizes[place_id]
+        sizes[place_id] = _transcript_size(term)
+        total += sizes[place_id]
+
+
+def _transcript_size(term: Terminal) -> int:
+    return sum(map(size, term.lines)) + sum(map(size, term.history))

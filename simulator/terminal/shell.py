@@ -33,13 +33,19 @@ from simulator.model import Terminal
 from simulator.terminal.curl import curl
 from simulator.terminal.places import (
     CLOUDSHELL,
+    MAX_STORED_VARIABLES,
     Place,
+    clean,
     delete_file,
     environment,
     file_paths,
     find,
+    fit_shells,
+    may_write,
     read_file,
+    size,
     terminal,
+    variables_size,
     write_file,
 )
 from simulator.terminal.places import path as absolute_path
@@ -68,8 +74,13 @@ MAX_KEPT_LINE = 2048
 MAX_DEPTH = 3
 """How deep `$(…)` may nest."""
 MAX_VARIABLES = 100
-WRITABLE = ("/tmp/",)
-"""Where a user may write besides their home: elsewhere is `Permission denied`."""
+MAX_WORD = 32 * 1024
+"""Characters one word (or a heredoc's body) may expand to: `A=$A$A` doubles, and bash would
+go on until the server's memory ran out."""
+MAX_COMMANDS = 100
+"""Commands one run may start, those in `$(…)` included."""
+MAX_AWS = 6
+"""`aws` commands one run may start: each costs a CLI driver (some 10-50 ms)."""
 _KNOWN_FOLDERS = ("/", "/home", "/tmp", "/etc", "/usr", "/usr/bin", "/var", "/var/log")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_REST = _NAME_START | frozenset("0123456789")
@@ -103,7 +114,8 @@ def run(world: Account, place_id: str, text: str) -> Ran:
         return Ran(f"rolecall: {place_id}: no such place (or the instance is not running)\n", 1)
     if len(text) > MAX_INPUT:
         return Ran(f"rolecall: input too long ({MAX_INPUT // 1024} KiB at most); nothing ran\n", 1)
-    shell = _Shell(world, place, terminal(world, place))
+    text = clean(text)
+    shell = _Shell(world, place, terminal(world, place), _Budget())
     lines = iter(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     outputs: list[str] = []
     cleared = False
@@ -119,11 +131,12 @@ def run(world: Account, place_id: str, text: str) -> Ran:
         if shell.cleared:
             shell.term.lines.clear()
             shell.cleared, cleared, outputs = False, True, []
-        output = _cap(output)
+        output = clean(_cap(output))
         outputs.append(output)
         shell.show_all(output.splitlines())
         shell.term.status = status
     _trim(shell.term)
+    fit_shells(world, place.place_id)
     return Ran(_cap("".join(outputs)), shell.term.status, cleared)
 
 
@@ -353,10 +366,19 @@ class _Command:
 
 
 @dataclass(slots=True)
+class _Budget:
+    """What one run may still start (shared by the shells of its `$(…)`)."""
+
+    commands: int = MAX_COMMANDS
+    aws: int = MAX_AWS
+
+
+@dataclass(slots=True)
 class _Shell:
     world: Account
     place: Place
     term: Terminal
+    budget: _Budget
     depth: int = 0
     cleared: bool = False
     stderr: list[str] = field(default_factory=list)  # what $(…) wrote to stderr
@@ -383,11 +405,27 @@ class _Shell:
         found = self.term.variables.get(name)
         return found if found is not None else self.env().get(name, "")
 
-    def assign(self, name: str, value: str) -> None:
-        if name in self.term.exported or name in self.env():
-            self.term.exported[name] = value
-        elif name in self.term.variables or len(self.term.variables) < MAX_VARIABLES:
-            self.term.variables[name] = value
+    def assign(self, name: str, value: str) -> str | None:
+        """Set a shell variable (an exported one stays exported); why not, if it cannot be."""
+        exported = name in self.term.exported or name in self.env()
+        return self.keep(self.term.exported if exported else self.term.variables, name, value)
+
+    def keep(
+        self, kept: dict[str, str] | dict[str, str | None], name: str, value: str
+    ) -> str | None:
+        """Set `name` in `kept` (the shell's variables or its exported ones) within the limits;
+        why not, if it cannot be."""
+        if name not in kept and len(kept) >= MAX_VARIABLES:
+            return f"rolecall: {name}: no room for more variables ({MAX_VARIABLES} at most)\n"
+        before = size(name) + size(kept.get(name) or "") if name in kept else 0
+        growth = size(name) + size(value) - before
+        if growth > 0 and variables_size(self.world) + growth > MAX_STORED_VARIABLES:
+            return (
+                f"rolecall: {name}: no room for more variables "
+                f"({MAX_STORED_VARIABLES // 1024} KiB in all places)\n"
+            )
+        kept[name] = value
+        return None
 
     # paths
 
@@ -410,7 +448,7 @@ class _Shell:
         parent = posixpath.dirname(absolute)
         if self.read(parent) is not None:
             return f"{shown}: Not a directory"
-        if not (absolute + "/").startswith((self.place.home + "/", *WRITABLE)):
+        if not may_write(self.place, absolute):
             return f"{shown}: Permission denied"
         return None
 
@@ -438,15 +476,22 @@ class _Shell:
         return Output("".join(out), "".join(err), status)
 
     def run_command(self, command: _Command, body: list[str]) -> Output:
+        if self.budget.commands <= 0:
+            return Output("", f"rolecall: {MAX_COMMANDS} commands at most in one go; the rest "
+                          "did not run\n", 1)  # fmt: skip
+        self.budget.commands -= 1
         try:
-            words = [word for word in (self.expand(w) for w in command.words) if word is not None]
-            assigned = [(name, self.expand(value) or "") for name, value in command.assignments]
+            return self._run_command(command, body)
         except _Syntax as error:
             return Output("", f"{error}\n", 1)
+
+    def _run_command(self, command: _Command, body: list[str]) -> Output:
+        words = [word for word in (self.expand(w) for w in command.words) if word is not None]
+        assigned = [(name, self.expand(value) or "") for name, value in command.assignments]
         if not words:
-            for name, value in assigned:
-                self.assign(name, value)
-            return Output("", "", 0)
+            problems = [self.assign(name, value) for name, value in assigned]
+            err = "".join(problem for problem in problems if problem)
+            return Output("", err, 1 if err else 0)
         stdin = None
         out_target: tuple[str, bool] | None = None  # (absolute path, append)
         err_target: tuple[str, bool] | None = None
@@ -488,6 +533,11 @@ class _Shell:
         env.update(assigned)
         name, args = words[0], words[1:]
         handler = COMMANDS.get(name)
+        if handler is _aws or (handler is _env and "aws" in args):
+            if self.budget.aws <= 0:
+                return Output("", f"rolecall: {MAX_AWS} aws commands at most in one go; the "
+                              "rest did not run\n", 1)  # fmt: skip
+            self.budget.aws -= 1
         if handler is None:
             result = Output("", f"bash: {name}: command not found\n", 127)
         else:
@@ -519,6 +569,7 @@ class _Shell:
         """The word after `~`, `$` and `$(…)` expansion; None when it expands to nothing
         unquoted (bash drops such a word)."""
         pieces: list[str] = []
+        length = 0
         for index, part in enumerate(word.parts):
             if part.kind == "text":
                 text = part.text
@@ -529,6 +580,7 @@ class _Shell:
                 pieces.append(self.value(part.text))
             else:
                 pieces.append(self.substitute(part.text))
+            length = _check_length(length, pieces[-1])
         text = "".join(pieces)
         if not text and not word.quoted():
             return None
@@ -539,7 +591,7 @@ class _Shell:
         if "$" not in text and "`" not in text:
             return text
         pieces: list[str] = []
-        i = 0
+        i = length = 0
         while i < len(text):
             if text[i] in "$`":
                 word = _Word()
@@ -550,18 +602,27 @@ class _Shell:
                 while i < len(text) and text[i] not in "$`":
                     i += 1
                 pieces.append(text[start:i])
+            length = _check_length(length, pieces[-1])
         return "".join(pieces)
 
     def substitute(self, text: str) -> str:
         """`$(text)`: its output without trailing newlines."""
         if self.depth >= MAX_DEPTH:
             raise _Syntax(f"rolecall: $(…) nested more than {MAX_DEPTH} deep")
-        inner = _Shell(self.world, self.place, self.term, self.depth + 1)
+        inner = _Shell(self.world, self.place, self.term, self.budget, self.depth + 1)
         status = self.term.status
         result = inner.run_line(text, [], interleave=False)
         self.stderr.append(result.err)  # not captured: it goes to the terminal, as in bash
         self.term.status = status
         return result.out.rstrip("\n")
+
+
+def _check_length(length: int, piece: str) -> int:
+    """The length so far with `piece`; _Syntax past MAX_WORD."""
+    length += len(piece)
+    if length > MAX_WORD:
+        raise _Syntax(f"rolecall: a word longer than {MAX_WORD // 1024} KiB; it did not run")
+    return length
 
 
 def _parse(tokens: list[_Token]) -> list[tuple[str, _Command]]:
@@ -746,8 +807,9 @@ def _export(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, st
                 continue  # exporting an unset name: nothing to see yet
             value = found
         shell.term.variables.pop(name, None)
-        if name in shell.term.exported or len(shell.term.exported) < MAX_VARIABLES:
-            shell.term.exported[name] = value
+        problem = shell.keep(shell.term.exported, name, value)
+        if problem:
+            err.append(problem)
     return Output("", "".join(err), 1 if err else 0)
 
 
@@ -782,7 +844,7 @@ def _rm(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) 
     err = []
     for name in names:
         absolute = shell.path(name)
-        denied = not (absolute + "/").startswith((shell.place.home + "/", *WRITABLE))
+        denied = not may_write(shell.place, absolute)
         if shell.read(absolute) is not None:
             doomed = [absolute]
         elif shell.is_folder(absolute) and ("r" in flags or "R" in flags):
