@@ -12,7 +12,8 @@ lets a session of that role in even when the role's own policies do not.
 
 ARNs as S3 writes them (iam-facts §8): `arn:aws:s3:::bucket`, `arn:aws:s3:::bucket/key`.
 Objects are kept whole in the world's state, so their size is capped: one PutObject takes at
-most `MAX_OBJECT_SIZE` bytes (AWS allows 5 GB), beyond which S3's own `EntityTooLarge` answers.
+most `MAX_OBJECT_SIZE` bytes (AWS allows 5 GB), beyond which S3's own `EntityTooLarge` answers,
+and an account holds at most `MAX_OBJECTS` objects and `MAX_STORED_BYTES` in them.
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from simulator.iam.conditions import OPERATORS
 from simulator.iam.jsonpos import loads_text
 from simulator.iam.vocabulary import EFFECTS, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
 from simulator.iam.wildcard import glob
-from simulator.model import Bucket, S3Object
+from simulator.model import Bucket, S3Object, State
 
 __all__ = [
     "MAX_BUCKETS",
+    "MAX_OBJECTS",
     "MAX_OBJECT_SIZE",
+    "MAX_STORED_BYTES",
     "MAX_POLICY_SIZE",
     "bucket_arn",
     "canonical_user_id",
@@ -60,8 +63,14 @@ __all__ = [
     "put_object",
 ]
 
-MAX_OBJECT_SIZE = 5 * 1024 * 1024
-"""Bytes in one object. AWS takes 5 GB in one PutObject; a simulated world is saved as JSON."""
+MAX_OBJECT_SIZE = 64 * 1024
+"""Bytes in one object. AWS takes 5 GB in one PutObject; a simulated world is saved as JSON
+on every change, so RoleCall takes 64 KiB (S3's own EntityTooLarge answers beyond)."""
+MAX_OBJECTS = 300
+"""Objects in one simulated account, every bucket together (S3 has no such limit)."""
+MAX_STORED_BYTES = 128 * 1024
+"""Bytes in all the objects of one simulated account (S3 has no such limit): with the rest of
+the world, a learner's saved world stays near DESIGN.md's 200 KB."""
 MAX_POLICY_SIZE = 20 * 1024
 """Bucket policies are limited to 20 KB (S3 User Guide, "Bucket policies and user policies")."""
 MAX_BUCKETS = 100
@@ -433,6 +442,23 @@ def _encryption(params: Mapping[str, Any]) -> str:
     return requested if isinstance(requested, str) and requested else "AES256"
 
 
+def _make_room(state: State, bucket: Bucket, key: str, size: int) -> None:
+    """Refuse an object that would take the account past MAX_OBJECTS or MAX_STORED_BYTES
+    (RoleCall's limits, not S3's: said so in the message, with S3's InvalidRequest code)."""
+    replaced = bucket.objects.get(key)
+    count = sum(len(each.objects) for each in state.buckets.values()) + (replaced is None)
+    stored = size - (len(replaced.body) if replaced is not None else 0)
+    stored += sum(len(o.body) for each in state.buckets.values() for o in each.objects.values())
+    if count > MAX_OBJECTS or stored > MAX_STORED_BYTES:
+        raise AwsError(
+            "InvalidRequest",
+            f"This simulated account holds at most {MAX_OBJECTS} objects and "
+            f"{MAX_STORED_BYTES // 1024} KiB in them, every bucket together (a RoleCall limit, "
+            "not S3's): delete some objects first.",
+            400,
+        )
+
+
 @operation("s3", "PutObject")
 def put_object(call: Call) -> dict[str, Any]:
     params = _params(call, "Bucket", "Key")
@@ -447,6 +473,7 @@ def put_object(call: Call) -> dict[str, Any]:
         raise AwsError(
             "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400
         )
+    _make_room(call.state, bucket, key, len(body))
     etag = _etag(body)
     content_type = params.get("ContentType") or "binary/octet-stream"
     bucket.objects[key] = S3Object(
@@ -595,6 +622,7 @@ def copy_object(call: Call) -> dict[str, Any]:
     content_type = source.content_type
     if replace:
         content_type = params.get("ContentType") or "binary/octet-stream"
+    _make_room(state, bucket, key, len(source.body))
     copy = S3Object(
         key=key,
         body=source.body,

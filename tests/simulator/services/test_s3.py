@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import AwsError, World
-from simulator.services.s3 import MAX_OBJECT_SIZE
+from simulator.services.s3 import MAX_OBJECT_SIZE, MAX_OBJECTS, MAX_STORED_BYTES
 from simulator.world import Credentials
 from tests.factories import BUCKET, client_error, policy_text, trust_policy
 
@@ -640,6 +640,41 @@ def test_get_object_honours_a_byte_range(world: World) -> None:
     with pytest.raises(ClientError) as caught:
         s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=20-")
     assert client_error(caught) == ("InvalidRange", "The requested range is not satisfiable", 416)
+
+
+def test_an_account_full_of_objects_refuses_one_more_saying_it_is_rolecalls_limit(
+    world: World,
+) -> None:
+    s3 = _s3(world)
+    existing = sum(len(bucket.objects) for bucket in world.state.buckets.values())
+    for number in range(MAX_OBJECTS - existing):
+        s3.put_object(Bucket=BUCKET, Key=f"many/{number}", Body=b"x")
+
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=BUCKET, Key="one-more", Body=b"x")
+    s3.put_object(Bucket=BUCKET, Key="many/0", Body=b"replaced")  # a replacement still fits
+
+    code, message, status = client_error(caught)
+    assert (code, status) == ("InvalidRequest", 400)
+    assert "RoleCall limit, not S3's" in message
+    assert "one-more" not in world.state.buckets[BUCKET].objects
+
+
+def test_copies_cannot_take_an_account_past_its_stored_bytes(world: World) -> None:
+    s3 = _s3(world)
+    held = sum(len(o.body) for b in world.state.buckets.values() for o in b.objects.values())
+    copies = (MAX_STORED_BYTES - held) // MAX_OBJECT_SIZE  # the first copy that cannot fit
+    s3.put_object(Bucket=BUCKET, Key="big/0", Body=b"x" * MAX_OBJECT_SIZE)
+    for number in range(1, copies):
+        s3.copy_object(Bucket=BUCKET, Key=f"big/{number}", CopySource=f"{BUCKET}/big/0")
+
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket=BUCKET, Key=f"big/{copies}", CopySource=f"{BUCKET}/big/0")
+
+    stored = sum(len(o.body) for b in world.state.buckets.values() for o in b.objects.values())
+    assert client_error(caught)[0] == "InvalidRequest"
+    assert stored <= MAX_STORED_BYTES
+    assert f"big/{copies}" not in world.state.buckets[BUCKET].objects
 
 
 def test_put_object_over_the_simulators_size_limit_is_entity_too_large(world: World) -> None:
