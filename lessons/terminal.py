@@ -19,6 +19,7 @@ from django.http import QueryDict
 from lessons.http import kept_query
 from lessons.outcome import Outcome, Region, Status
 from simulator import terminal
+from simulator.terminal.shell import MAX_INPUT
 
 if TYPE_CHECKING:
     from lessons.models import Attempt
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PLACE", "MAX_COMMAND_CHARS", "Echo", "Panel", "panel", "run"]
 
 DEFAULT_PLACE = "cloudshell"
-MAX_COMMAND_CHARS = 30_000  # a heredoc carries a policy document: as long as the console's
+MAX_COMMAND_CHARS = MAX_INPUT  # the shell's: a heredoc can carry a 20 KB bucket policy
 MAX_SHOWN_COMMAND = 60  # characters of a command quoted back in a status message
 FORM = "terminal-form"
 # What the console shows of a world: a command that changed none of it leaves the console as it

@@ -63,8 +63,8 @@ __all__ = [
     "transcript",
 ]
 
-MAX_INPUT = 16 * 1024
-"""Characters one run may take (a heredoc with a policy is far less)."""
+MAX_INPUT = 32 * 1024
+"""Characters one run may take: a heredoc carrying a 20 KB bucket policy fits."""
 MAX_OUTPUT = 64 * 1024
 """Characters of output one run returns; the rest is cut, saying so."""
 MAX_LINES = 200
