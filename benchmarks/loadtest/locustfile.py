@@ -399,9 +399,7 @@ class Learner(FastHttpUser):
             self.record["terminal"].setdefault(place, []).append(command)
 
     def fleet_table(self) -> None:
-        self.terminal(
-            "aws ec2 describe-instances --output table", FLEET_TABLE, b"DescribeInstances"
-        )
+        self.terminal("aws ec2 describe-instances", FLEET_TABLE, b"DescribeInstances")
 
     def whoami(self) -> None:
         self.terminal("aws sts (CloudShell)", "aws sts get-caller-identity", b"user/admin")
