@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from functools import cache
 from importlib import resources
 
 DISPLAY_NAME_MAX = 40  # as typed; a number may be added to make it unique in the class
 NAME_KEY_MAX = 120  # the column's width; a key is a 64-character digest
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sorts names as people do: key-2 before key-10, case aside (the console's lists)."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.lower())
+        for part in re.split(r"(\d+)", text)
+        if part
+    )
 
 
 def clean_name(raw: str) -> str:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
+from lessons.names import natural_key
 from simulator import World, aws_managed
 from simulator.account import ADMIN
 from simulator.model import Role, State, User
@@ -139,9 +140,11 @@ def access_graph(world: World) -> Graph:
         users_of_profile.setdefault(association.instance_profile_arn, []).append(
             (instance.instance_id, instance.tags.get("Name", ""))
         )
-    for role in sorted(state.roles.values(), key=lambda r: (r.service_linked is not None, r.name)):
+    for role in sorted(
+        state.roles.values(), key=lambda r: (r.service_linked is not None, natural_key(r.name))
+    ):
         builder.role_lane(world, role, holders.get(role.name, []), users_of_profile)
-    for user in sorted(state.users.values(), key=lambda u: u.name):
+    for user in sorted(state.users.values(), key=lambda u: natural_key(u.name)):
         if user.name != ADMIN:
             builder.user_lane(state, user)
     return builder.graph()

@@ -35,6 +35,7 @@ from lessons.console.actions import (
     clock_text,
 )
 from lessons.http import kept_query
+from lessons.names import natural_key
 from lessons.outcome import Outcome
 from lessons.pictures import Picture, Tile, TileCall
 from lessons.whatif import Preview
@@ -259,7 +260,7 @@ def panels(
     """
     drafts = _Drafts(outcome, opened, _Toggles(query))
     state = world.state
-    customer = sorted(state.policies.values(), key=lambda p: p.name)
+    customer = sorted(state.policies.values(), key=lambda p: natural_key(p.name))
     fleet = _instances(world)
     tiles = [_tile(instance) for instance in fleet]
     copied = _copied_keys(world) if fleet else {}
@@ -298,13 +299,20 @@ def panels(
         "clock_text": clock_text(world.now),
         "clock_steps": list(CLOCK_STEPS.items()),
         "fleet_ticks": FLEET_TICKS,
-        "users": [_user(world, user_name, drafts) for user_name in sorted(state.users)],
+        "users": [
+            _user(world, user_name, drafts) for user_name in sorted(state.users, key=natural_key)
+        ],
         "roles": [_role(world, role, drafts) for role in _roles(world)],
-        "role_names": sorted(n for n, role in state.roles.items() if not role.service_linked),
+        "role_names": sorted(
+            (n for n, role in state.roles.items() if not role.service_linked), key=natural_key
+        ),
         "policies": [_policy(world, policy, drafts) for policy in customer],
         "policy_choices": _policy_choices(customer),
-        "profiles": [_profile(world, name, drafts) for name in sorted(state.instance_profiles)],
-        "profile_names": sorted(state.instance_profiles),
+        "profiles": [
+            _profile(world, name, drafts)
+            for name in sorted(state.instance_profiles, key=natural_key)
+        ],
+        "profile_names": sorted(state.instance_profiles, key=natural_key),
         "slr_services": _slr_services(world),
         "new_role": new_role,
         "new_policy": new_policy,
@@ -337,7 +345,9 @@ def panels(
             for instance, tile in zip(fleet, tiles, strict=True)
         ],
         "tiles": tiles,
-        "buckets": [_bucket(world, name, drafts) for name in sorted(state.buckets)],
+        "buckets": [
+            _bucket(world, name, drafts) for name in sorted(state.buckets, key=natural_key)
+        ],
         "pictures": Pictures(world, tiles),
         "steal_operations": STEAL_OPERATIONS,
         "outside_ip": OUTSIDE_IP,
@@ -400,7 +410,10 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
 
 
 def _roles(world: World) -> list[Role]:
-    return sorted(world.state.roles.values(), key=lambda r: (r.service_linked is not None, r.name))
+    return sorted(
+        world.state.roles.values(),
+        key=lambda r: (r.service_linked is not None, natural_key(r.name)),
+    )
 
 
 def _permissions(
@@ -466,7 +479,9 @@ def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
         for task in state.deletion_tasks.values()
         if task.role_name == role.name
     ]
-    profiles = sorted(p.name for p in state.instance_profiles.values() if role.name in p.roles)
+    profiles = sorted(
+        (p.name for p in state.instance_profiles.values() if role.name in p.roles), key=natural_key
+    )
     policy_count = len(permissions["inline"]) + len(permissions["attached"])
     toggle = drafts.toggles.item(
         dom,
@@ -581,12 +596,15 @@ def _policy_choices(customer: list[ManagedPolicy]) -> list[tuple[str, list[tuple
 def _profile(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
     profile = world.state.instance_profiles[name]
     dom = dom_id("profile", name)
-    used_by = [
-        instance.tags.get("Name") or instance.instance_id
-        for instance in world.state.instances.values()
-        if (association := imds.active_association(instance)) is not None
-        and association.instance_profile_arn == profile.arn
-    ]
+    used_by = sorted(
+        (
+            instance.tags.get("Name") or instance.instance_id
+            for instance in world.state.instances.values()
+            if (association := imds.active_association(instance)) is not None
+            and association.instance_profile_arn == profile.arn
+        ),
+        key=natural_key,
+    )
     return {"name": name, "arn": profile.arn, "roles": profile.roles, "used_by": used_by,
             "dom": dom, "outcome": drafts.exactly(dom)}  # fmt: skip
 
@@ -608,15 +626,7 @@ def _instances(world: World) -> list[Instance]:
     """Terminated last; by Name as people sort (web-2 before web-10), then id."""
     return sorted(
         world.state.instances.values(),
-        key=lambda i: (i.state == "terminated", _natural(i.tags.get("Name", "")), i.instance_id),
-    )
-
-
-def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.lower())
-        for part in re.split(r"(\d+)", text)
-        if part
+        key=lambda i: (i.state == "terminated", natural_key(i.tags.get("Name", "")), i.instance_id),
     )
 
 
