@@ -22,6 +22,7 @@ __all__ = [
     "ImdsToken",
     "Instance",
     "InstanceProfile",
+    "LaunchApp",
     "ManagedPolicy",
     "PlaceState",
     "PolicyVersion",
@@ -193,6 +194,16 @@ class AppSpec:
 
 
 @dataclass(slots=True)
+class LaunchApp:
+    """The application new instances of a kind run from launch: those started from `image_id`
+    and tagged with every tag in `tags` (an empty filter matches every new instance)."""
+
+    app: AppSpec
+    image_id: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Instance:
     instance_id: str  # i- + 17 hex
     image_id: str
@@ -286,3 +297,5 @@ class State:
     events: list[dict[str, object]] = field(default_factory=list)
     authorization_messages: dict[str, dict[str, object]] = field(default_factory=dict)
     places: dict[str, PlaceState] = field(default_factory=dict)  # by place id
+    tick_seconds: int = 60  # how far the clock moves on each fleet tick
+    launch_apps: list[LaunchApp] = field(default_factory=list)  # first match wins
