@@ -299,3 +299,10 @@ class State:
     places: dict[str, PlaceState] = field(default_factory=dict)  # by place id
     tick_seconds: int = 60  # how far the clock moves on each fleet tick
     launch_apps: list[LaunchApp] = field(default_factory=list)  # first match wins
+    # VPC endpoints a scenario routes the default VPC's calls through: service -> vpce-... id
+    # (simulator/services/network.py); calls to other services go over the internet.
+    vpc_endpoints: dict[str, str] = field(default_factory=dict)
+    # Systems Manager (simulator/services/ssm.py): managed instances by instance id (what the
+    # agent last reported), maintenance windows by window id.
+    ssm_instances: dict[str, dict[str, str]] = field(default_factory=dict)
+    ssm_windows: dict[str, dict[str, object]] = field(default_factory=dict)
