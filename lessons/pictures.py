@@ -53,6 +53,8 @@ BOX_HEIGHT = 40
 ROW_GAP = 30
 LANE_TITLE = 26
 CHARS_PER_BOX = 22  # at font-size 12 in a 170-unit box
+CHARS_PER_WIDE_BOX = 48  # a box as wide as the picture
+CHARS_SQUEEZED = 1.25  # how much longer a text may be drawn narrower (textLength) before it is cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,10 +390,10 @@ def draw_graph(
         )
         canvas.y += LANE_TITLE
         for row in lane.rows:
-            for key, box in _layout_row(row, canvas.y):
-                boxes[key] = box
-            rows_used = (len(row) + 1) // 2
-            canvas.y += rows_used * BOX_HEIGHT + (rows_used - 1) * GAP + ROW_GAP
+            placed = list(_layout_row(row, canvas.y, graph.nodes))
+            boxes.update(placed)
+            bottom = max(box.y for _key, box in placed) + BOX_HEIGHT
+            canvas.y = bottom + ROW_GAP
         canvas.y += 4
         box_parts.append(
             f'<line class="pic-rule" x1="0" x2="{WIDTH}" y1="{canvas.y - ROW_GAP / 2:.0f}" '
@@ -418,15 +420,30 @@ def draw_graph(
     return Picture(svg=svg, title=title, desc=desc, lines=lines)
 
 
-def _layout_row(row: Sequence[str], top: float) -> Iterable[tuple[str, _Box]]:
-    """Two boxes a line; a lone last box is centred."""
-    width = (WIDTH - 2 * MARGIN - GAP) / 2
+def _layout_row(
+    row: Sequence[str], top: float, nodes: dict[str, Node]
+) -> Iterable[tuple[str, _Box]]:
+    """Two boxes a line; a lone box is centred; a box whose name would not fit in half the
+    width has a line of its own, as wide as the picture (so "sandbox-data/reports/*" is read
+    whole, not cut)."""
+    half = (WIDTH - 2 * MARGIN - GAP) / 2
+    y, pending = top, ""
     for index, key in enumerate(row):
-        line, column = divmod(index, 2)
-        y = top + line * (BOX_HEIGHT + GAP)
-        alone = column == 0 and index == len(row) - 1
-        x = (WIDTH - width) / 2 if alone else MARGIN + column * (width + GAP)
-        yield key, _Box(x, y, width)
+        wide = len(nodes[key].label) > CHARS_PER_BOX
+        if pending and wide:  # the half box waiting for a neighbour is alone on its line
+            yield pending, _Box((WIDTH - half) / 2, y, half)
+            y, pending = y + BOX_HEIGHT + GAP, ""
+        if wide:
+            yield key, _Box(MARGIN, y, WIDTH - 2 * MARGIN)
+            y += BOX_HEIGHT + GAP
+        elif pending:
+            yield pending, _Box(MARGIN, y, half)
+            yield key, _Box(MARGIN + half + GAP, y, half)
+            y, pending = y + BOX_HEIGHT + GAP, ""
+        else:
+            pending = key
+        if pending and index == len(row) - 1:
+            yield pending, _Box((WIDTH - half) / 2, y, half)
 
 
 _KIND_LABELS = {
@@ -441,18 +458,30 @@ _KIND_LABELS = {
 
 
 def _node_markup(node: Node, box: _Box) -> str:
-    label = _fit(node.label)
+    chars = CHARS_PER_BOX if box.width < WIDTH / 2 else CHARS_PER_WIDE_BOX
     return (
         f'<g class="pic-node pic-node--{node.kind}"><title>{escape(node.words.strip())}</title>'
         f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.width:.0f}" height="{BOX_HEIGHT}" rx="5"/>'
         f'<text class="pic-kind" x="{box.x + 8:.0f}" y="{box.y + 15:.0f}">'
         f"{escape(_KIND_LABELS[node.kind])}</text>"
-        f'<text class="pic-name" x="{box.x + 8:.0f}" y="{box.y + 32:.0f}">{escape(label)}</text></g>'
+        f'<text class="pic-name" x="{box.x + 8:.0f}" y="{box.y + 32:.0f}"'
+        f"{_text_fit(node.label, chars, box.width - 16)}</text></g>"
     )
 
 
 def _fit(text: str, limit: int = CHARS_PER_BOX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_fit(text: str, chars: int, width: float, *, whole: bool = False) -> str:
+    """The rest of a <text> element (`>` and its content) holding `text` whole in `width`
+    units: as it is when it fits, drawn narrower (textLength) when a little too long, cut with
+    … only beyond that (the element's <title> and the words beside the picture say it whole);
+    never cut if `whole` (an error code)."""
+    if len(text) <= chars:
+        return f">{escape(text)}"
+    shown = text if whole else _fit(text, int(chars * CHARS_SQUEEZED))
+    return f' textLength="{width:.0f}" lengthAdjust="spacingAndGlyphs">{escape(shown)}'
 
 
 def _svg(prefix: str, title: str, desc: str, height: float, body: str) -> str:
@@ -545,33 +574,74 @@ def draw_fleet(tiles: Sequence[Tile], *, id_prefix: str = "fleet") -> Picture:
     y = MARGIN
     for start in range(0, len(tiles), 2):
         pair = tiles[start : start + 2]
-        height = 48 + TILE_LINE * max(max(len(tile.calls), 1) for tile in pair)
+        height = 48 + TILE_LINE * max(max(_call_lines(tile), 1) for tile in pair)
         for column, tile in enumerate(pair):
             x = MARGIN + column * (TILE_WIDTH + GAP)
             parts.append(_tile_markup(tile, x, y, height))
         y += height + GAP
     svg = _svg(id_prefix, title, desc, max(y, 40), "".join(parts))
-    return Picture(svg, title, desc, tuple(tile.sentence for tile in tiles))
+    return Picture(svg, title, desc, _fleet_lines(tiles))
+
+
+def _fleet_lines(tiles: Sequence[Tile]) -> tuple[str, ...]:
+    """The fleet in words, one line per outcome: instances whose last run went the same way
+    (same tick, same credentials, same calls with the same results) share a line, which names
+    them and counts them, so twenty identical denials read as one line, not twenty."""
+    groups: dict[tuple[object, ...], list[Tile]] = {}
+    for tile in tiles:
+        same = (tile.app, tile.state, tile.tick, tile.credentials,
+                tuple((call.operation, call.ok, call.error) for call in tile.calls))  # fmt: skip
+        groups.setdefault(same, []).append(tile)
+    return tuple(_group_line(group) for group in groups.values())
+
+
+def _group_line(group: list[Tile]) -> str:
+    if len(group) == 1:
+        return group[0].sentence
+    first = group[0]
+    names = [tile.name or tile.instance_id for tile in group]
+    shown = ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]} … {names[-1]}"
+    who = f"{len(group)} instances ({shown}), {first.state}"
+    if not first.app:
+        return f"{who}: run no application."
+    if first.tick is None:
+        return f"{who}: the application has not run yet."
+    via = f" with credentials from the {first.credentials}" if first.credentials else ""
+    calls = "; ".join(call.words for call in first.calls)
+    example = f" (the words AWS gave {names[0]})" if any(c.message for c in first.calls) else ""
+    return f"{who}, tick {first.tick}{via}, each: {calls}{example}."
+
+
+def _call_lines(tile: Tile) -> int:
+    """Lines a tile's calls take: a failed call has its error code on a line of its own."""
+    return sum(1 if call.ok else 2 for call in tile.calls)
 
 
 def _tile_markup(tile: Tile, x: float, y: float, height: float) -> str:
-    name = _fit(tile.name or tile.instance_id, 20)
+    width = TILE_WIDTH - 16
     lines = [
         f'<g class="pic-tile pic-tile--{tile.css}"><title>{escape(tile.sentence)}</title>'
         f'<rect x="{x:.0f}" y="{y:.0f}" width="{TILE_WIDTH:.0f}" height="{height:.0f}" rx="6"/>'
-        f'<text class="pic-name" x="{x + 8:.0f}" y="{y + 17:.0f}">{escape(name)}</text>'
-        f'<text class="pic-kind" x="{x + 8:.0f}" y="{y + 33:.0f}">'
-        f"{escape(_fit(_tile_caption(tile), 26))}</text>"
+        f'<text class="pic-name" x="{x + 8:.0f}" y="{y + 17:.0f}"'
+        f"{_text_fit(tile.name or tile.instance_id, 20, width)}</text>"
+        f'<text class="pic-kind" x="{x + 8:.0f}" y="{y + 33:.0f}"'
+        f"{_text_fit(_tile_caption(tile), 26, width)}</text>"
     ]
     line_y = y + 51
     for call in tile.calls:
         mark = "✔" if call.ok else "✖"
-        text = call.operation if call.ok else f"{call.operation}: {call.error}"
+        css = "ok" if call.ok else "fail"
         lines.append(
-            f'<text class="pic-call pic-call--{"ok" if call.ok else "fail"}" x="{x + 8:.0f}" '
-            f'y="{line_y:.0f}">{mark} {escape(_fit(text, 24))}</text>'
+            f'<text class="pic-call pic-call--{css}" x="{x + 8:.0f}" y="{line_y:.0f}"'
+            f"{_text_fit(f'{mark} {call.operation}', 22, width)}</text>"
         )
         line_y += TILE_LINE
+        if not call.ok:  # the whole error code, under its call: AccessDenied, NoCredentials
+            lines.append(
+                f'<text class="pic-call pic-call--fail pic-call__error" x="{x + 22:.0f}" '
+                f'y="{line_y:.0f}"{_text_fit(call.error or "failed", 21, width - 14, whole=True)}</text>'
+            )
+            line_y += TILE_LINE
     if not tile.calls:
         lines.append(
             f'<text class="pic-kind" x="{x + 8:.0f}" y="{line_y:.0f}">{escape(tile.status)}</text>'

@@ -1,10 +1,13 @@
 """How the console presents what it shows: names in the order people sort them, counts in
 words, the fleet's tiles and their words whole (lessons.console.panels, lessons.pictures)."""
 
+import re
+
 from lessons.console.panels import panels
 from lessons.names import natural_key
+from lessons.pictures import Tile, TileCall, access_graph, draw_fleet, draw_graph
 from simulator import World
-from tests.factories import admin_client
+from tests.factories import EC2_TRUST, admin_client, allow
 
 
 def test_names_sort_as_people_sort_them():
@@ -23,4 +26,61 @@ def test_console_lists_users_profiles_and_buckets_in_natural_order():
     users = [user["name"] for user in console["users"] if user["name"].startswith("key-")]
     assert users == ["key-1", "key-2", "key-10"]
     assert console["profile_names"] == ["profile-1", "profile-2", "profile-10"]
-    assert [bucket["name"] for bucket in console["buckets"]] == ["bucket-1", "bucket-2", "bucket-10"]
+    assert [bucket["name"] for bucket in console["buckets"]] == [
+        "bucket-1",
+        "bucket-2",
+        "bucket-10",
+    ]
+
+
+def _denied_fleet(size: int) -> list[Tile]:
+    message = "User: arn:aws:sts::111122223333:assumed-role/FleetRole/{} is not authorized"
+    return [
+        Tile(f"i-{number:04d}", f"fleet-{number}", "running", tick=3,
+             credentials="instance profile",
+             calls=(TileCall("PutObject", True),
+                    TileCall("GetObject", False, "AccessDenied", message.format(number))))
+        for number in range(1, size + 1)
+    ]  # fmt: skip
+
+
+def test_fleet_tiles_show_whole_error_codes():
+    tiles = [
+        *_denied_fleet(1),
+        Tile("i-9", "orphan", "running", tick=3, calls=(TileCall("GetObject", False, "NoCredentials"),)),
+        Tile("i-8", "trusting-lambda", "running", tick=3,
+             calls=(TileCall("GetObject", False, "AssumeRoleUnauthorizedAccess"),)),
+    ]  # fmt: skip
+    svg = draw_fleet(tiles).svg
+    assert re.search(r">AccessDenied</text>", svg)
+    assert re.search(r">NoCredentials</text>", svg)
+    assert re.search(r">AssumeRoleUnauthorizedAccess</text>", svg)
+    assert "…" not in svg
+
+
+def test_the_fleet_in_words_groups_identical_outcomes():
+    lines = draw_fleet(_denied_fleet(20)).lines
+    assert len(lines) == 1
+    assert lines[0].startswith("20 instances (fleet-1, fleet-2 … fleet-20)")
+    assert "GetObject failed: AccessDenied" in lines[0]
+
+
+def test_the_fleet_in_words_keeps_different_outcomes_apart():
+    tiles = [
+        *_denied_fleet(2),
+        Tile("i-7", "web-1", "running", tick=3, calls=(TileCall("GetObject", True),)),
+    ]
+    lines = draw_fleet(tiles).lines
+    assert len(lines) == 2
+    assert lines[1] == "web-1 (i-7), tick 3: GetObject allowed."
+
+
+def test_a_long_name_in_the_access_picture_is_drawn_whole_in_a_wide_box():
+    world = World.new(seed=0)
+    iam = admin_client(world, "iam")
+    iam.create_role(RoleName="AppRole", AssumeRolePolicyDocument=EC2_TRUST)
+    iam.put_role_policy(RoleName="AppRole", PolicyName="s3",
+                        PolicyDocument=allow("s3:GetObject", resource="arn:aws:s3:::sandbox-data/reports/2026/*"))  # fmt: skip
+    svg = draw_graph(access_graph(world)).svg
+    assert "sandbox-data/reports/2026/*</text>" in svg
+    assert "sandbox-data/repo…" not in svg
