@@ -1,6 +1,6 @@
 """Every action a workspace POST can name, in one table, and `perform`, which runs one.
 
-The step's actions (check, hint, answer, reset) are here; the console's forms are in
+The step's actions (check, hint, answer, a new try at the questions, reset) are here; the console's forms are in
 lessons.console.actions, the terminal's command in lessons.terminal. Each returns an `Outcome` (lessons.outcome): nothing an action does
 with a bad input raises, and `AwsError` is answered in words in the one place below. What an
 action needs of the attempt's world is said beside it, so the view reads the world with the
@@ -87,7 +87,7 @@ def answer(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
     if not attempt.finished:
         return Outcome(Status("problem", "The questions open once every step has passed."), Region.STEP, anchor)  # fmt: skip
     if question_id in attempt.answers:
-        return Outcome(Status("info", f"You have already answered question {number}."), Region.STEP, anchor)  # fmt: skip
+        return Outcome(Status("info", f"You have already answered question {number} on this try."), Region.STEP, anchor)  # fmt: skip
     raw = str(data.get("option", ""))
     if not raw:
         return Outcome(Status("problem", f"Choose one of the answers to question {number} first."), Region.STEP, anchor)  # fmt: skip
@@ -95,9 +95,30 @@ def answer(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
     if not 0 <= option < len(question.options):
         message = f"That is not one of the answers to question {number}. Choose one of the options shown."  # fmt: skip
         return Outcome(Status("problem", message), Region.STEP, anchor)
-    if attempt.answer(question_id, option):
-        return Outcome(Status("done", f"Question {number}: right."), Region.STEP, anchor)
-    return Outcome(Status("failed", f"Question {number}: not quite. The right answer and why are shown."), Region.STEP, anchor)  # fmt: skip
+    right = attempt.answer(question_id, option)
+    if attempt.answers.get(question_id) != option:  # another tab answered it meanwhile
+        return Outcome(Status("info", f"You have already answered question {number} on this try."), Region.STEP, anchor)  # fmt: skip
+    verdict = f"Question {number}: right." if right else f"Question {number}: not quite. The right answer and why are shown."  # fmt: skip
+    result = attempt.latest_result
+    if attempt.try_finished and result is not None and result.try_number == attempt.quiz_try:
+        message = f"{verdict} Quiz finished: {result.score} of {result.total} right. Your answers are reviewed below."  # fmt: skip
+        return Outcome(Status("done" if right else "failed", message), Region.STEP, "quiz-review")  # fmt: skip
+    return Outcome(Status("done" if right else "failed", verdict), Region.STEP, anchor)
+
+
+def retry(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
+    """A new try at the questions, after the review of a finished one."""
+    if not attempt.definition.questions:
+        return Outcome(Status("info", "This scenario has no questions."), Region.STEP, "step")
+    if not attempt.finished:
+        return Outcome(Status("problem", "The questions open once every step has passed."), Region.STEP, "questions")  # fmt: skip
+    if not attempt.retry_quiz():
+        message = "Answer every question first: a new try starts after the review of this one."
+        return Outcome(Status("problem", message), Region.STEP, "questions")
+    first = attempt.first_result
+    kept = f" Your first score, {first.score} of {first.total}, is kept." if first else ""
+    message = f"Try {attempt.quiz_try}: your answers are cleared and the options are in a new order.{kept}"  # fmt: skip
+    return Outcome(Status("info", message), Region.STEP, "questions")
 
 
 def reset(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
@@ -118,6 +139,7 @@ ACTIONS: dict[str, Action] = {
     "check": Action(check, "read"),
     "hint": Action(hint, "none"),
     "answer": Action(answer, "none"),
+    "quiz-retry": Action(retry, "none"),
     "reset": Action(reset, "none"),
     **{name: Action(console_action(run), "read") for name, run in CONSOLE_ACTIONS.items()},
     "terminal-run": Action(terminal_run, "read"),

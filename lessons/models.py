@@ -26,9 +26,11 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from lessons import quiz
 from lessons import scenario as scenarios
 from lessons.names import NAME_KEY_MAX, clean_name, name_key
 from lessons.scenario import CheckResult, Scenario
+from lessons.scenario.model import Question
 from simulator import AwsError, World
 
 T = TypeVar("T")
@@ -36,7 +38,7 @@ T = TypeVar("T")
 # What a change to an attempt may write besides its world (the row's identity never changes).
 PROGRESS_FIELDS = (
     "variables", "step_index", "completed", "hints", "checks", "failures", "answers",
-    "last_check", "history", "step_started", "updated",
+    "last_check", "history", "step_started", "updated", "quiz_try", "quiz_results",
 )  # fmt: skip
 OPTIMISTIC_TRIES = 3
 HISTORY_KEPT = 20  # earlier runs of a scenario (before a reset) kept for the instructor
@@ -99,6 +101,43 @@ class ScenarioPosition:
     def step(self) -> scenarios.Step | None:
         steps = self.definition.steps
         return steps[self.step_index] if self.step_index < len(steps) else None
+
+    # The questions (lessons.quiz): both kinds hold these.
+    answers: dict[str, int]
+    quiz_try: int
+    quiz_results: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+
+    @property
+    def try_finished(self) -> bool:
+        """Whether the current try at the questions has every question answered (and so its
+        score kept): its review shows, and a new try may start."""
+        questions = self.definition.questions
+        return bool(questions) and not quiz.unanswered(questions, self.answers)
+
+    @property
+    def quiz_done(self) -> bool:
+        """Whether a try at the questions was finished (or there are none)."""
+        return not self.definition.questions or bool(quiz.results(self.quiz_results))
+
+    @property
+    def completed_with_quiz(self) -> bool:
+        """Every step passed and the questions answered: the scenario is completed."""
+        return self.finished and self.quiz_done
+
+    @property
+    def latest_result(self) -> quiz.Result | None:
+        found = quiz.results(self.quiz_results)
+        return found[-1] if found else None
+
+    @property
+    def first_result(self) -> quiz.Result | None:
+        """The first finished try's score, in this run or one before a reset."""
+        return quiz.first_result(self.quiz_results, self.history)
+
+    @property
+    def quiz_tries(self) -> int:
+        return quiz.tries(self.quiz_try, self.quiz_results, self.answers, self.history)
 
 
 def new_key() -> str:
@@ -189,12 +228,19 @@ class Attempt(ScenarioPosition, models.Model):
     hints = models.JSONField(default=dict)  # step id -> hints revealed
     checks = models.JSONField(default=dict)  # step id -> checks run
     failures = models.JSONField(default=dict)  # step id -> {check key: times it failed}
-    answers = models.JSONField(default=dict)  # question id -> chosen option index
+    # The current try at the questions: question id -> the chosen option's index in the
+    # scenario file (the page shows the options shuffled, `Attempt.option_order`).
+    answers = models.JSONField(default=dict)
+    quiz_try = models.PositiveIntegerField(default=1)  # the current try, from 1
+    # Every finished try, oldest first: {"try", "score", "total", "answers", "finished": ISO}.
+    # The first is the learner's first score, kept when they try again.
+    quiz_results = models.JSONField(default=list)
     # The last check's result, shown under the step until the next check or a reset:
     # {"step": step id, "passed": bool, "items": [{"says", "passed", "detail"}, ...]}.
     last_check = models.JSONField(default=dict)
     # Earlier runs, before each reset, newest last: {"reset": ISO time, "completed", "checks",
-    # "hints", "answers"}. The instructor's results keep a step passed before a reset.
+    # "hints", "answers", "quiz_try", "quiz_results"}. The instructor's results keep a step
+    # passed before a reset, and the first score.
     history = models.JSONField(default=list)
     started = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -407,27 +453,68 @@ class Attempt(ScenarioPosition, models.Model):
         return self._locked(change, world="none")
 
     def answer(self, question_id: str, option: int) -> bool:
+        """Answer a question of the current try with the option at `option` in the scenario
+        file; whether the answer given is right. An answer is final within a try (one given
+        already, in another tab say, is kept). The answer that completes the try keeps its
+        score in `quiz_results`."""
+
         def change(fresh: Attempt) -> bool:
-            question = next(q for q in fresh.definition.questions if q.id == question_id)
+            questions = fresh.definition.questions
+            question = next(q for q in questions if q.id == question_id)
             if not 0 <= option < len(question.options):
                 raise ValueError("No such option.")
+            kept = quiz.chosen(question, fresh.answers)
+            if kept is not None:
+                return question.options[kept].correct
             fresh.answers[question_id] = option
+            if not quiz.unanswered(questions, fresh.answers) and not fresh.try_finished:
+                result = {
+                    "try": fresh.quiz_try,
+                    "score": quiz.score(questions, fresh.answers),
+                    "total": len(questions),
+                    "answers": dict(fresh.answers),
+                    "finished": timezone.now().isoformat(),
+                }
+                fresh.quiz_results = [*fresh.quiz_results, result]
             return question.options[option].correct
 
         return self._locked(change, world="none")
+
+    def retry_quiz(self) -> bool:
+        """Start a new try at the questions once this one is finished: the answers cleared,
+        the options shuffled again; the finished tries' scores kept. False (nothing changed)
+        when the current try is not finished."""
+
+        def change(fresh: Attempt) -> bool:
+            if not fresh.try_finished:
+                return False
+            fresh.answers = {}
+            fresh.quiz_try += 1
+            return True
+
+        return self._locked(change, world="none")
+
+    def option_order(self, question: Question) -> list[int]:
+        """The indexes of `question`'s options as this learner sees them on this try."""
+        return quiz.option_order(self.seed, self.scenario, question, self.quiz_try)
 
     def reset(self) -> None:
         """Start the scenario again from its setup. The run's progress is cleared from the
         learner's view and kept in `history`, so the instructor still sees what was passed."""
 
         def change(fresh: Attempt) -> None:
-            if fresh.completed or fresh.checks or fresh.hints or fresh.answers:
+            if (
+                fresh.completed or fresh.checks or fresh.hints or fresh.answers
+                or fresh.quiz_results
+            ):  # fmt: skip
                 earlier = {
                     "reset": timezone.now().isoformat(),
                     "completed": fresh.completed,
                     "checks": fresh.checks,
                     "hints": fresh.hints,
                     "answers": fresh.answers,
+                    "quiz_try": fresh.quiz_try,
+                    "quiz_results": fresh.quiz_results,
                 }
                 fresh.history = [*fresh.history, earlier][-HISTORY_KEPT:]
             world, variables = scenarios.build_world(fresh.definition, seed=fresh.seed)
@@ -436,6 +523,7 @@ class Attempt(ScenarioPosition, models.Model):
             fresh.step_index = 0
             fresh.completed, fresh.hints, fresh.checks = {}, {}, {}
             fresh.failures, fresh.answers, fresh.last_check = {}, {}, {}
+            fresh.quiz_try, fresh.quiz_results = 1, []
             fresh.step_started = timezone.now()
 
         self._locked(change)
@@ -491,7 +579,7 @@ class Progress(ScenarioPosition):
 
     FIELDS: ClassVar[tuple[str, ...]] = (
         "pk", "membership_id", "scenario", "step_index", "completed", "hints", "checks",
-        "failures", "answers", "history", "step_started", "updated",
+        "failures", "answers", "history", "step_started", "updated", "quiz_try", "quiz_results",
     )  # fmt: skip
 
     pk: int
@@ -506,6 +594,8 @@ class Progress(ScenarioPosition):
     history: list[dict[str, Any]]
     step_started: datetime
     updated: datetime
+    quiz_try: int
+    quiz_results: list[dict[str, Any]]
 
 
 class JoinRefused(Exception):

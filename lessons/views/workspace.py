@@ -30,7 +30,7 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from lessons import actions, activity, limits, models, terminal
+from lessons import actions, activity, limits, models, quiz, terminal
 from lessons.console.panels import panels
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, Who, with_browser
@@ -340,19 +340,26 @@ def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str
     hints_shown = attempt.hints_shown()
     questions = []
     for number, question in enumerate(scenario.questions, start=1):
-        chosen = attempt.answers.get(question.id)
-        if not (isinstance(chosen, int) and 0 <= chosen < len(question.options)):
-            chosen = None  # unanswered, or the scenario file changed its options since
+        # The options in this learner's order for this try (lessons.quiz), each with its
+        # index in the scenario file, which is what the form posts and the answer stores.
+        chosen = quiz.chosen(question, attempt.answers)
+        options = [
+            {"index": index, "option": question.options[index], "chosen": index == chosen}
+            for index in attempt.option_order(question)
+        ]
         questions.append(
             {
                 "number": number,
                 "question": question,
+                "options": options,
                 "chosen": chosen,
                 "right": chosen is not None and question.options[chosen].correct,
                 "chosen_option": question.options[chosen] if chosen is not None else None,
+                "right_option": next((o for o in question.options if o.correct), None),
             }
         )
     answered = [q for q in questions if q["chosen"] is not None]
+    try_finished = attempt.try_finished
     return {
         "step": step,
         "step_number": index + 1,
@@ -367,6 +374,10 @@ def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str
         "questions": questions,
         "answered": len(answered),
         "answered_right": sum(q["right"] for q in answered),
+        "quiz_try": attempt.quiz_try,
+        "try_finished": try_finished,
+        "first_result": attempt.first_result,
+        "quiz_done": attempt.quiz_done,
     }
 
 

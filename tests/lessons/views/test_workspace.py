@@ -204,13 +204,14 @@ def test_htmx_check_returns_the_step_panel_with_progress_and_status_out_of_band(
     assert response.headers["Vary"].count("HX-Request") == 1
 
 
-def test_finishing_every_step_shows_scenario_complete_and_the_questions(client: Client) -> None:
+def test_finishing_every_step_shows_the_questions_left_to_complete_it(client: Client) -> None:
     _finish_steps(client)
 
     page = client.get(URL).text
     step = page[page.index('<section id="step"') : page.index('<section id="console"')]
 
-    assert "Scenario complete" in step
+    assert "All steps passed: the questions are left" in step
+    assert "Scenario complete" not in step
     assert "Completed: all 2 steps done" in page
     assert "How many roles can an instance profile hold?" in page
     assert step.count('type="radio"') == 4
@@ -310,7 +311,7 @@ def test_an_answer_is_kept_once_given(client: Client) -> None:
         URL, {"action": "answer", "question": "profile-roles", "option": "0"}, headers=HTMX
     )
 
-    assert "You have already answered question 1." in response.text
+    assert "You have already answered question 1 on this try." in response.text
     assert _attempt(client).answers == {"profile-roles": 1}
 
 
