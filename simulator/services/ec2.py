@@ -21,6 +21,7 @@ once and stops serving a disassociated one at once.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import hashlib
 import re
@@ -31,7 +32,7 @@ from typing import Any
 from simulator.account import Account, Call, Handler, operation, settles
 from simulator.errors import AwsError
 from simulator.iam.wildcard import Glob, glob_from_chunks
-from simulator.model import Association, Instance, InstanceProfile, Role
+from simulator.model import AppSpec, Association, Instance, InstanceProfile, LaunchApp, Role
 from simulator.services import imds
 
 __all__ = [
@@ -189,6 +190,7 @@ def run_instances(call: Call) -> dict[str, Any]:
             http_put_response_hop_limit=int(hop_limit),
             http_endpoint=http_endpoint,
         )
+        instance.app = _launch_app(state.launch_apps, instance)
         if profile is not None:
             instance.association = Association(
                 association_id=call.new_id("iip-assoc-", 17, _HEX),
@@ -205,6 +207,17 @@ def run_instances(call: Call) -> dict[str, Any]:
         "Groups": [],
         "Instances": launched,
     }
+
+
+def _launch_app(rules: list[LaunchApp], instance: Instance) -> AppSpec | None:
+    """The application a new instance runs from launch: the first rule matching its image and
+    tags (a scenario's fact, standing for the user data script or image that would install it)."""
+    for rule in rules:
+        if rule.image_id not in (None, instance.image_id):
+            continue
+        if all(instance.tags.get(key) == value for key, value in rule.tags.items()):
+            return copy.deepcopy(rule.app)
+    return None
 
 
 def _tags_from_specifications(specifications: list[dict[str, Any]]) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Software on the instances: the SDK's credential chain there, and the application each runs.
 
     instances.set_app(world, "i-...", AppSpec(name="reports", calls=[...]))
+    instances.set_launch_app(world, LaunchApp(app, image_id="ami-..."))  # new instances run it
     results = instances.tick(world)          # every running instance's application, once
     instances.resolve_credentials(world, "i-...")  # (Credentials, "instance profile") or None
     instances.chain(world, env=..., files=..., home=..., source_ip=..., last=...)  # any machine
@@ -38,7 +39,7 @@ from simulator.account import Account
 from simulator.authenticate import Credentials
 from simulator.clock import iso
 from simulator.errors import AwsError
-from simulator.model import HOME, AppSpec, Instance
+from simulator.model import HOME, AppSpec, Instance, LaunchApp
 from simulator.services import imds
 
 __all__ = [
@@ -47,10 +48,12 @@ __all__ = [
     "ORIGIN",
     "AssumeRoleError",
     "chain",
+    "checked_app",
     "from_instance_profile",
     "profiles",
     "resolve_credentials",
     "set_app",
+    "set_launch_app",
     "source_ip",
     "tick",
 ]
@@ -329,6 +332,20 @@ def set_app(world: Account, instance_id: str, app: AppSpec) -> None:
     Raises ValueError for a malformed application; KeyError for an unknown instance.
     """
     instance = world.instance(instance_id)
+    instance.app = checked_app(app)
+
+
+def set_launch_app(world: Account, rule: LaunchApp) -> None:
+    """New instances of a kind run `rule.app` from launch (RunInstances installs it, as a user
+    data script or a baked image would): those from `rule.image_id`, tagged with `rule.tags`.
+    Raises ValueError for a malformed application."""
+    world.state.launch_apps.append(
+        LaunchApp(checked_app(rule.app), rule.image_id or None, dict(rule.tags))
+    )
+
+
+def checked_app(app: AppSpec) -> AppSpec:
+    """A copy of `app`, or ValueError when it is malformed."""
     if not isinstance(app.name, str) or not app.name:
         raise ValueError("An application needs a name.")
     if len(app.calls) > MAX_APP_CALLS:
@@ -343,7 +360,7 @@ def set_app(world: Account, instance_id: str, app: AppSpec) -> None:
             raise ValueError(f"Call {number} needs an operation, such as PutObject.")
         if not isinstance(params, dict):
             raise ValueError(f"Call {number}: params must be a mapping.")
-    instance.app = AppSpec(
+    return AppSpec(
         name=app.name,
         calls=[
             {"service": c["service"], "operation": c["operation"], "params": c.get("params", {})}
@@ -360,7 +377,11 @@ def tick(
     A result: {"instance", "name" (its Name tag), "tick", "service", "operation", "ok",
     "error" (the error code, or None), "message", "source" (where the credentials came from),
     "access_key_id"}. Denials and other AWS errors are results, not exceptions; with no
-    credentials the error is "NoCredentials" and no call reaches AWS. The clock does not move.
+    credentials the error is "NoCredentials" and no call reaches AWS.
+
+    Each tick first moves the clock on by the world's `tick_seconds` (a minute unless the
+    scenario says otherwise), so what the clock drives settles (an association `associating`
+    becomes `associated`, one `disassociating` goes) and each tick's calls carry their own time.
     """
     state = world.state
     if instance_ids is None:
@@ -370,6 +391,7 @@ def tick(
     results: list[dict[str, Any]] = []
     call = world.call
     for _ in range(ticks):
+        world.advance(state.tick_seconds)
         for instance in targets:
             app = instance.app
             if instance.state != "running" or app is None or not app.calls:
