@@ -10,20 +10,31 @@ Only the newest `MAX_EVENTS` are kept, so a saved world stays small.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from simulator.authenticate import Caller, Credentials
 from simulator.clock import iso
 from simulator.errors import AwsError
 from simulator.iam import Decision, Outcome
+from simulator.iam.explain import StatementCheck
 from simulator.ids import new_id
 from simulator.model import State
 
-__all__ = ["MAX_EVENTS", "MAX_LOGGED_TEXT", "decision_summary", "record", "record_call"]
+__all__ = [
+    "MAX_EVENTS",
+    "MAX_LOGGED_TEXT",
+    "MAX_STATEMENTS",
+    "decision_summary",
+    "record",
+    "record_call",
+    "statement_summary",
+]
 
 MAX_EVENTS = 60
 """Events kept in the world: the newest; older ones fall off (a saved world stays small)."""
+MAX_STATEMENTS = 10
+"""Statements explained one by one in an event (a trust policy has one or two)."""
 MAX_LOGGED_TEXT = 300
 """Longer request parameters (policy documents, bodies) are shortened in the event log."""
 
@@ -46,8 +57,13 @@ def record(
     instance_id: str | None = None,
     error: AwsError | None = None,
     decision: Decision | None = None,
+    statements: Sequence[StatementCheck] = (),
 ) -> None:
-    """Append one CloudTrail record to the account's event log, dropping the oldest."""
+    """Append one CloudTrail record to the account's event log, dropping the oldest.
+
+    `statements` say why each statement of the policy that decided did or did not apply (a
+    trust policy's, when EC2 could not assume an instance's role); they join the decision.
+    """
     event: dict[str, Any] = {
         "eventVersion": "1.08",
         "eventTime": iso(state.now),
@@ -74,6 +90,10 @@ def record(
         event["errorMessage"] = error.message
     if decision is not None:
         event["decision"] = decision_summary(decision)
+        if statements:
+            event["decision"]["statements"] = [
+                statement_summary(check) for check in statements[:MAX_STATEMENTS]
+            ]
     events = state.events
     events.append(event)
     if len(events) > MAX_EVENTS:
@@ -132,6 +152,21 @@ def decision_summary(decision: Decision) -> dict[str, Any]:
             }
             for result in decision.results
             if result.outcome is not Outcome.NOT_APPLICABLE
+        ],
+    }
+
+
+def statement_summary(check: StatementCheck) -> dict[str, Any]:
+    """Why one statement did or did not apply, element by element, as JSON."""
+    label = f"{check.policy_name} Statement[{check.statement_index}]"
+    return {
+        "label": label + (f' ("{check.sid}")' if check.sid else ""),
+        "effect": check.effect.value,
+        "applies": check.applies,
+        "summary": check.summary,
+        "elements": [
+            {"element": element.element, "check": element.check.value, "detail": element.detail}
+            for element in check.elements
         ],
     }
 

@@ -19,7 +19,12 @@ the session records which (`ec2:RoleDelivery`, CloudTrail's `ec2RoleDelivery`).
 
 Error documents follow AWS's own metadata mock (aws/amazon-ec2-metadata-mock): XHTML pages
 titled "401 - Unauthorized" and so on. An untrusting role gives the document quoted in
-aws/aws-cli#2060: `"Code" : "AssumeRoleUnauthorizedAccess"`, "EC2 cannot assume the role ...".
+aws/aws-cli#2060: `"Code" : "AssumeRoleUnauthorizedAccess"`, "EC2 cannot assume the role ...",
+on `iam/info` and on `iam/security-credentials/<role>` alike; botocore's InstanceMetadataFetcher
+reads such a 200 answer without credential fields as "no credentials" (its comment names this
+case: "if ec2 is not trusted entity for the attached role"). CloudTrail records the failed
+AssumeRole EC2 made (`_record_assume_role_failure`), with the trust policy's evaluation and
+why each of its statements did not apply, at most once per instance, role and minute.
 """
 
 from __future__ import annotations
@@ -31,7 +36,17 @@ from typing import NamedTuple
 from simulator import events
 from simulator.account import Account, compile_policy
 from simulator.clock import iso
-from simulator.iam import Decision, PolicyGrammarError, PolicyKind, Principal, Request, evaluate
+from simulator.errors import AwsError
+from simulator.iam import (
+    Decision,
+    Policy,
+    PolicyGrammarError,
+    PolicyKind,
+    Principal,
+    Request,
+    evaluate,
+)
+from simulator.iam.explain import StatementCheck, check_policy
 from simulator.model import Association, ImdsToken, Instance, InstanceProfile, Role, StsSession
 
 __all__ = [
@@ -342,8 +357,10 @@ def lookup(world: Account, instance: Instance, *, delivery: str) -> RoleLookup |
         return RoleLookup("NoRole", association, profile, None, None)
     session = _current_session(world, instance, role, delivery)
     if session is None:
-        decision = _trust_decision(world, role)
+        trust = _trust_policy(role)
+        decision = _trust_decision(world, role, trust)
         if decision is None or not decision.allowed:
+            _record_assume_role_failure(world, instance, role, trust, decision)
             return RoleLookup("AssumeRoleUnauthorizedAccess", association, profile, role, None)
         session = _issue(world, instance, role, delivery)
         _record_assume_role(world, role, session, decision)
@@ -352,15 +369,21 @@ def lookup(world: Account, instance: Instance, *, delivery: str) -> RoleLookup |
 
 def role_trusts_ec2(world: Account, role: Role) -> bool:
     """Whether the role's trust policy lets ec2.amazonaws.com sts:AssumeRole (the engine decides)."""
-    decision = _trust_decision(world, role)
+    decision = _trust_decision(world, role, _trust_policy(role))
     return decision is not None and decision.allowed
 
 
-def _trust_decision(world: Account, role: Role) -> Decision | None:
-    """The engine's answer to "may ec2.amazonaws.com assume this role?"; None if unreadable."""
+def _trust_policy(role: Role) -> Policy | None:
+    """The role's trust policy, parsed; None if unreadable (IAM never stores such a document)."""
     try:
-        trust = compile_policy(role.trust_policy, "trust policy", PolicyKind.TRUST)
+        return compile_policy(role.trust_policy, "trust policy", PolicyKind.TRUST)
     except (PolicyGrammarError, ValueError):
+        return None
+
+
+def _trust_decision(world: Account, role: Role, trust: Policy | None) -> Decision | None:
+    """The engine's answer to "may ec2.amazonaws.com assume this role?"; None if unreadable."""
+    if trust is None:
         return None
     return evaluate(
         Request.build(
@@ -451,4 +474,56 @@ def _record_assume_role(
         credential_source="AWS service",
         instance_id=session.instance_id,
         decision=decision,
+    )
+
+
+ASSUME_ROLE_DENIED = AwsError("AccessDenied", "Not authorized to perform sts:AssumeRole", 403)
+"""What CloudTrail records for EC2's failed AssumeRole. [UNCERTAIN] The event's shape (type
+AWSService, invokedBy, sourceIPAddress and userAgent ec2.amazonaws.com, roleArn and the
+instance id as roleSessionName) is that of the successful one (CloudTrail User Guide,
+cloudtrail-event-reference-user-identity; a recorded event in flaws.cloud's logs); the error
+code and message of the failed one are not in AWS's documentation: the message follows STS's
+"Not authorized to perform sts:AssumeRoleWithWebIdentity", its answer when a trust policy
+does not name a caller that has no ARN of its own."""
+
+
+def _record_assume_role_failure(
+    world: Account, instance: Instance, role: Role, trust: Policy | None, decision: Decision | None
+) -> None:
+    """CloudTrail's record of EC2 failing to assume the role for the instance.
+
+    The metadata service asks again whenever software on the instance asks it; the log keeps
+    one failure per instance, role and minute of the simulated clock, so a fleet's tick or a
+    learner's curl does not fill the log with copies.
+    """
+    state = world.state
+    now = iso(world.now)
+    for event in reversed(state.events):
+        if event.get("instanceId") == instance.instance_id and event["eventName"] == "AssumeRole":
+            parameters = event.get("requestParameters")
+            if (
+                event.get("errorCode")
+                and event["eventTime"] == now
+                and isinstance(parameters, dict)
+                and parameters.get("roleArn") == role.arn
+            ):
+                return
+            break
+    statements: tuple[StatementCheck, ...] = ()
+    if trust is not None and decision is not None:
+        statements = check_policy(trust, decision.request, principal_required=True)
+    events.record(
+        state,
+        service="sts",
+        operation="AssumeRole",
+        source_ip=EC2_SERVICE,
+        user_agent=EC2_SERVICE,
+        user_identity={"type": "AWSService", "invokedBy": EC2_SERVICE},
+        request_parameters={"roleArn": role.arn, "roleSessionName": instance.instance_id},
+        read_only=True,
+        credential_source="AWS service",
+        instance_id=instance.instance_id,
+        error=ASSUME_ROLE_DENIED,
+        decision=decision,
+        statements=statements,
     )

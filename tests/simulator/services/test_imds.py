@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from simulator import World
+from simulator import AwsError, World
 from tests.factories import EC2_TRUST, admin_client, allow, launch, trust_policy
 
 ACCOUNT = "111122223333"
@@ -298,3 +298,45 @@ def test_a_deleted_profile_is_reported_by_iam_info(world):
     iam.delete_instance_profile(InstanceProfileName="AppProfile")
     info = json.loads(_get(world, instance_id, "/latest/meta-data/iam/info")[1])
     assert info["Code"] == "InstanceProfileNotFound"
+
+
+def test_untrusting_role_gives_assume_role_unauthorized_access_on_imds(world):
+    _profile(world, trust=trust_policy({"Service": "lambda.amazonaws.com"}))
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    assert _get(world, instance_id, CREDENTIALS) == (200, "AppRole")
+    for path in (CREDENTIALS + "AppRole", "/latest/meta-data/iam/info"):
+        status, body = _get(world, instance_id, path)
+        assert status == 200
+        assert '"Code" : "AssumeRoleUnauthorizedAccess"' in body
+        assert "EC2 cannot assume the role AppRole." in json.loads(body)["Message"]
+    with pytest.raises(AwsError) as raised:  # the SDK reads the document as "no credentials"
+        world.instance_session(instance_id)
+    assert raised.value.code == "NoCredentialsError"
+
+
+def test_ec2_failing_to_assume_an_untrusting_role_is_recorded_with_the_trust_evaluation(world):
+    _profile(world, trust=trust_policy({"Service": "lambda.amazonaws.com"}))
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppProfile"})
+    _get(world, instance_id, CREDENTIALS + "AppRole")
+    _get(world, instance_id, "/latest/meta-data/iam/info")  # the same minute: one record
+    (event,) = [e for e in world.events if e["eventName"] == "AssumeRole"]
+    assert event["userIdentity"] == {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}
+    assert event["sourceIPAddress"] == "ec2.amazonaws.com"
+    assert event["requestParameters"] == {
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/AppRole",
+        "roleSessionName": instance_id,
+    }
+    assert event["errorCode"] == "AccessDenied"
+    assert "responseElements" not in event
+    decision = event["decision"]
+    assert decision["response"] == "ImplicitlyDenied"
+    (statement,) = decision["statements"]
+    assert statement["applies"] is False
+    assert statement["label"] == "trust policy Statement[0]"
+    principal = next(e for e in statement["elements"] if e["element"] == "Principal")
+    assert principal["check"] == "does not match"
+    assert "ec2.amazonaws.com" in principal["detail"]
+
+    world.advance(60)
+    _get(world, instance_id, CREDENTIALS + "AppRole")  # a minute later EC2 tries again
+    assert len([e for e in world.events if e["eventName"] == "AssumeRole"]) == 2
