@@ -68,6 +68,18 @@ class PolicyTypeResult:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementWhy:
+    """Why one statement of the policy that decided did, or did not, apply (the trust policy's,
+    when EC2 could not assume an instance's role): simulator.iam.explain's check, as logged."""
+
+    label: str  # "trust policy Statement[0]"
+    effect: str
+    applies: bool
+    summary: str
+    elements: tuple[tuple[str, str, str], ...]  # (element, "matches" | ..., detail)
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One API call, as the activity log shows it."""
 
@@ -92,6 +104,7 @@ class Row:
     results: tuple[PolicyTypeResult, ...]
     error_code: str
     error_message: str
+    statements: tuple[StatementWhy, ...] = ()
 
     # The time as the row shows it, formatted here: Django's date filter, three times a row,
     # cost a fifth of rendering the log.
@@ -146,7 +159,7 @@ def describe(event: Mapping[str, Any]) -> Row:
     return Row(
         event_id=str(event.get("eventID") or ""),
         time=_time(event.get("eventTime")),
-        who=short_arn(caller_arn) or f"unknown caller (key {identity.get('accessKeyId', '?')})",
+        who=who_words(identity),
         caller_arn=caller_arn,
         credentials=credentials_words(event),
         from_outside=source_ip == OUTSIDE_IP,
@@ -165,7 +178,19 @@ def describe(event: Mapping[str, Any]) -> Row:
         results=tuple(_results(decision.get("results") or ())),
         error_code=error_code,
         error_message=str(event.get("errorMessage") or ""),
+        statements=tuple(_statements(decision.get("statements") or ())),
     )
+
+
+def who_words(identity: Mapping[str, Any]) -> str:
+    """Who made the call: the caller's short ARN, or the AWS service that made it (CloudTrail's
+    userIdentity of type AWSService names it in invokedBy, and has no ARN)."""
+    arn = short_arn(str(identity.get("arn") or ""))
+    if arn:
+        return arn
+    if identity.get("type") == "AWSService" and identity.get("invokedBy"):
+        return str(identity["invokedBy"])
+    return f"unknown caller (key {identity.get('accessKeyId', '?')})"
 
 
 def short_arn(arn: str) -> str:
@@ -242,6 +267,26 @@ def _results(results: Iterable[Any]) -> Iterable[PolicyTypeResult]:
             )
 
 
+def _statements(statements: Iterable[Any]) -> Iterable[StatementWhy]:
+    for statement in statements:
+        if isinstance(statement, Mapping):
+            yield StatementWhy(
+                label=str(statement.get("label") or ""),
+                effect=str(statement.get("effect") or ""),
+                applies=bool(statement.get("applies")),
+                summary=str(statement.get("summary") or ""),
+                elements=tuple(
+                    (
+                        str(e.get("element") or ""),
+                        str(e.get("check") or ""),
+                        str(e.get("detail") or ""),
+                    )
+                    for e in statement.get("elements") or ()
+                    if isinstance(e, Mapping)
+                ),
+            )
+
+
 # --- A row as HTML --------------------------------------------------------------------------------
 #
 # The log is the hottest markup in the app: thirty rows on every page, thirty new ones after
@@ -273,7 +318,7 @@ def row_html(row: Row) -> SafeString:
         f' <span class="event__who">by <code>{_e(row.who)}</code> · {_e(row.credentials)}{cli}{outside}</span>'
         f"{time}</summary>"
         f'<div class="event__body">{explanation}{_decided_by_html(row)}{_error_html(row)}'
-        f"{_results_html(row)}{_request_html(row)}</div></details></li>"
+        f"{_results_html(row)}{_statements_html(row)}{_request_html(row)}</div></details></li>"
     )
 
 
@@ -327,12 +372,37 @@ def _result_html(result: PolicyTypeResult) -> str:
     )
 
 
+_CHECK_ICONS = {"matches": "✔", "does not match": "✖", "not present": "–"}
+
+
+def _statements_html(row: Row) -> str:
+    """Each statement of the policy that decided, and why it did or did not apply."""
+    if not row.statements:
+        return ""
+    items = "".join(
+        f"<li><p><strong>{_e(statement.label)}</strong> ({_e(statement.effect)}): "
+        f"{_e(statement.summary)}</p><ul>"
+        + "".join(
+            f'<li><span aria-hidden="true">{_e(_CHECK_ICONS.get(check, "–"))}</span> '
+            f"<code>{_e(element)}</code> {_e(check)}: {_e(detail)}</li>"
+            for element, check, detail in statement.elements
+        )
+        + "</ul></li>"
+        for statement in row.statements
+    )
+    return (
+        '<h3 class="event__subhead">Why each statement did or did not apply</h3>'
+        f'<ul class="statement-checks">{items}</ul>'
+    )
+
+
 def _capfirst(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
 def _request_html(row: Row) -> str:
-    facts = f"<div><dt>Caller</dt><dd><code>{_e(row.caller_arn or 'unknown')}</code></dd></div>"
+    caller = row.caller_arn or (row.who if not row.who.startswith("unknown") else "unknown")
+    facts = f"<div><dt>Caller</dt><dd><code>{_e(caller)}</code></dd></div>"
     if row.access_key_id:
         facts += (
             f"<div><dt>Access key</dt><dd><code>{_e(row.access_key_id)}</code>"

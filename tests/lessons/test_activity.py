@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from lessons import activity
+from simulator import World
+from tests.factories import EC2_TRUST, admin_client, launch, trust_policy
 
 MARKUP = '<img src=x onerror="alert(1)">&'
 
@@ -40,6 +42,21 @@ def _hostile_event() -> dict[str, Any]:
                     "note": "note " + MARKUP,
                 }
             ],
+            "statements": [
+                {
+                    "label": "trust policy Statement[0] " + MARKUP,
+                    "effect": "Allow" + MARKUP,
+                    "applies": False,
+                    "summary": "Statement[0] does not apply: " + MARKUP,
+                    "elements": [
+                        {
+                            "element": "Principal" + MARKUP,
+                            "check": "does not match",
+                            "detail": "Principal does not name " + MARKUP,
+                        },
+                    ],
+                }
+            ],
         },
     }
 
@@ -73,7 +90,7 @@ def test_every_value_in_a_log_row_is_escaped() -> None:
     assert parser.problems == []
     assert parser.open == []  # every element closed
     assert "<img" not in html
-    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;") >= 12
+    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;") >= 17
 
 
 def test_a_denied_row_has_its_summary_and_every_part_of_its_explanation() -> None:
@@ -114,3 +131,52 @@ def test_an_allowed_row_without_a_decision_has_no_empty_sections() -> None:
     assert "What each policy type said" not in html
     assert "Decided by" not in html
     assert "<time" not in html
+
+
+def _untrusting_instance_role_world() -> tuple[World, str]:
+    world = World.new(seed=0)
+    iam = admin_client(world, "iam")
+    iam.create_role(
+        RoleName="AppRole",
+        AssumeRolePolicyDocument=trust_policy({"Service": "lambda.amazonaws.com"}),
+    )
+    iam.create_instance_profile(InstanceProfileName="AppRole")
+    iam.add_role_to_instance_profile(InstanceProfileName="AppRole", RoleName="AppRole")
+    (instance_id,) = launch(world, IamInstanceProfile={"Name": "AppRole"})
+    return world, instance_id
+
+
+def test_ec2_assume_role_event_names_the_service() -> None:
+    world, instance_id = _untrusting_instance_role_world()
+    admin_client(world, "iam").update_assume_role_policy(
+        RoleName="AppRole", PolicyDocument=EC2_TRUST
+    )
+    world.imds(instance_id, "GET", "/latest/meta-data/iam/security-credentials/AppRole", {})
+    (event,) = [e for e in world.events if e["eventName"] == "AssumeRole"]
+
+    row = activity.describe(event)
+    html = activity.row_html(row)
+
+    assert row.who == "ec2.amazonaws.com"
+    assert "by <code>ec2.amazonaws.com</code> · AWS service" in html
+    assert "unknown caller" not in html
+    assert "<dt>Caller</dt><dd><code>ec2.amazonaws.com</code>" in html
+
+
+def test_a_failed_trust_shows_the_statement_that_did_not_match_and_why() -> None:
+    world, instance_id = _untrusting_instance_role_world()
+    world.imds(instance_id, "GET", "/latest/meta-data/iam/security-credentials/AppRole", {})
+    (event,) = [e for e in world.events if e["eventName"] == "AssumeRole"]
+
+    row = activity.describe(event)
+    html = activity.row_html(row)
+
+    assert row.denied
+    assert row.who == "ec2.amazonaws.com"
+    assert "✖</span> AccessDenied" in html
+    assert "Why each statement did or did not apply" in html
+    assert "<strong>trust policy Statement[0]</strong> (Allow): Statement[0] does not apply" in html
+    assert (
+        "<code>Principal</code> does not match: Principal does not name ec2.amazonaws.com." in html
+    )
+    assert "<code>Action</code> matches: Action sts:AssumeRole covers sts:AssumeRole." in html
