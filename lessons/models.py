@@ -467,7 +467,8 @@ class Attempt(ScenarioPosition, models.Model):
             if kept is not None:
                 return question.options[kept].correct
             fresh.answers[question_id] = option
-            if not quiz.unanswered(questions, fresh.answers) and not fresh.try_finished:
+            recorded = any(r.try_number == fresh.quiz_try for r in quiz.results(fresh.quiz_results))
+            if not quiz.unanswered(questions, fresh.answers) and not recorded:
                 result = {
                     "try": fresh.quiz_try,
                     "score": quiz.score(questions, fresh.answers),

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lessons import models
+from lessons import models, quiz
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, with_browser
 from lessons.scenario import Scenario
@@ -18,34 +18,52 @@ class Card:
 
     scenario: Scenario
     state: str  # "not-started" | "in-progress" | "completed"
-    progress: str  # "Not started", "Step 2 of 5", "Completed"
+    progress: str  # "Not started", "Step 2 of 5", "Completed — quiz 4/5"
     start: str  # the link's words: Start, Continue, Review
 
 
-def _card(scenario: Scenario, step_index: int | None) -> Card:
+Reached = dict[str, tuple[int, list[object]]]  # slug -> (step index, finished quiz tries)
+
+
+def _reached(attempts: models.AttemptQuerySet) -> Reached:
+    # Only the step reached and the quiz's scores: a world may be 200 KB of JSON, and none is
+    # needed here.
+    rows = attempts.values_list("scenario", "step_index", "quiz_results")
+    return {slug: (step_index, results) for slug, step_index, results in rows}
+
+
+def _card(scenario: Scenario, reached: tuple[int, list[object]] | None) -> Card:
+    """Completed only when every step passed and a try at the questions was finished; with
+    the latest try's score."""
     total = len(scenario.steps)
-    if step_index is None:
+    if reached is None:
         return Card(scenario, "not-started", "Not started", "Start")
     if scenario.sandbox:
         return Card(scenario, "in-progress", "Started", "Continue")
-    if step_index >= total:
+    step_index, results = reached
+    if step_index < total:
+        return Card(scenario, "in-progress", f"Step {step_index + 1} of {total}", "Continue")
+    if not scenario.questions:
         return Card(scenario, "completed", "Completed", "Review")
-    return Card(scenario, "in-progress", f"Step {step_index + 1} of {total}", "Continue")
+    finished = quiz.results(results)
+    if not finished:
+        count = len(scenario.questions)
+        left = f"Steps done; {count} question{'s' if count != 1 else ''} left"
+        return Card(scenario, "in-progress", left, "Continue")
+    return Card(scenario, "completed", f"Completed — quiz {finished[-1]}", "Review")
 
 
 @require_GET
 @with_browser
 def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """Every scenario with the learner's progress, the sandbox, and the policy simulator."""
-    # Only the step reached: a world may be 200 KB of JSON, and none is needed here.
     membership = browser.membership()
     if membership is not None:
-        reached = dict(membership.attempts.values_list("scenario", "step_index"))
-        return _class_catalogue(request, membership, reached)
+        return _class_catalogue(request, membership, _reached(membership.attempts.all()))
     learner = browser.learner()
-    reached = {}
+    reached: Reached = {}
     if learner is not None:
-        reached = dict(learner.attempts.values_list("scenario", "step_index"))
+        reached = _reached(learner.attempts.all())
     cards = [_card(scenario, reached.get(slug)) for slug, scenario in models.catalogue().items()]
     return render(
         request,
@@ -58,7 +76,7 @@ def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
 
 
 def _class_catalogue(
-    request: HtmxHttpRequest, membership: models.Membership, reached: dict[str, int]
+    request: HtmxHttpRequest, membership: models.Membership, reached: Reached
 ) -> HttpResponse:
     """A learner in a class sees the class's scenarios, in its order; locked ones say so."""
     classroom = membership.classroom

@@ -48,16 +48,53 @@ def test_progress_is_in_words(client: Client) -> None:
     started(client, "two-steps")
     learner = Learner.objects.get()
     Attempt.objects.filter(learner=learner).update(step_index=1)
-    started(client, "mini")
+    mini = started(client, "mini")
     Attempt.objects.filter(learner=learner, scenario="mini").update(step_index=1)
+    mini.refresh_from_db()
+    mini.answer("q1", 0)
 
     page = client.get("/").text
 
     assert "Step 2 of 2" in _card(page, "two-steps")
     assert "Continue<span" in _card(page, "two-steps")
-    assert "Completed" in _card(page, "mini")
+    assert "Completed — quiz 1/1" in _card(page, "mini")
     assert "Review<span" in _card(page, "mini")
     assert "Not started" in _card(page, "sandbox")
+
+
+def test_catalogue_says_completed_only_with_the_quiz_done(client: Client) -> None:
+    attempt = started(client, "two-steps")
+    Attempt.objects.filter(pk=attempt.pk).update(step_index=2)
+    attempt.refresh_from_db()
+
+    every_step = _card(client.get("/").text, "two-steps")
+    attempt.answer("profile-roles", 1)  # wrong
+    one_answered = _card(client.get("/").text, "two-steps")
+    attempt.answer("rotation", 1)  # right
+    quiz_done = _card(client.get("/").text, "two-steps")
+
+    assert "Completed" not in every_step
+    assert "Steps done; 2 questions left" in every_step
+    assert "Continue<span" in every_step
+    assert "Completed" not in one_answered
+    assert "Completed — quiz 1/2" in quiz_done
+    assert "Review<span" in quiz_done
+
+
+def test_catalogue_gives_the_latest_tries_score(client: Client) -> None:
+    attempt = started(client, "two-steps")
+    Attempt.objects.filter(pk=attempt.pk).update(step_index=2)
+    attempt.refresh_from_db()
+    attempt.answer("profile-roles", 1)
+    attempt.answer("rotation", 0)
+    attempt.retry_quiz()
+
+    retrying = _card(client.get("/").text, "two-steps")
+    attempt.answer("profile-roles", 0)
+    attempt.answer("rotation", 1)
+
+    assert "Completed — quiz 0/2" in retrying  # a try was finished; the new one has begun
+    assert "Completed — quiz 2/2" in _card(client.get("/").text, "two-steps")
 
 
 def test_progress_is_the_visitors_own(client: Client) -> None:
