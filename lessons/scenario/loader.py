@@ -27,6 +27,9 @@ from lessons.scenario.model import (
 )
 from lessons.scenario.run import ACTORS, BUILTIN_PLACES, FACTS, PROBE_ACTORS
 
+MAX_TICK_SECONDS = 3600
+"""A fleet tick moves the clock at most an hour: role credentials rotate hourly (iam-facts §3)."""
+
 
 class ScenarioError(ValueError):
     """A problem in a scenario file, with the place: `file:line: message`."""
@@ -341,6 +344,12 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
     except (TypeError, ValueError):
         reader.problem(data, "'minutes' must be a number")
         minutes = 0
+    tick_seconds = data.get("tick_seconds", 60)
+    if type(tick_seconds) is not int or not 1 <= tick_seconds <= MAX_TICK_SECONDS:
+        reader.problem(
+            data, f"'tick_seconds' is a whole number of seconds, 1 to {MAX_TICK_SECONDS}"
+        )
+        tick_seconds = 60
     outcomes = data.get("outcomes") or []
     scenario = Scenario(
         slug=slug,
@@ -357,6 +366,7 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         file=file,
         sandbox=sandbox,
         places=reader.places(data.get("places")),
+        tick_seconds=tick_seconds,
     )
     return scenario, reader.problems
 

@@ -99,6 +99,7 @@ class Scenario:
     file: str
     sandbox: bool = False
     places: tuple[Place, ...] = ()
+    tick_seconds: int = 60  # how far the simulated clock moves on each fleet tick
 
     def step(self, step_id: str) -> Step | None:
         return next((step for step in self.steps if step.id == step_id), None)

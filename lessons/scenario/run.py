@@ -16,7 +16,7 @@ from typing import Any
 
 from lessons.scenario.model import ADMIN_ACTOR, Action, Place, Scenario
 from simulator import AwsError, World
-from simulator.model import AppSpec
+from simulator.model import AppSpec, LaunchApp
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP, Credentials
 
@@ -95,6 +95,7 @@ def build_world(scenario: Scenario, *, seed: int = 0) -> tuple[World, dict[str, 
     """The scenario's starting world and the values its setup saved."""
     world = World.new(seed=seed)
     variables: dict[str, Any] = {}
+    world.state.tick_seconds = scenario.tick_seconds
     run_actions(world, variables, scenario.setup)
     add_places(world, variables, scenario.places)
     variables["_started"] = world.now.isoformat()
@@ -225,6 +226,16 @@ def _set_app(world: World, data: Mapping[str, Any]) -> None:
         instances.set_app(world, instance_id_of(world, name), app)
 
 
+def _launch_app(world: World, data: Mapping[str, Any]) -> None:
+    app = AppSpec(name=str(data.get("name", "app")), calls=list(data.get("calls") or []))
+    tags = data.get("tags") or {}
+    if not isinstance(tags, Mapping):
+        raise ValueError("'tags' maps tag keys to values, such as {Name: app-2}")
+    image = data.get("image")
+    rule = LaunchApp(app, str(image) if image else None, {str(k): str(v) for k, v in tags.items()})
+    instances.set_launch_app(world, rule)
+
+
 def _advance(world: World, data: Mapping[str, Any]) -> None:
     world.advance(float(data.get("seconds", data.get("value", 0))))
 
@@ -244,6 +255,7 @@ FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
     "delete_file": _delete_file,
     "set_env": _set_env,
     "set_app": _set_app,
+    "launch_app": _launch_app,
     "advance": _advance,
     "run_fleet": _run_fleet,
     "in_use": _in_use,

@@ -68,3 +68,18 @@ def test_a_terminal_action_needs_a_place_and_a_command(tmp_path):
     text = MINI.read_text() + "    - terminal: {place: laptop}\n"
     problems = _problems(tmp_path, text)
     assert any("'terminal' takes {place: WHERE, command: TEXT}" in p for p in problems), problems
+
+
+def test_a_scenario_sets_how_far_the_clock_moves_on_each_fleet_tick(tmp_path):
+    path = tmp_path / "slow.yaml"
+    path.write_text(MINI.read_text().replace("steps:\n", "tick_seconds: 300\nsteps:\n", 1))
+    scenario, problems = read_scenario(path)
+    assert problems == []
+    assert scenario.tick_seconds == 300
+    (tmp_path / "default.yaml").write_text(MINI.read_text())
+    assert read_scenario(tmp_path / "default.yaml")[0].tick_seconds == 60
+
+
+def test_a_tick_longer_than_an_hour_is_a_problem(tmp_path):
+    text = MINI.read_text().replace("steps:\n", "tick_seconds: 7200\nsteps:\n", 1)
+    assert any("'tick_seconds' is a whole number" in p for p in _problems(tmp_path, text))
