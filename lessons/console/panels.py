@@ -683,11 +683,14 @@ def _instance_view(
     dom = dom_id("instance", instance.instance_id)
     association = instance.association
     profile_name = role_name = None
+    role_words = "role: none"
     if association is not None:
         profile_name = association.instance_profile_arn.rsplit("/", 1)[-1]
         profile = state.instance_profiles.get(profile_name)
-        if profile is not None and profile.roles:
-            role_name = profile.roles[0]
+        held = profile.roles[0] if profile is not None and profile.roles else None
+        role_words = _role_words(association.state, held or f"no role ({profile_name})")
+        if imds.active_association(instance) is not None:
+            role_name = held  # what the metadata service serves now; not while disassociating
     files = []
     for path, text in sorted(instance.files.items()):
         form = f"{dom}--file-{dom_id(path)}"
@@ -727,7 +730,7 @@ def _instance_view(
             drafts.within(dom),
             instance.tags.get("Name") or instance.instance_id,
             instance.state,
-            f"role: {role_name or 'none'}",
+            role_words,
         ),  # fmt: skip
         "outcome": drafts.exactly(dom),
         "new_file": f"{dom}--file-new",
@@ -739,6 +742,16 @@ def _instance_view(
         or _steal_defaults(instance, copied.get(instance.instance_id, "")),
         "steal_answer": drafts.exactly(steal_form),
     }
+
+
+def _role_words(association_state: str, role: str) -> str:
+    """The instance's role as its association stands: served at once while `associating`, no
+    longer while `disassociating` (both settle on the next fleet tick or clock advance)."""
+    if association_state == "associated":
+        return f"role: {role}"
+    if association_state == "associating":
+        return f"role: {role} (associating)"
+    return f"role: none ({role} {association_state})"
 
 
 def _steal_defaults(instance: Instance, copied: str) -> dict[str, str]:
