@@ -16,20 +16,25 @@ if TYPE_CHECKING:
     from lessons.whatif import Preview
     from simulator.iam.findings import Finding
 
-STATUS_ICONS = {"done": "✔", "failed": "✖", "problem": "⚠", "info": "ℹ"}
+STATUS_ICONS = {"done": "✔", "failed": "✖", "mixed": "⚠", "problem": "⚠", "info": "ℹ"}
 
 
 @dataclass(frozen=True, slots=True)
 class Status:
     """What the last action did, for the status region: words, an icon, AWS's error if any.
 
-    `kind`: done (it worked), failed (AWS refused, or a check did not pass), problem (the input
-    could not be used: nothing was sent), info (nothing to do)."""
+    `kind`: done (it worked), failed (AWS refused, or a check did not pass, or every call of a
+    fleet run failed), mixed (it ran, and some of its calls failed: a fleet run), problem (the
+    input could not be used: nothing was sent), info (nothing to do).
+
+    `secret` is a value AWS shows only this once (a new key's secret access key): the page
+    gives it a read-only field to select and copy."""
 
     kind: str
     message: str
     error_code: str = ""
     error_message: str = ""
+    secret: str = ""
 
     @property
     def icon(self) -> str:

@@ -170,6 +170,7 @@ class _Api:
     document: str | None = None  # the field holding a policy document, for the findings
     kind: PolicyKind = PolicyKind.IDENTITY
     answer: Callable[[dict[str, Any]], str | None] | None = None
+    secret: Callable[[dict[str, Any]], str] | None = None  # (response) -> shown once, to copy
 
 
 def _run_api(api: _Api) -> Handler:
@@ -192,7 +193,10 @@ def _run_api(api: _Api) -> Handler:
             return _outcome(False, f"{api.operation} failed.", error.code, error.message, findings=findings)  # fmt: skip
         answer = api.answer(response) if api.answer else None
         message = api.success(params, response) + who
-        return _outcome(True, message, answer=answer, findings=findings)
+        outcome = _outcome(True, message, answer=answer, findings=findings)
+        if api.secret is not None:
+            outcome.status = replace(outcome.status, secret=api.secret(response))
+        return outcome
 
     return handler
 
@@ -254,8 +258,8 @@ def _secret_message(params: dict[str, Any], response: dict[str, Any]) -> str:
     key = response.get("AccessKey", {})
     return (
         f"Created access key {key.get('AccessKeyId')} for {key.get('UserName')}. Its secret "
-        f"access key is {key.get('SecretAccessKey')} — this is the only time it is shown: "
-        "AWS never shows a secret access key again, so copy it now."
+        "access key is below: this is the only time it is shown, as on AWS, which never shows "
+        "a secret access key again, so copy it now."
     )
 
 
@@ -285,6 +289,7 @@ API: dict[str, _Api] = {
     ),
     "console-key-create": _Api(
         "iam", "CreateAccessKey", lambda f: {"UserName": f.text("user_name")}, _secret_message,
+        secret=lambda r: str(r.get("AccessKey", {}).get("SecretAccessKey", "")),
     ),
     "console-key-status": _Api(
         "iam", "UpdateAccessKey",
@@ -655,7 +660,8 @@ def _run_fleet(attempt: Attempt, form: _Form) -> Outcome:
     last_tick = instances.last_tick(results)
     calls = [row for rows in last_tick.values() for row in rows]
     failed = [row for row in calls if not row["ok"]]
-    words = f"Ran the fleet {ticks} tick{'s' if ticks != 1 else ''}: {len(last_tick)} instances."
+    ran = len(last_tick)
+    words = f"Ran the fleet {ticks} tick{'s' if ticks != 1 else ''}: {ran} instance{'s' if ran != 1 else ''}."
     words += f" Last tick: {len(calls) - len(failed)} of {len(calls)} calls allowed"
     if failed:
         kinds: dict[str, int] = {}
@@ -663,7 +669,11 @@ def _run_fleet(attempt: Attempt, form: _Form) -> Outcome:
             label = f"{row['operation']} {row['error']}"
             kinds[label] = kinds.get(label, 0) + 1
         words += "; failed: " + ", ".join(f"{label} ×{count}" for label, count in kinds.items())
-    return _outcome(True, words + ".")
+    outcome = _outcome(True, words + ".")
+    if failed:  # the run worked, its calls did not all: the status says so (✖, or ⚠ if some did)
+        kind = "failed" if len(failed) == len(calls) else "mixed"
+        outcome.status = replace(outcome.status, kind=kind)
+    return outcome
 
 
 def _advance(attempt: Attempt, form: _Form) -> Outcome:

@@ -1,0 +1,68 @@
+// Small conveniences that need JavaScript; the page works without them (CSP: no inline code).
+// - Copy buttons ([data-copy] names a read-only field): shown only here, they copy the field and
+//   say "Copied" in the field's status span ([data-copied]).
+// - Read-only fields to copy ([data-select-all]) select their whole value when focused.
+// - A status message's Dismiss link ([data-dismiss]) empties its region instead of reloading.
+(function () {
+  "use strict";
+
+  function reveal(root) {
+    root.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function say(id, words) {
+    var said = document.querySelector('[data-copied="' + id + '"]');
+    if (said) {
+      said.textContent = "";
+      window.setTimeout(function () { said.textContent = words; }, 50);
+    }
+  }
+
+  function copy(button) {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    field.focus();
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(
+        function () { say(button.dataset.copy, "Copied"); },
+        function () { say(button.dataset.copy, "Selected: press Ctrl+C (⌘C) to copy"); }
+      );
+    } else {
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (error) { done = false; }
+      say(button.dataset.copy, done ? "Copied" : "Selected: press Ctrl+C (⌘C) to copy");
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    var button = target.closest("[data-copy]");
+    if (button) {
+      copy(button);
+      return;
+    }
+    var dismiss = target.closest("[data-dismiss]");
+    var region = dismiss && dismiss.closest(".status");
+    if (region) {
+      event.preventDefault();
+      region.replaceChildren();
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLInputElement && field.hasAttribute("data-select-all")) field.select();
+  });
+
+  if (window.htmx) {
+    window.htmx.onLoad(reveal);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { reveal(document); });
+  }
+})();

@@ -1,0 +1,108 @@
+"""The workspace page's presentation: what the status says and how it goes away, a new secret
+to copy (lessons.outcome.Status, templates/lessons/_status_message.html, _secret.html)."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from lessons.models import Attempt, Owner, catalogue
+from simulator.model import AppSpec
+from simulator.services import instances
+from tests.factories import learner_key
+from tests.lessons.workspace_scenarios import PROFILE, scenarios  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
+
+HTMX = {"HX-Request": "true"}
+URL = "/s/two-steps/"
+BUCKET = "reports-bucket"
+
+
+def _started(client: Client) -> Attempt:
+    client.get(URL)
+    key = learner_key(client)
+    assert key is not None
+    return Attempt.start(Owner(learner_key=key), catalogue()["two-steps"])
+
+
+def _web_1_runs(attempt: Attempt, *operations: str, role: bool = False) -> None:
+    """web-1 runs an application making `operations` on the bucket (with AppRole if `role`,
+    which may put objects and nothing else; else only its empty credentials file)."""
+    instance_id = next(iter(attempt.load_world().state.instances))
+    calls = [{"service": "s3", "operation": operation,
+              "params": {"Bucket": BUCKET, "Key": "r.csv", **({"Body": "x"} if operation == "PutObject" else {})}}
+             for operation in operations]  # fmt: skip
+    attempt.apply(
+        lambda world: instances.set_app(world, instance_id, AppSpec(name="app", calls=calls))
+    )
+    if role:
+        attempt.act("ec2", "AssociateIamInstanceProfile",
+                    {"IamInstanceProfile": {"Name": PROFILE}, "InstanceId": instance_id})  # fmt: skip
+        attempt.apply(
+            lambda world: world.delete_file(instance_id, "/home/ec2-user/.aws/credentials")
+        )
+
+
+def _status(html: str) -> str:
+    found = re.search(r'<div class="status__message status__message--(\w+)">\s*<p class="status__text">'
+                      r'<span class="status__icon" aria-hidden="true">(.)</span>', html)  # fmt: skip
+    assert found, html[:2000]
+    return found.group(1) + " " + found.group(2)
+
+
+def test_a_fleet_run_whose_every_call_failed_says_so_with_a_cross(client: Client) -> None:
+    attempt = _started(client)
+    _web_1_runs(attempt, "GetObject", "PutObject")
+
+    response = client.post(URL, {"action": "console-run-fleet", "ticks": "1"}, headers=HTMX)
+
+    assert _status(response.text) == "failed ✖"
+    assert "1 instance." in response.text  # not "1 instances"
+
+
+def test_a_fleet_run_where_some_calls_failed_says_so_with_a_warning(client: Client) -> None:
+    attempt = _started(client)
+    _web_1_runs(attempt, "PutObject", "GetObject", "GetObject", "GetObject", role=True)
+
+    response = client.post(URL, {"action": "console-run-fleet", "ticks": "1"}, headers=HTMX)
+
+    assert "1 of 4 calls allowed" in response.text
+    assert _status(response.text) == "mixed ⚠"
+
+
+def test_the_status_can_be_dismissed_without_javascript(client: Client) -> None:
+    _started(client)
+    response = client.post(URL + "?outcome=denied", {"action": "console-user-create", "user_name": "bob"}, follow=True)  # fmt: skip
+
+    dismiss = re.search(r'<a class="status__dismiss" href="([^"]*)" data-dismiss>', response.text)
+    assert dismiss is not None
+    assert dismiss.group(1) == "?outcome=denied"
+    assert "Created user bob." not in client.get(URL + dismiss.group(1)).text
+
+
+def test_a_new_secret_key_comes_in_a_read_only_field_with_a_copy_button_for_javascript(
+    client: Client,
+) -> None:
+    attempt = _started(client)
+    client.post(URL, {"action": "console-user-create", "user_name": "bob"}, headers=HTMX)
+
+    response = client.post(URL, {"action": "console-key-create", "user_name": "bob"}, headers=HTMX)
+
+    secret = next(k for k in Attempt.objects.get(pk=attempt.pk).load_world().state.access_keys.values() if k.user_name == "bob").secret_access_key  # fmt: skip
+    field = re.search(r'<input type="text" id="status-secret" class="secret__value" value="([^"]+)" readonly', response.text)  # fmt: skip
+    assert field is not None
+    assert field.group(1) == secret
+    assert '<label for="status-secret"' in response.text
+    assert re.search(r'<button type="button" class="button--secondary secret__copy" data-copy="status-secret" hidden>', response.text)  # fmt: skip
+    assert secret not in re.sub(r'value="[^"]*"', "", response.text)  # in the field, not the words
+
+
+def test_every_page_loads_the_small_script_and_no_inline_code(client: Client) -> None:
+    html = client.get(URL).text
+    assert (
+        re.search(r'<script src="/static/js/page\.[0-9a-f.]*js" defer>', html)
+        or "js/page.js" in html
+    )
+    assert "onclick" not in html
+    assert "<style" not in html
