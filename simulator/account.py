@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Self
 
-from simulator import aws_managed, ids, serde
+from simulator import aws_managed, ids, network, serde
 from simulator.authenticate import Caller, Credentials, authenticate
 from simulator.clock import EPOCH, iso
 from simulator.errors import AwsError
@@ -60,6 +60,9 @@ CONSOLE_IP = "203.0.113.10"
 """The learner's own computer, for calls made from the console panels."""
 ADMIN = "admin"
 """The IAM user a new account starts with."""
+_CALLED_VIA = frozenset({"athena", "cloudformation", "dynamodb", "kms"})
+"""Services that set aws:CalledVia (IAM User Guide, reference_policies_condition-keys.html
+#calledvia-services)."""
 
 
 @lru_cache(maxsize=4096)
@@ -71,7 +74,16 @@ def compile_policy(text: str, name: str, kind: PolicyKind) -> Policy:
 class Call:
     """One call in progress: what a service handler gets."""
 
-    __slots__ = ("caller", "decisions", "operation", "params", "service", "source_ip", "world")
+    __slots__ = (
+        "caller",
+        "decisions",
+        "operation",
+        "params",
+        "service",
+        "source_ip",
+        "via_service",
+        "world",
+    )
 
     def __init__(
         self,
@@ -81,6 +93,7 @@ class Call:
         operation: str,
         params: dict[str, Any],
         source_ip: str,
+        via_service: str | None = None,
     ) -> None:
         self.world = world
         self.caller = caller
@@ -88,6 +101,7 @@ class Call:
         self.operation = operation
         self.params = params
         self.source_ip = source_ip
+        self.via_service = via_service  # the service making this call on the caller's behalf
         self.decisions: list[Decision] = []
 
     @property
@@ -112,6 +126,7 @@ class Call:
             resource_policy=resource_policy,
             resource_account=resource_account,
             source_ip=self.source_ip,
+            via_service=self.via_service,
         )
         self.decisions.append(decision)
         return decision
@@ -278,10 +293,14 @@ class Account:
         *,
         source_ip: str | None = None,
         user_agent: str | None = None,
+        via_service: str | None = None,
     ) -> dict[str, Any]:
         """Authenticate, authorize, act, record. Returns the response dict or raises AwsError.
 
-        `user_agent` is what the event log shows as the caller's software (the CLI's name)."""
+        `user_agent` is what the event log shows as the caller's software (the CLI's name).
+        `via_service` (e.g. "ssm.amazonaws.com") marks a call a service makes with the caller's
+        credentials on the caller's behalf (a forward access session): aws:ViaAWSService is
+        true, and the record says `invokedBy` that service, from that service's address."""
         creds = Credentials(*credentials)
         params = dict(params or {})
         handler = _HANDLERS.get((service, operation))
@@ -290,7 +309,7 @@ class Account:
         ip = source_ip or CONSOLE_IP
         try:
             caller = authenticate(self.state, creds, service)
-            call = Call(self, caller, service, operation, params, ip)
+            call = Call(self, caller, service, operation, params, ip, via_service)
             if handler is None:
                 raise AwsError(
                     "InvalidAction",
@@ -300,9 +319,33 @@ class Account:
             response = handler(call)
         except AwsError as error:
             self._record(service, operation, params, ip, creds, caller, call, error, user_agent)
+            self._annotate(service, ip, via_service)
             raise
         self._record(service, operation, params, ip, creds, caller, call, None, user_agent)
+        self._annotate(service, ip, via_service)
         return response
+
+    def _annotate(self, service: str, source_ip: str, via_service: str | None) -> None:
+        """What the record says of the road: a call through a VPC endpoint shows the caller's
+        private address and `vpcEndpointId`; a call a service made on the caller's behalf shows
+        `invokedBy` and the service as its source and agent, as CloudTrail records
+        CreateServiceLinkedRole made by a service for a user (Amazon EFS User Guide,
+        logging-using-cloudtrail.html, "invokedBy": "elasticfilesystem.amazonaws.com"; CloudTrail
+        User Guide, cloudtrail-event-reference-user-identity.html, invokedBy)."""
+        event = self.state.events[-1] if self.state.events else None
+        if event is None:
+            return
+        if via_service is not None:
+            identity = event.get("userIdentity")
+            if isinstance(identity, dict):
+                identity["invokedBy"] = via_service
+            event["sourceIPAddress"] = via_service
+            event["userAgent"] = via_service
+            return
+        path = network.route(self.state, source_ip, service)
+        if path is not None:
+            event["sourceIPAddress"] = path.private_ip
+            event["vpcEndpointId"] = path.endpoint_id
 
     def _record(
         self,
@@ -382,14 +425,58 @@ class Account:
             raise LookupError(arn)
         return compile_policy(policy.default_document(), policy.name, kind)
 
-    def request_context(self, caller: Caller, source_ip: str) -> dict[str, Any]:
-        """The condition keys AWS sets for this caller (the engine derives the principal's)."""
+    def request_context(
+        self,
+        caller: Caller,
+        source_ip: str,
+        service: str = "",
+        via_service: str | None = None,
+    ) -> dict[str, Any]:
+        """The condition keys AWS sets for this caller (the engine derives the principal's).
+
+        Presence as the IAM User Guide's global condition keys page states it
+        (reference_policies_condition-keys.html; anchors below):
+
+        - network keys (simulator/network.py): aws:SourceIp for a call over the internet, or
+          aws:SourceVpc, aws:SourceVpce and aws:VpcSourceIp for one through a VPC endpoint;
+          a service calling on the caller's behalf keeps the caller's aws:SourceIp but not
+          the source VPC ("the source VPC of the initial request is not preserved",
+          #condition-keys-sourcevpc);
+        - aws:ViaAWSService: true "when a service uses the credentials of an IAM principal to
+          make a request on behalf of the principal", false when the principal calls directly
+          (#condition-keys-viaawsservice);
+        - aws:CalledVia, aws:CalledViaFirst, aws:CalledViaLast: only when one of the services
+          that support it (Athena, CloudFormation, DynamoDB, KMS) calls on the principal's
+          behalf (#condition-keys-calledvia) — so never for Systems Manager;
+        - aws:Ec2InstanceSourceVpc and aws:Ec2InstanceSourcePrivateIPv4: "included in the
+          request context whenever the requester is signing requests with an Amazon EC2 role
+          credential", wherever the request comes from (#condition-keys-ec2instancesourcevpc,
+          #condition-keys-ec2instancesourceprivateip4); with ec2:SourceInstanceARN and
+          ec2:RoleDelivery (#condition-keys-ec2-source-instance-arn, -role-delivery).
+        Key names are spelled as that page spells them (names are case-insensitive).
+        """
+        state = self.state
         context: dict[str, Any] = {
-            "aws:SourceIp": source_ip,
-            "aws:RequestedRegion": self.state.region,
+            "aws:RequestedRegion": state.region,
             "aws:SecureTransport": "true",
-            "aws:ViaAWSService": "false",
+            "aws:ViaAWSService": "true" if via_service else "false",
         }
+        if via_service:
+            first_hop = network.route(state, source_ip, via_service.split(".", 1)[0])
+            if first_hop is None:
+                context["aws:SourceIp"] = source_ip
+            if via_service.split(".", 1)[0] in _CALLED_VIA:
+                context["aws:CalledVia"] = [via_service]
+                context["aws:CalledViaFirst"] = via_service
+                context["aws:CalledViaLast"] = via_service
+        else:
+            path = network.route(state, source_ip, service) if service else None
+            if path is None:
+                context["aws:SourceIp"] = source_ip
+            else:
+                context["aws:SourceVpc"] = path.vpc_id
+                context["aws:SourceVpce"] = path.endpoint_id
+                context["aws:VpcSourceIp"] = path.private_ip
         entity = caller.user or caller.role
         tags = entity.tags if entity is not None else {}
         for key, value in tags.items():
@@ -399,10 +486,14 @@ class Account:
             context["aws:TokenIssueTime"] = iso(session.issued)
             if session.instance_id is not None:
                 context["ec2:SourceInstanceARN"] = (
-                    f"arn:aws:ec2:{self.state.region}:{self.state.account_id}:instance/{session.instance_id}"
+                    f"arn:aws:ec2:{state.region}:{state.account_id}:instance/{session.instance_id}"
                 )
                 if session.delivery:
                     context["ec2:RoleDelivery"] = session.delivery
+                instance = state.instances.get(session.instance_id)
+                if instance is not None:
+                    context["aws:Ec2InstanceSourceVpc"] = network.vpc_id(state)
+                    context["aws:Ec2InstanceSourcePrivateIPv4"] = instance.private_ip
         else:
             context["aws:MultiFactorAuthPresent"] = "false"
         return context
@@ -417,9 +508,11 @@ class Account:
         resource_policy: str | None = None,
         resource_account: str | None = None,
         source_ip: str = CONSOLE_IP,
+        via_service: str | None = None,
     ) -> Decision:
         identity, boundary, session_policy = self.identity_policies(caller)
-        request_context = self.request_context(caller, source_ip)
+        service = action.partition(":")[0].lower()
+        request_context = self.request_context(caller, source_ip, service, via_service)
         if context:
             request_context.update(context)
         request = Request.build(
