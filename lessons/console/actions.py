@@ -470,7 +470,7 @@ API: dict[str, _Api] = {
         lambda f: {"Bucket": f.text("bucket"), "Key": f.text("key", limit=1024),
                    "Body": f.text("body", strip=False, limit=MAX_OBJECT_CHARS).encode(),
                    "ContentType": "text/plain"},
-        lambda p, r: f"Put {p['Key']} in {p['Bucket']} ({len(p['Body'])} bytes).",
+        lambda p, r: f"Put {p['Key']} in {p['Bucket']} ({len(p['Body'])} byte{'s' if len(p['Body']) != 1 else ''}).",
     ),
     "console-object-get": _Api(
         "s3", "GetObject", lambda f: {"Bucket": f.text("bucket"), "Key": f.text("key", limit=1024)},
@@ -662,7 +662,7 @@ def _run_fleet(attempt: Attempt, form: _Form) -> Outcome:
     failed = [row for row in calls if not row["ok"]]
     ran = len(last_tick)
     words = f"Ran the fleet {ticks} tick{'s' if ticks != 1 else ''}: {ran} instance{'s' if ran != 1 else ''}."
-    words += f" Last tick: {len(calls) - len(failed)} of {len(calls)} calls allowed"
+    words += f" Last tick: {len(calls) - len(failed)} of {len(calls)} call{'s' if len(calls) != 1 else ''} allowed"
     if failed:
         kinds: dict[str, int] = {}
         for row in failed:

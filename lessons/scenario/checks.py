@@ -172,14 +172,14 @@ def _user_keys(
     active = sum(key.status == "Active" for key in keys)
     problems = []
     if "total" in args and len(keys) != int(args["total"]):
-        problems.append(f"{len(keys)} keys, not {args['total']}")
+        problems.append(f"{len(keys)} key{'s' if len(keys) != 1 else ''}, not {args['total']}")
     if "active" in args and active != int(args["active"]):
         problems.append(f"{active} active, not {args['active']}")
     if "without" in args:
         old_id = _key_id(variables, str(args["without"]))
         if any(key.access_key_id == old_id for key in keys):
             problems.append(f"the old key {old_id} still exists")
-    detail = f"{user} has {len(keys)} access key(s), {active} active"
+    detail = f"{user} has {len(keys)} access key{'s' if len(keys) != 1 else ''}, {active} active"
     return not problems, detail + ("" if not problems else ": " + "; ".join(problems))
 
 
@@ -410,7 +410,7 @@ def _fleet_ran(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tupl
     name = str(args["instance"])
     ticks = world.state.instances[instance_id_of(world, name)].ticks
     wanted = int(args.get("ticks", 1))
-    return ticks >= wanted, f"{name}'s application has run {ticks} tick(s)"
+    return ticks >= wanted, f"{name}'s application has run {ticks} tick{'s' if ticks != 1 else ''}"
 
 
 def _app_call(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:

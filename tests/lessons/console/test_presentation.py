@@ -1,13 +1,16 @@
 """How the console presents what it shows: names in the order people sort them, counts in
-words, the fleet's tiles and their words whole (lessons.console.panels, lessons.pictures)."""
+words, the fleet's tiles and their words whole (lessons.console.panels, lessons.pictures,
+and the details of a step's checks)."""
 
 import re
 
 from lessons.console.panels import panels
 from lessons.names import natural_key
 from lessons.pictures import Tile, TileCall, access_graph, draw_fleet, draw_graph
+from lessons.scenario.checks import CONDITIONS
 from simulator import World
-from tests.factories import EC2_TRUST, admin_client, allow
+from simulator.services import instances
+from tests.factories import EC2_TRUST, REPORT_WRITER, admin_client, allow, launch
 
 
 def test_names_sort_as_people_sort_them():
@@ -84,3 +87,19 @@ def test_a_long_name_in_the_access_picture_is_drawn_whole_in_a_wide_box():
     svg = draw_graph(access_graph(world)).svg
     assert "sandbox-data/reports/2026/*</text>" in svg
     assert "sandbox-data/repo…" not in svg
+
+
+def test_check_details_count_in_words_one_tick_one_key():
+    world = World.new(seed=0)
+    iam = admin_client(world, "iam")
+    iam.create_user(UserName="app-user")
+    iam.create_access_key(UserName="app-user")
+    (instance_id,) = launch(world, TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-1"}]}])  # fmt: skip
+    instances.set_app(world, instance_id, REPORT_WRITER)
+    instances.tick(world, ticks=1)
+
+    _, ran = CONDITIONS["fleet_ran"](world, {"instance": "web-1", "ticks": 1}, {})
+    _, keys = CONDITIONS["user_keys"](world, {"user": "app-user"}, {})
+
+    assert ran == "web-1's application has run 1 tick"
+    assert keys.startswith("app-user has 1 access key, 1 active")
