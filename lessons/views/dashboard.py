@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -108,6 +108,19 @@ class Group:
     position: int  # in the class, from 1
 
 
+def quiz_words(attempt: Progress | Attempt | None) -> tuple[str, str]:
+    """A learner's quiz on a scenario, short for the grid and in words: the first finished
+    try's score and the number of tries ("3/5, 2 tries"), "answering" before a try is finished,
+    "" when no question was answered."""
+    if attempt is None:
+        return "", "not taken"
+    first, tries = attempt.first_result, attempt.quiz_tries
+    if first is None:
+        return ("answering", "answering, no try finished yet") if tries else ("", "not taken")
+    tried = f"{tries} tr{'ies' if tries != 1 else 'y'}"
+    return f"{first}, {tried}", f"first try {first.score} of {first.total} right, {tried}"
+
+
 @dataclass(slots=True)
 class Row:
     member: Membership
@@ -116,12 +129,22 @@ class Row:
     done: int = 0
     hints: int = 0
     checks: int = 0
+    quizzes: list[tuple[str, str]] = field(default_factory=list)  # quiz_words, per Board.quizzes
 
     @property
     def cells_html(self) -> SafeString:
         constant = _CONSTANT_HTML
         # Safe: each cell escapes its own values (format_html).
-        return mark_safe("".join(constant.get(id(cell)) or cell.html for cell in self.cells))
+        steps = "".join(constant.get(id(cell)) or cell.html for cell in self.cells)
+        quizzes = "".join(
+            format_html('<td class="grid__quiz">{}</td>', short)
+            if short
+            else format_html(
+                '<td class="grid__quiz"><span class="visually-hidden">{}</span></td>', words
+            )  # fmt: skip
+            for short, words in self.quizzes
+        )
+        return mark_safe(steps + quizzes)
 
 
 @dataclass(slots=True)
@@ -146,6 +169,7 @@ class Board:
     now: datetime
     stuck_minutes: int
     stuck_checks: int
+    quizzes: list[Group] = field(default_factory=list)  # the class's scenarios with questions
 
     @property
     def stuck(self) -> int:
@@ -175,6 +199,7 @@ def build_board(
             short = step.title if len(step.title) <= SHORT_TITLE else step.title[: SHORT_TITLE - 1].rstrip() + "…"  # fmt: skip
             columns.append(Column(scenario, step, number, short))
     summaries = [StepSummary(column) for column in columns]
+    quizzes = [group for group in groups if group.scenario.questions]
     # Per column, per check key: how often it failed in all, and for how many learners.
     failures: list[dict[str, int]] = [{} for _ in columns]
     failing_learners: list[dict[str, int]] = [{} for _ in columns]
@@ -214,6 +239,7 @@ def build_board(
                     for key, count in tally.items():
                         times[key] = times.get(key, 0) + count
                         learners[key] = learners.get(key, 0) + 1
+        row.quizzes = [quiz_words(own.get(group.scenario.slug)) for group in quizzes]
         rows.append(row)
 
     for index, summary in enumerate(summaries):
@@ -223,7 +249,9 @@ def build_board(
             summary.failing = check_words(summary.column.step).get(key) or _unknown_check(key)
             summary.failing_times = times
             summary.failing_learners = failing_learners[index][key]
-    return Board(classroom, groups, columns, rows, summaries, now, stuck_minutes, stuck_checks)
+    return Board(
+        classroom, groups, columns, rows, summaries, now, stuck_minutes, stuck_checks, quizzes
+    )
 
 
 def _cell(
@@ -450,6 +478,7 @@ def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] 
                 if step
                 else 0,
                 "hints_used": sum(attempt.hints.values()) if attempt else 0,
+                "quiz": quiz_words(attempt)[1] if scenario.questions and attempt else "",
             }
         )
     return {"member": member, "scenarios": scenarios}
@@ -690,7 +719,7 @@ ACTIONS = {
 
 CSV_COLUMNS = [
     "learner", "scenario", "step", "completed at", "first completed at", "attempts",
-    "hints used", "resets", "removed at",
+    "hints used", "resets", "removed at", "quiz first score", "quiz questions", "quiz tries",
 ]  # fmt: skip
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -704,7 +733,9 @@ def csv_safe(value: object) -> str:
 @login_required
 @require_GET
 def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
-    """One row per learner per step of the class, removed learners included (marked)."""
+    """One row per learner per step of the class, removed learners included (marked); each row
+    also gives the learner's quiz on that step's scenario: the first finished try's score (of
+    how many questions) and the tries, in every run (resets included)."""
     classroom = _classroom(request, code)
     board = build_board(classroom, include_removed=True)
     filename = (slugify(classroom.title) or "class") + "-results.csv"
@@ -719,6 +750,7 @@ def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
             step_id = column.step.id
             completed = attempt.completed.get(step_id, "") if attempt else ""
             first = first_completed(attempt.completed, attempt.history, step_id) if attempt else ""
+            score = attempt.first_result if attempt else None
             writer.writerow(
                 csv_safe(value)
                 for value in (
@@ -731,6 +763,9 @@ def export_csv(request: HtmxHttpRequest, code: str) -> HttpResponse:
                     attempt.hints.get(step_id, 0) if attempt else 0,
                     len(attempt.history) if attempt else 0,
                     removed,
+                    score.score if score else "",
+                    len(column.scenario.questions),
+                    attempt.quiz_tries if attempt else 0,
                 )
             )
     return response
@@ -758,8 +793,17 @@ def summary(request: HtmxHttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _first_answers(attempt: Progress) -> dict[str, Any]:
+    """The answers of the learner's first finished try, or of the try they are on."""
+    for run in [*attempt.history, {"quiz_results": attempt.quiz_results}]:
+        for result in run.get("quiz_results") or ():
+            if isinstance(result, dict) and isinstance(result.get("answers"), dict):
+                return result["answers"]  # type: ignore[no-any-return]
+    return attempt.answers
+
+
 def _answers(board: Board) -> list[dict[str, Any]]:
-    """How the active learners answered each scenario's questions."""
+    """How the active learners answered each scenario's questions on their first try."""
     found = []
     for group in board.groups:
         scenario = group.scenario
@@ -767,7 +811,7 @@ def _answers(board: Board) -> list[dict[str, Any]]:
             chosen: Counter[int] = Counter()
             for row in board.rows:
                 attempt = row.attempts.get(scenario.slug)
-                option = attempt.answers.get(question.id) if attempt else None
+                option = _first_answers(attempt).get(question.id) if attempt else None
                 if isinstance(option, int) and 0 <= option < len(question.options):
                     chosen[option] += 1
             answered = sum(chosen.values())

@@ -727,9 +727,65 @@ def test_csv_has_one_row_per_learner_per_step_with_the_columns(client: Client) -
         "hints used": "1",
         "resets": "0",
         "removed at": "",
+        "quiz first score": "",
+        "quiz questions": "2",
+        "quiz tries": "0",
     }
     kims = [row for row in table if row["learner"] == "Kim"]
     assert {(row["completed at"], row["attempts"], row["hints used"]) for row in kims} == {("", "0", "0")}  # fmt: skip
+
+
+def _quiz_taken_twice(room: Classroom) -> Attempt:
+    """Sam finished two-steps, scored 1 of 2 on the first try and 2 of 2 on the second."""
+    sam = attempt(member(room, "Sam"))
+    Attempt.objects.filter(pk=sam.pk).update(step_index=2)
+    sam.refresh_from_db()
+    sam.answer("profile-roles", 1)
+    sam.answer("rotation", 1)
+    sam.retry_quiz()
+    sam.answer("profile-roles", 0)
+    sam.answer("rotation", 1)
+    return sam
+
+
+def test_dashboard_shows_the_first_quiz_score_and_the_tries(client: Client) -> None:
+    room = classroom()
+    _quiz_taken_twice(room)
+    kim = attempt(member(room, "Kim"))
+    Attempt.objects.filter(pk=kim.pk).update(step_index=2)
+    kim.refresh_from_db()
+    kim.answer("profile-roles", 0)
+
+    page = signed_in(client, room).get(url(room)).text
+    panel = client.get(url(room) + f"?learner={Membership.objects.get(display_name='Sam').pk}")
+
+    assert "Quiz: first score, tries" in page
+    assert "Role in, keys out, quiz: first score, tries" in page
+    sams = page[page.index(">Sam</a>") : page.index("</tr>", page.index(">Sam</a>"))]
+    assert '<td class="grid__quiz">1/2, 2 tries</td>' in sams
+    kims = page[page.index(">Kim</a>") : page.index("</tr>", page.index(">Kim</a>"))]
+    assert '<td class="grid__quiz">answering</td>' in kims
+    assert "quiz: first try 1 of 2 right, 2 tries" in panel.text
+
+
+def test_csv_gives_the_first_quiz_score_and_the_tries(client: Client) -> None:
+    room = classroom(slugs=("two-steps",))
+    sam = _quiz_taken_twice(room)
+    sam.reset()  # the first score outlives a reset; its tries count
+
+    table = rows(signed_in(client, room).get(url(room, "results.csv")))
+
+    assert {(row["quiz first score"], row["quiz questions"], row["quiz tries"]) for row in table} == {("1", "2", "2")}  # fmt: skip
+
+
+def test_summary_counts_the_answers_of_the_first_try(client: Client) -> None:
+    room = classroom(slugs=("two-steps",))
+    _quiz_taken_twice(room)  # "Ten" on the first try, "One" on the second
+
+    text = signed_in(client, room).get(url(room, "summary/")).text
+
+    assert "Ten:\n                  1 (100%)" in text
+    assert "One <strong>(the right answer)</strong>:\n                  0 (0%)" in text
 
 
 def test_csv_cells_cannot_run_as_formulas(client: Client) -> None:
