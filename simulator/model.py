@@ -223,6 +223,9 @@ class Instance:
     app: AppSpec | None = None
     ticks: int = 0
     role_credentials: str | None = None  # access key id of the current StsSession
+    app_credentials: str | None = None
+    """Access key id of the role credentials the application's SDK holds (and uses until 15
+    minutes before they expire, as botocore does: simulator/services/instances.py)."""
     imds_tokens: list[ImdsToken] = field(default_factory=list)
 
 

@@ -659,8 +659,10 @@ def _authorized_instances(call: Call, action: str) -> list[Instance]:
 
 
 def _forget_credentials(instance: Instance) -> None:
-    """The metadata service stops serving; issued credentials stay valid until they expire."""
+    """The metadata service stops serving; issued credentials stay valid until they expire.
+    The application stops too, and with it the credentials its SDK held."""
     instance.role_credentials = None
+    instance.app_credentials = None
     instance.imds_tokens = []
 
 

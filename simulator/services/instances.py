@@ -22,6 +22,19 @@ The chain is botocore's default one, in its order (iam-facts §3: env > ~/.aws/c
    fetch them (IMDSv2 first: a token, then the credentials, so delivered by "2.0"), unless
    `AWS_EC2_METADATA_DISABLED=true` or the instance's metadata endpoint is disabled.
 
+The application (`tick`) is a long-running process: its SDK keeps the role credentials it
+fetched (`Instance.app_credentials`) and asks the metadata service again only when they are
+within 15 minutes of expiring, as botocore's RefreshableCredentials does (credentials.py:
+`_DEFAULT_ADVISORY_REFRESH_TIMEOUT = 15 * 60`, `_DEFAULT_MANDATORY_REFRESH_TIMEOUT = 10 * 60`;
+the metadata service's credentials live six hours). So after its role is removed or replaced
+the application goes on calling as the old role for hours; when the refresh then finds no
+credentials, botocore raises CredentialRetrievalError ("Credential refresh failed, response
+did not contain: ..."), in the advisory window as in the mandatory one, because the fetcher
+returns an empty answer rather than raising. A stop or a termination ends the process and its
+cache (ec2.py). The application reads its environment and files on every run (a
+simplification: a real process reads them when it starts). Everything else that asks (the
+terminal's `aws`, a check's probe, `instance_session`) is a new process: it fetches afresh.
+
 A failure the SDK raises comes back as an `AwsError` whose code is botocore's exception name.
 Only ec2-user's home matters: software runs as ec2-user. `chain` is the same chain for any
 machine (the terminal's places use it too: simulator/terminal/places.py).
@@ -32,6 +45,7 @@ from __future__ import annotations
 import configparser
 import json
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +61,7 @@ __all__ = [
     "MAX_APP_CALLS",
     "ORIGIN",
     "AssumeRoleError",
+    "app_credentials",
     "chain",
     "checked_app",
     "from_instance_profile",
@@ -277,6 +292,42 @@ def from_instance_profile(world: Account, instance: Instance) -> tuple[Credentia
     )
 
 
+ADVISORY_REFRESH = timedelta(seconds=15 * 60)
+"""botocore refreshes cached temporary credentials this long before they expire."""
+REFRESH_FAILED = AwsError(
+    "CredentialRetrievalError",
+    "Error when retrieving credentials from iam-role: Credential refresh failed, response did "
+    "not contain: access_key, secret_key, token, expiry_time",
+    400,
+)
+"""botocore's error when refreshing instance-profile credentials finds none (its
+exceptions.CredentialRetrievalError with RefreshableCredentials._set_from_data's message)."""
+
+
+def app_credentials(world: Account, instance: Instance) -> tuple[Credentials, str] | None:
+    """The instance profile role's credentials as the application's SDK holds them: cached
+    until ADVISORY_REFRESH before they expire, then fetched again from the metadata service.
+
+    None when there were none to cache (NoCredentials); raises REFRESH_FAILED when cached
+    credentials are due for refresh and the metadata service has none to give.
+    """
+    key = instance.app_credentials
+    cached = world.state.sessions.get(key) if key else None
+    if cached is not None and cached.expiration - world.now >= ADVISORY_REFRESH:
+        return (
+            Credentials(cached.access_key_id, cached.secret_access_key, cached.session_token),
+            INSTANCE_PROFILE,
+        )
+    found = from_instance_profile(world, instance)
+    if found is not None:
+        instance.app_credentials = found[0].access_key_id
+        return found
+    if cached is None:
+        instance.app_credentials = None
+        return None
+    raise REFRESH_FAILED
+
+
 def _partial(provider: str, variable: str) -> AwsError:
     return AwsError(
         "PartialCredentialsError",
@@ -440,7 +491,14 @@ def _run(world: Account, call: Any, instance: Instance, app: AppSpec) -> list[di
     source: str | None = None
     failure = AwsError("NoCredentials", "Unable to locate credentials", 400)
     try:
-        found = resolve_credentials(world, instance_id)
+        found = chain(
+            world,
+            env=instance.env,
+            files=instance.files,
+            home=HOME,
+            source_ip=source_ip(world, instance_id),
+            last=lambda: app_credentials(world, instance),
+        )
     except AwsError as error:
         found, failure = None, error
     if found is not None:

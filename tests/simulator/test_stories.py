@@ -157,6 +157,10 @@ def test_role_attached_to_a_running_instance_then_replaced(world):
     )["IamInstanceProfileAssociation"]
     assert replaced["AssociationId"] != association["AssociationId"]
     results = instances.tick(world)
+    assert [r["ok"] for r in results] == [True, True], "the SDK's cached FirstRole credentials"
+    assert world.events[-1]["userIdentity"]["arn"] == first_arn
+    world.advance(6 * 3600)  # past the SDK's refresh, 15 minutes before they expire
+    results = instances.tick(world)
     assert [r["ok"] for r in results] == [True, False]
     assert world.events[-1]["userIdentity"]["arn"].endswith(
         f"assumed-role/SecondRole/{instance_id}"

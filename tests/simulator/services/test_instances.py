@@ -231,6 +231,12 @@ def test_a_role_attached_to_a_running_instance_then_replaced(world):
         IamInstanceProfile={"Name": "SecondRole"}, AssociationId=association["AssociationId"]
     )
     results = instances.tick(world)
+    assert all(r["ok"] and r["access_key_id"] == first_key for r in results), (
+        "the running application's SDK goes on with the first role's cached credentials"
+    )
+    expiration = world.state.sessions[first_key].expiration
+    world.advance((expiration - world.now).total_seconds() - 15 * 60)  # the tick: a minute more
+    results = instances.tick(world)
     assert [(r["operation"], r["ok"], r["error"]) for r in results] == [
         ("PutObject", True, None),
         ("GetObject", False, "AccessDenied"),
@@ -248,3 +254,85 @@ def test_a_role_attached_to_a_running_instance_then_replaced(world):
     with pytest.raises(ClientError) as expired:
         old.client("s3").get_object(Bucket=BUCKET, Key="config/app.json")
     assert expired.value.response["Error"]["Code"] == "ExpiredToken"
+
+
+# --- the application's SDK caches role credentials, as botocore does -----------------------------
+
+
+def _app_with_role(world: World) -> tuple[str, str]:
+    instance_role(world, "AppRole", "s3:PutObject", "s3:GetObject")
+    (instance_id,) = launch(world, profile="AppRole")
+    instances.set_app(world, instance_id, REPORT_WRITER)
+    results = instances.tick(world)
+    assert all(r["ok"] for r in results)
+    return instance_id, results[0]["access_key_id"]
+
+
+def _disassociate(world: World, instance_id: str) -> None:
+    ec2 = admin_client(world, "ec2")
+    (association,) = ec2.describe_iam_instance_profile_associations(
+        Filters=[{"Name": "instance-id", "Values": [instance_id]}]
+    )["IamInstanceProfileAssociations"]
+    ec2.disassociate_iam_instance_profile(AssociationId=association["AssociationId"])
+
+
+def test_application_keeps_working_on_cached_credentials_after_the_role_is_removed(world):
+    instance_id, key = _app_with_role(world)
+    _disassociate(world, instance_id)
+    world.advance(3600)  # the association is gone; the metadata service has nothing to give
+    assert (
+        world.imds(instance_id, "GET", "/latest/meta-data/iam/security-credentials/", {})[0] == 404
+    )
+    with pytest.raises(AwsError) as fresh:
+        world.instance_session(instance_id)  # a new process finds nothing
+    assert fresh.value.code == "NoCredentialsError"
+
+    results = instances.tick(world)
+    assert all(r["ok"] and r["access_key_id"] == key for r in results)
+    assert world.state.instances[instance_id].app_credentials == key
+
+    # botocore refreshes 15 minutes before expiry; the refresh finds nothing and fails.
+    expiration = world.state.sessions[key].expiration
+    world.advance((expiration - world.now).total_seconds() - 16 * 60)
+    assert all(r["ok"] for r in instances.tick(world)), "15 minutes left: still cached"
+    results = instances.tick(world)  # 14 minutes left: botocore refreshes
+    assert {r["error"] for r in results} == {"CredentialRetrievalError"}
+    assert results[0]["message"] == (
+        "Error when retrieving credentials from iam-role: Credential refresh failed, response "
+        "did not contain: access_key, secret_key, token, expiry_time"
+    )
+
+
+def test_application_refreshes_its_credentials_from_the_metadata_service_before_they_expire(
+    world,
+):
+    instance_id, key = _app_with_role(world)
+    world.advance(2 * 3600)  # the metadata service has rotated them since; the SDK has not asked
+    assert instances.tick(world)[0]["access_key_id"] == key
+    expiration = world.state.sessions[key].expiration
+    world.advance((expiration - world.now).total_seconds() - 15 * 60)
+    results = instances.tick(world)
+    assert all(r["ok"] for r in results)
+    fresh = results[0]["access_key_id"]
+    assert fresh != key
+    assert world.state.sessions[fresh].expiration - world.now > instances.ADVISORY_REFRESH
+
+
+def test_stopping_the_instance_ends_the_application_and_its_cached_credentials(world):
+    instance_id, _key = _app_with_role(world)
+    _disassociate(world, instance_id)
+    ec2 = admin_client(world, "ec2")
+    ec2.stop_instances(InstanceIds=[instance_id])
+    world.advance(60)
+    ec2.start_instances(InstanceIds=[instance_id])
+    assert world.state.instances[instance_id].app_credentials is None
+    assert {r["error"] for r in instances.tick(world)} == {"NoCredentials"}
+
+
+def test_a_world_saved_before_the_cache_existed_loads_without_one(world):
+    (instance_id,) = launch(world)
+    saved = world.to_dict()
+    for instance in saved["instances"].values():
+        del instance["app_credentials"]
+    loaded = World.from_dict(saved)
+    assert loaded.state.instances[instance_id].app_credentials is None
