@@ -1,0 +1,69 @@
+"""The workspace page in Chromium: htmx swaps break no Content-Security-Policy rule, the status
+can be dismissed, a new secret can be copied."""
+
+import re
+
+from playwright.sync_api import ConsoleMessage, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from tests.e2e.helpers import Guard, Learner
+
+CSP_WORDS = re.compile(r"Content Security Policy|Refused to (apply|execute|load)", re.IGNORECASE)
+# Every violation, as the page's own event reports it (an init script is not subject to the CSP).
+WATCH_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
+});
+"""
+
+
+def test_htmx_actions_break_no_content_security_policy_rule(
+    live_server: LiveServer, page: Page
+) -> None:
+    messages: list[str] = []
+
+    def collect(message: ConsoleMessage) -> None:
+        messages.append(f"{message.type}: {message.text}")
+
+    page.on("console", collect)
+    page.add_init_script(WATCH_VIOLATIONS)
+    guard = Guard(page, live_server.url)
+    learner = Learner(page)
+    learner.start(live_server.url, "keys-vs-role")
+
+    learner.open("app-user")  # an htmx GET into the console
+    learner.run_fleet(1)  # an htmx POST: console, log and status swapped
+    learner.submit(page.get_by_role("link", name="Denied only"))  # the log alone
+    learner.press("Check my work")  # the step panel
+    editor = learner.details(learner.item("app-user"), "Add an inline policy")
+    editor.locator("textarea").fill('{"Version": "2012-10-17"')  # the findings as you type
+    expect(editor.locator(".finding").first).to_be_visible()
+
+    violations = page.evaluate("window.__violations")
+    assert violations == []
+    assert [text for text in messages if CSP_WORDS.search(text)] == []
+    guard.assert_clean()
+
+
+def test_the_status_can_be_dismissed_and_a_new_secret_copied(
+    live_server: LiveServer, page: Page
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    guard = Guard(page, live_server.url)
+    learner = Learner(page)
+    learner.start(live_server.url, "sandbox")
+
+    page.get_by_label("New user name").fill("copy-me")
+    learner.press("Create user")
+    learner.expect_status("Created user copy-me.")
+    learner.status.get_by_role("link", name=re.compile("Dismiss")).click()
+    expect(learner.status).to_be_empty()
+
+    learner.press("Create access key", learner.open("copy-me"))
+    secret = learner.status.get_by_label(re.compile("^Secret access key"))
+    expect(secret).to_have_attribute("readonly", "")
+    learner.status.get_by_role("button", name=re.compile("^Copy")).click()
+    expect(learner.status).to_contain_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == secret.input_value()
+    guard.assert_clean()
