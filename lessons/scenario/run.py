@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lessons.scenario.model import ADMIN_ACTOR, Action, Place, Scenario
-from simulator import AwsError, World
+from simulator import AwsError, World, network
 from simulator.model import AppSpec, LaunchApp
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP, Credentials
@@ -249,6 +249,12 @@ def _in_use(world: World, data: Mapping[str, Any]) -> None:
     role.used_by.append(str(data["by"]))
 
 
+def _vpc_endpoint(world: World, data: Mapping[str, Any]) -> None:
+    """`vpc_endpoint: s3`: the default VPC reaches that service through a VPC endpoint, so its
+    instances' calls carry aws:SourceVpc, aws:SourceVpce and aws:VpcSourceIp, not aws:SourceIp."""
+    network.add_endpoint(world.state, str(data.get("service", data.get("value", ""))))
+
+
 # A fact written as a bare value (`advance: 60`) comes as {"value": 60}.
 FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
     "write_file": _write_file,
@@ -259,6 +265,7 @@ FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
     "advance": _advance,
     "run_fleet": _run_fleet,
     "in_use": _in_use,
+    "vpc_endpoint": _vpc_endpoint,
 }
 
 
