@@ -1,4 +1,5 @@
-"""Migrations 0007-0009: a class's records move from browsers to people without losing anything."""
+"""Migrations 0007-0009: a class's records move from browsers to people without losing anything;
+0010: answers given before become the first try at the quiz."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -8,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from lessons.names import name_key
+from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
 BEFORE = [("lessons", "0006_cache_table")]
 AFTER = [("lessons", "0009_owners_constraints")]
@@ -86,3 +88,49 @@ def test_existing_attempts_move_to_their_memberships_without_loss(
     # both names kept; the later one's key is the key of "ALEX 2"
     assert names == {"Alex": name_key("Alex"), "ALEX": name_key("ALEX 2")}
     assert alex_monday.legacy_learner_id == alex.pk  # that browser becomes Alex once more
+
+
+# --- 0010: the questions become a quiz with tries -------------------------------------------------
+
+BEFORE_QUIZ = [("lessons", "0009_owners_constraints")]
+AFTER_QUIZ = [("lessons", "0010_quiz_tries")]
+
+
+@pytest.mark.usefixtures("scenarios")
+@pytest.mark.django_db(transaction=True)
+def test_existing_answers_become_the_first_try(migrator: MigrationExecutor) -> None:
+    migrator = MigrationExecutor(connection)  # the graph again: the fixture migrated back
+    migrator.migrate(BEFORE_QUIZ)
+    old = _apps(migrator, BEFORE_QUIZ)
+    Learner = old.get_model("lessons", "Learner")
+    Attempt = old.get_model("lessons", "Attempt")
+    every = {"profile-roles": 1, "rotation": 1}  # one wrong, one right
+    finished = Attempt.objects.create(
+        learner=Learner.objects.create(key="a"), scenario="two-steps", world="{}",
+        step_index=2, answers=every,
+        history=[{"reset": "2026-12-01T10:00:00+00:00", "answers": {"profile-roles": 0, "rotation": 1}}],
+    )  # fmt: skip
+    halfway = Attempt.objects.create(
+        learner=Learner.objects.create(key="b"), scenario="two-steps", world="{}",
+        step_index=2, answers={"rotation": 0},
+    )  # fmt: skip
+    gone = Attempt.objects.create(
+        learner=Learner.objects.create(key="c"), scenario="no-such-file", world="{}",
+        answers={"x": 0},
+    )  # fmt: skip
+
+    migrator = MigrationExecutor(connection)
+    migrator.migrate(AFTER_QUIZ)
+    new = _apps(migrator, AFTER_QUIZ).get_model("lessons", "Attempt")
+
+    done = new.objects.get(pk=finished.pk)
+    assert done.answers == every
+    assert done.quiz_try == 1
+    [first] = done.quiz_results
+    assert {k: first[k] for k in ("try", "score", "total", "answers")} == {
+        "try": 1, "score": 1, "total": 2, "answers": every,
+    }  # fmt: skip
+    assert done.history[0]["quiz_results"][0]["score"] == 2  # an earlier run's first try
+    started = new.objects.get(pk=halfway.pk)
+    assert (started.quiz_try, started.quiz_results, started.answers) == (1, [], {"rotation": 0})
+    assert new.objects.get(pk=gone.pk).quiz_results == []
