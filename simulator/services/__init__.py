@@ -10,6 +10,6 @@ every service's operations; `World` (world.py) does.
 from __future__ import annotations
 
 from simulator.account import handler_for, operations
-from simulator.services import ec2, iam, imds, instances, s3, sts
+from simulator.services import ec2, iam, imds, instances, s3, ssm, sts
 
-__all__ = ["ec2", "handler_for", "iam", "imds", "instances", "operations", "s3", "sts"]
+__all__ = ["ec2", "handler_for", "iam", "imds", "instances", "operations", "s3", "ssm", "sts"]
