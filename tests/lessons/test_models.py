@@ -85,11 +85,11 @@ def test_reset_restores_the_setup_world_and_the_first_step():
 
 @pytest.mark.django_db
 def test_answer_checks_the_option():
-    attempt = _attempt()
-    assert attempt.answer("q1", 0) is True
-    assert attempt.answer("q1", 1) is False
+    right, wrong = _attempt(), _attempt()  # two learners
+    assert right.answer("q1", 0) is True
+    assert wrong.answer("q1", 1) is False
     with pytest.raises(ValueError, match="No such option"):
-        attempt.answer("q1", 7)
+        right.answer("q1", 7)
 
 
 @pytest.mark.django_db(transaction=True)
