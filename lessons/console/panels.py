@@ -41,7 +41,7 @@ from lessons.pictures import Picture, Tile, TileCall
 from lessons.whatif import Preview
 from simulator import World, aws_managed
 from simulator.account import ADMIN
-from simulator.iam.findings import Finding
+from simulator.iam.findings import Finding, FindingType
 from simulator.model import Instance, ManagedPolicy, Role, User
 from simulator.services import imds, instances
 from simulator.world import OUTSIDE_IP
@@ -164,6 +164,19 @@ class Editor:
     @property
     def rows(self) -> int:
         return min(max(self.text.count("\n") + 2, 6), 24)
+
+    @property
+    def gutter(self) -> list[tuple[int, str]]:
+        """The line numbers beside the text, each with the type of the most serious finding
+        on that line ("" if none): an ERROR's line is marked in the gutter."""
+        marks: dict[int, FindingType] = {}
+        for finding in self.findings or ():
+            if finding.span is not None:
+                line, kind = finding.span.line, finding.finding_type
+                if line not in marks or kind.rank < marks[line].rank:
+                    marks[line] = kind
+        lines = max(self.text.count("\n") + 1, self.rows, *marks)
+        return [(number, str(marks.get(number, ""))) for number in range(1, lines + 1)]
 
 
 class _Typed(dict[str, str]):

@@ -3,6 +3,8 @@
 //   say "Copied" in the field's status span ([data-copied]).
 // - Read-only fields to copy ([data-select-all]) select their whole value when focused.
 // - A status message's Dismiss link ([data-dismiss]) empties its region instead of reloading.
+// - A policy editor's line numbers ([data-gutter] names them) follow its text as you type and
+//   scroll, and mark the lines the findings as you type name (li[data-line]).
 (function () {
   "use strict";
 
@@ -58,6 +60,54 @@
   document.addEventListener("focusin", function (event) {
     var field = event.target;
     if (field instanceof HTMLInputElement && field.hasAttribute("data-select-all")) field.select();
+  });
+
+  function gutterOf(textarea) {
+    return textarea.dataset.gutter ? document.getElementById(textarea.dataset.gutter) : null;
+  }
+
+  function number(textarea) {
+    var gutter = gutterOf(textarea);
+    if (!gutter) return;
+    var wanted = Math.max(textarea.value.split("\n").length, textarea.rows);
+    while (gutter.children.length < wanted) {
+      var item = document.createElement("li");
+      item.textContent = String(gutter.children.length + 1);
+      gutter.appendChild(item);
+    }
+    while (gutter.children.length > wanted && !gutter.lastElementChild.className) {
+      gutter.removeChild(gutter.lastElementChild);
+    }
+    gutter.scrollTop = textarea.scrollTop;
+  }
+
+  function mark(findings) {
+    var textarea = document.querySelector('[aria-describedby~="' + findings.id + '"][data-gutter]');
+    var gutter = textarea && gutterOf(textarea);
+    if (!gutter) return;
+    number(textarea);
+    var worst = {};
+    findings.querySelectorAll("li[data-line]").forEach(function (finding) {
+      var kind = ["error", "security_warning", "warning"].find(function (type) {
+        return finding.classList.contains("finding--" + type);
+      });
+      var line = finding.dataset.line;
+      if (kind && (!worst[line] || kind === "error")) worst[line] = kind;
+    });
+    Array.prototype.forEach.call(gutter.children, function (item, index) {
+      var kind = worst[String(index + 1)];
+      item.className = kind ? "policy-gutter__" + kind : "";
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target instanceof HTMLTextAreaElement) number(event.target);
+  });
+  document.addEventListener("scroll", function (event) {
+    if (event.target instanceof HTMLTextAreaElement) number(event.target);
+  }, true);
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll('.findings[id^="findings-"]').forEach(mark);
   });
 
   if (window.htmx) {

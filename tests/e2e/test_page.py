@@ -67,3 +67,24 @@ def test_the_status_can_be_dismissed_and_a_new_secret_copied(
     expect(learner.status).to_contain_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == secret.input_value()
     guard.assert_clean()
+
+
+def test_the_policy_editor_numbers_lines_and_marks_an_errors_line_as_you_type(
+    live_server: LiveServer, page: Page
+) -> None:
+    guard = Guard(page, live_server.url)
+    learner = Learner(page)
+    learner.start(live_server.url, "keys-vs-role")
+
+    editor = learner.details(learner.open("app-user"), "Add an inline policy")
+    editor.locator("textarea").fill(
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow" "Action": "*"}\n  ]\n}'
+    )
+    expect(editor.locator(".finding--error").first).to_be_visible()
+
+    gutter = editor.locator(".policy-gutter")
+    expect(gutter.locator("li").nth(3)).to_have_class("policy-gutter__error")
+    expect(gutter.locator("li").nth(0)).to_have_text("1")
+    top = lambda selector: editor.locator(selector).bounding_box()["y"]  # noqa: E731
+    assert abs(top(".policy-gutter") - top("textarea")) < 1  # side by side, level
+    guard.assert_clean()

@@ -4,11 +4,15 @@ and the details of a step's checks)."""
 
 import re
 
-from lessons.console.panels import panels
+from django.template.loader import render_to_string
+
+from lessons.console.panels import Editor, panels
 from lessons.names import natural_key
 from lessons.pictures import Tile, TileCall, access_graph, draw_fleet, draw_graph
 from lessons.scenario.checks import CONDITIONS
 from simulator import World
+from simulator.iam import PolicyKind
+from simulator.iam.findings import validate_policy
 from simulator.services import instances
 from tests.factories import EC2_TRUST, REPORT_WRITER, admin_client, allow, launch
 
@@ -103,3 +107,20 @@ def test_check_details_count_in_words_one_tick_one_key():
 
     assert ran == "web-1's application has run 1 tick"
     assert keys.startswith("app-user has 1 access key, 1 active")
+
+
+def test_a_policy_editor_numbers_its_lines_and_marks_the_line_of_an_error():
+    text = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow" "Action": "s3:GetObject"}\n  ]\n}'
+    editor = Editor(id="e", label="Policy", kind="identity", save="x", text=text,
+                    findings=tuple(validate_policy(text, policy_type=PolicyKind.IDENTITY)))  # fmt: skip
+    gutter = editor.gutter
+    assert [number for number, _ in gutter] == list(range(1, editor.rows + 1))  # the textarea's rows
+    assert dict(gutter)[4] == "ERROR"
+    assert {mark for number, mark in gutter if number != 4} == {""}
+
+    html = render_to_string(
+        "lessons/_console.html#policy-editor", {"editor": editor, "url": "/s/x/"}
+    )
+    assert '<li class="policy-gutter__error">4</li>' in html
+    assert 'aria-hidden="true"' in html.split('<ol class="policy-gutter"')[1].split(">")[0]
+    assert '<label for="e-document">Policy</label>' in html
