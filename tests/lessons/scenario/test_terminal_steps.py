@@ -11,6 +11,7 @@ from lessons.scenario.loader import load_scenario
 from lessons.scenario.model import Action, Scenario
 from lessons.scenario.run import build_world, place_id_of, run_actions, substitute
 from simulator import World, terminal
+from simulator.services import instances
 
 SCENARIOS = settings.ROLECALL_SCENARIO_DIR
 READ_LIST = "aws s3 cp s3://acme-web-data/customers/list.csv -"
@@ -75,7 +76,7 @@ def test_expiry_step_fails_until_the_copied_role_credentials_are_refused_as_expi
     assert result.passed, result.first_failure  # the log names what the CLI could not
 
 
-def test_pass_role_step_needs_launchers_refusal_the_fix_and_a_launch_as_launcher():
+def test_pass_role_step_needs_launchers_refusal_the_fix_and_a_launch_as_launcher_seen_working():
     scenario, world, variables = _before("attach-replace", "pass-role")
     step = scenario.step("pass-role")
     launch = ("aws ec2 run-instances --image-id ami-0abcdef1234567890 --instance-type t3.micro "
@@ -89,14 +90,18 @@ def test_pass_role_step_needs_launchers_refusal_the_fix_and_a_launch_as_launcher
     (decoded,) = _type(world, variables, "launchers-laptop",
                        f"aws sts decode-authorization-message --encoded-message {encoded}")  # fmt: skip
     assert "iam:PassRole" in decoded.output
-    assert [item.passed for item in check_step(world, variables, step).items] == [True, False, True]
+    passed = [item.passed for item in check_step(world, variables, step).items]
+    assert passed == [True, False, False, False, True]
     _type(world, variables, "cloudshell", PASS_SYNC_ROLE, "aws iam put-user-policy --user-name "
           "launcher --policy-name pass-sync-role --policy-document file://pass-role.json")  # fmt: skip
     (ran,) = _type(world, variables, "cloudshell", launch)
     assert ran.status == 0
     assert not check_step(world, variables, step).passed, "the admin's launch is not launcher's"
-    (ran,) = _type(world, variables, "launchers-laptop", launch)
+    tagged = launch + " --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=app-2}]'"
+    (ran,) = _type(world, variables, "launchers-laptop", tagged)
     assert ran.status == 0, ran.output
+    assert not check_step(world, variables, step).passed, "app-2 has not run yet"
+    instances.tick(world)
     result = check_step(world, variables, step)
     assert result.passed, result.first_failure
 
