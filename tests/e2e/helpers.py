@@ -297,7 +297,8 @@ class Learner:
             self.at_step(number + 1)
         else:
             complete = self.page.locator("#complete")
-            expect(complete.get_by_role("heading", name="Scenario complete")).to_be_visible()
+            heading = "All steps passed: the questions are left"  # complete once answered
+            expect(complete.get_by_role("heading", name=heading)).to_be_visible()
             expect(self.page.locator("#progress")).to_contain_text(
                 f"Completed: all {number} steps done"
             )
@@ -310,20 +311,36 @@ class Learner:
         card = self.page.get_by_role("article", name=title, exact=True)
         expect(card.locator(".card__progress")).to_contain_text(progress)
 
-    def answer_questions(self, questions: list[dict[str, Any]]) -> None:
-        """Answer every question with its right option; the summary counts them."""
+    def answer_questions(self, questions: list[dict[str, Any]], *, wrong: int = 0) -> None:
+        """Answer every question, with its right option but for question `wrong` (from 1; 0:
+        none), found by its words whatever order the page shows the options in; the review
+        then gives the score, and the scenario is complete."""
         for number, question in enumerate(questions, start=1):
             box = self.page.locator(f"#question-{number}")
             expect(box.get_by_role("group")).to_contain_text(" ".join(question["prompt"].split()))
-            right = next(option for option in question["options"] if option["correct"])
-            box.get_by_label(" ".join(right["text"].split()), exact=True).check()
+            correct = number != wrong
+            chosen = next(option for option in question["options"] if option["correct"] is correct)  # fmt: skip
+            box.get_by_label(" ".join(chosen["text"].split()), exact=True).check()
             self.press("Submit answer", box)
-            expect(box.locator(".question__verdict")).to_contain_text("Right: you answered")
-            self.expect_status(f"Question {number}: right.")
+            verdict = "Right: you answered" if correct else "Not quite: you answered"
+            expect(box.locator(".question__verdict").first).to_contain_text(verdict)
+            self.expect_status(f"Question {number}: right." if correct else f"Question {number}: not quite.")  # fmt: skip
         count = len(questions)
-        expect(self.page.locator("#complete")).to_contain_text(
-            f"You answered {count} of {count} questions right."
+        right = count - (1 if wrong else 0)
+        self.expect_status(f"Quiz finished: {right} of {count} right.")
+        expect(self.page.locator("#quiz-review")).to_contain_text(
+            f"Your score: {right} of {count} right"
         )
+        complete = self.page.locator("#complete")
+        expect(complete.get_by_role("heading", name="Scenario complete")).to_be_visible()
+        expect(complete).to_contain_text(f"You answered {right} of {count} questions right")
+
+    def retry_questions(self, first_right: int, count: int) -> None:
+        """After the review, a new try: the answers cleared, the first score kept."""
+        self.press("Try the questions again")
+        self.expect_status(f"Your first score, {first_right} of {count}, is kept.")
+        expect(self.page.locator("#questions-heading")).to_contain_text("try 2")
+        expect(self.page.get_by_role("button", name="Submit answer")).to_have_count(count)
 
 
 def stored_attempt(page: Page, slug: str) -> Any:

@@ -80,7 +80,7 @@ def test_a_workspace_from_start_to_questions(live_server: LiveServer, page: Page
         assert result is not None, step.id
         assert result.passed, step.id
     page.reload()
-    expect(page.get_by_role("heading", name="Scenario complete")).to_be_visible()
+    expect(page.get_by_role("heading", name="All steps passed: the questions are left")).to_be_visible()  # fmt: skip
     audit("a completed workspace, questions unanswered")
     question = page.locator("#question-1")
     first = scenario("attach-replace")["questions"][0]
@@ -88,8 +88,14 @@ def test_a_workspace_from_start_to_questions(live_server: LiveServer, page: Page
     question.get_by_label(" ".join(wrong["text"].split()), exact=True).check()  # explained
     me.press("Submit answer", question)
     expect(question.locator(".question__verdict")).to_contain_text("Not quite")
-    question.locator("summary", has_text="Every option, and why").click()
+    expect(question.locator("summary", has_text="Every option, and why")).to_be_visible()
     audit("a completed workspace, a question answered")
+    for number in range(2, len(scenario("attach-replace")["questions"]) + 1):
+        box = page.locator(f"#question-{number}")
+        box.get_by_role("radio").first.check()
+        me.press("Submit answer", box)
+    expect(page.locator("#quiz-review")).to_contain_text("Your score:")
+    audit("the quiz's review, with its score and a new try")
 
     audit.assert_clean()
     guard.assert_clean()
