@@ -193,7 +193,7 @@ def test_htmx_check_returns_the_step_panel_with_progress_and_status_out_of_band(
 
     assert _is_fragment(response)
     assert response.text.lstrip().startswith('<section id="step"')
-    assert '<p id="progress" class="progress" hx-swap-oob="true">' in response.text
+    assert '<div id="progress" class="progress progress--bar" hx-swap-oob="true">' in response.text
     assert (
         '<div id="status" class="status" role="status" aria-live="polite" tabindex="-1" hx-swap-oob="innerHTML">'
         in response.text

@@ -106,3 +106,35 @@ def test_every_page_loads_the_small_script_and_no_inline_code(client: Client) ->
     )
     assert "onclick" not in html
     assert "<style" not in html
+
+
+def test_the_step_bar_keeps_check_my_work_within_reach_and_checks_without_javascript(
+    client: Client,
+) -> None:
+    _started(client)
+    html = client.get(URL).text
+
+    bar = html.split('<div id="progress" class="progress progress--bar">')[1].split("</div>")[0]
+    assert '<a href="#step">Step 1 of 2</a>' in bar
+    assert '<button type="submit" name="action" value="check">Check my work<span class="visually-hidden"> on step 1</span>' in bar  # fmt: skip
+
+    response = client.post(URL, {"action": "check"})
+    assert response.status_code == 302
+    assert response.url.endswith("#check-result")  # the step panel says what was checked
+
+
+def test_a_sandbox_has_no_step_bar(client: Client) -> None:
+    html = client.get("/s/sandbox/").text
+    assert '<div id="progress" class="progress">' in html
+    assert "progress__check" not in html
+
+
+def test_key_and_object_tables_turn_to_cards_on_narrow_screens(client: Client) -> None:
+    attempt = _started(client)
+    attempt.act("iam", "CreateUser", {"UserName": "bob"})
+    attempt.act("iam", "CreateAccessKey", {"UserName": "bob"})
+    html = client.get(URL + "?open=user-bob").text
+
+    assert '<table class="con-table con-table--cards" role="table">' in html
+    assert '<td role="cell" data-label="Status">' in html
+    assert '<td role="cell" data-label="Last used">' in html
