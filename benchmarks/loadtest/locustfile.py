@@ -46,7 +46,9 @@ QUESTIONS = ("bucket-policy-grant", "many-keys")
 
 
 def _right_options() -> dict[str, int]:
-    """Each question's right option, read from the scenario file (no option is always first)."""
+    """Each question's right option, read from the scenario file (no option is always first).
+    The page shows each learner the options in an order of their own, but the value it posts
+    is the option's index in the file (lessons.quiz), so the file's index is the answer."""
     path = Path(__file__).resolve().parents[2] / "lessons" / "scenarios" / f"{SLUG}.yaml"
     questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     return {
