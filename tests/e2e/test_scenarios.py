@@ -448,11 +448,14 @@ def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) ->
     me.save_policy(inline, "New inline policy", pass_role, "Add inline policy")
     me.expect_status("Saved inline policy pass-sync-role of launcher.")
 
-    launched = json.loads(me.sh("launcher's laptop", launch))
+    app_2 = " --tag-specifications 'ResourceType=instance,Tags=[{Key=Name,Value=app-2}]'"
+    launched = json.loads(me.sh("launcher's laptop", launch + app_2))
     profile = launched["Instances"][0]["IamInstanceProfile"]["Arn"]
     assert profile == f"arn:aws:iam::{ACCOUNT}:instance-profile/SyncRole"
     other = me.sh("launcher's laptop", launch.replace("Name=SyncRole", "Name=UploadRole"))
     assert f"iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/UploadRole" in other
+    me.run_fleet()  # app-2 runs the team's application from launch, as SyncRole; app-1 has none
+    me.expect_status("2 of 4 calls allowed")
     me.check_passes(5)
 
     me.answer_questions(data["questions"])
