@@ -114,7 +114,8 @@ def test_a_policy_editor_numbers_its_lines_and_marks_the_line_of_an_error():
     editor = Editor(id="e", label="Policy", kind="identity", save="x", text=text,
                     findings=tuple(validate_policy(text, policy_type=PolicyKind.IDENTITY)))  # fmt: skip
     gutter = editor.gutter
-    assert [number for number, _ in gutter] == list(range(1, editor.rows + 1))  # the textarea's rows
+    rows = list(range(1, editor.rows + 1))  # the text's lines and the textarea's empty last one
+    assert [number for number, _ in gutter] == rows
     assert dict(gutter)[4] == "ERROR"
     assert {mark for number, mark in gutter if number != 4} == {""}
 
