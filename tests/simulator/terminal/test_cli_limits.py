@@ -17,10 +17,10 @@ def run(world, text, place_id="cloudshell"):
 
 
 def test_a_query_multiplying_shared_values_stops_with_a_message(world):
-    query = "Contents" + "[].[@,@,@,@,@,@,@,@,@,@]" * 6
-    started = time.perf_counter()
+    query = "Contents" + "[].[@,@,@,@,@,@,@,@,@,@]" * 6  # 10**6 values per object
+
     ran = run(world, f"aws s3api list-objects-v2 --bucket reports-bucket --query '{query}'")
-    assert time.perf_counter() - started < 1
+
     assert (
         ran.output == "\nThis terminal stops a --query that makes a value bigger than 1,000,000.\n"
     )
@@ -38,10 +38,14 @@ def test_an_ordinary_query_still_answers(world):
     assert ran.output == "111122223333\n"
 
 
-def test_a_waiter_that_never_succeeds_gives_up_without_sleeping(world, web_1):
-    started = time.perf_counter()
+def test_a_waiter_that_never_succeeds_gives_up_without_sleeping(world, web_1, monkeypatch):
+    def no_sleep(seconds: float) -> None:
+        raise AssertionError(f"the waiter slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", no_sleep)
+
     ran = run(world, f"aws ec2 wait instance-terminated --instance-ids {web_1}")
-    assert time.perf_counter() - started < 2
+
     assert ran.output == "\nWaiter InstanceTerminated failed: Max attempts exceeded\n"
     assert ran.status == 255
 

@@ -2,7 +2,6 @@
 variables, files and transcripts are bounded in each place and in all places together."""
 
 import json
-import time
 
 from simulator import terminal
 from simulator.terminal import places as _places_function  # noqa: F401
@@ -30,9 +29,8 @@ def saved_size(world) -> int:
 
 
 def test_a_variable_multiplied_by_itself_stops_at_the_word_limit(world):
-    started = time.perf_counter()
     ran = run(world, f"A=xx; A={DOUBLE_20}; A={DOUBLE_20}; A={DOUBLE_20}; A={DOUBLE_20}; echo ok")
-    assert time.perf_counter() - started < 1
+
     assert f"a word longer than {shell.MAX_WORD // 1024} KiB" in ran.output
     assert ran.output.endswith("ok\n")
     assert len(world.state.places["laptop"].terminal.variables["A"]) <= shell.MAX_WORD
@@ -40,9 +38,8 @@ def test_a_variable_multiplied_by_itself_stops_at_the_word_limit(world):
 
 def test_a_heredoc_expanding_a_variable_thousands_of_times_stops_at_the_word_limit(world):
     run(world, "A=" + "x" * 1000)
-    started = time.perf_counter()
     ran = run(world, "cat > big <<EOF\n" + "$A" * 3000 + "\nEOF")
-    assert time.perf_counter() - started < 1
+
     assert ran.status == 1
     assert "a word longer than" in ran.output
     assert run(world, "ls").output == ""
