@@ -77,6 +77,9 @@ def test_the_wsgi_entry_point_starts_warm_and_frozen_and_serves(tmp_path: Path) 
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        # Not the checkout's staticfiles/: a manifest left there by an older collectstatic
+        # would miss a file added since.
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
 
     result = subprocess.run(

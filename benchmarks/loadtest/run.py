@@ -571,6 +571,7 @@ def main() -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # plain HTTP on 127.0.0.1; a proxy does TLS
         "DJANGO_LOG_LEVEL": "WARNING",
+        "DJANGO_STATIC_ROOT": str(folder / "static"),  # collectstatic there, not in the checkout
         "LOADTEST_RUN": secrets.token_hex(3),
         "LOADTEST_INSTRUCTOR": "loadtest-instructor",
         "LOADTEST_INSTRUCTOR_PASSWORD": secrets.token_urlsafe(16),
