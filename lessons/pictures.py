@@ -526,6 +526,7 @@ class Tile:
     credentials: str = ""  # where the application found its credentials
     calls: tuple[TileCall, ...] = ()
     app: bool = True  # whether the instance runs an application
+    ran_at: str = ""  # the simulated time of that run, "09:03 UTC"
 
     @property
     def denied(self) -> bool:
@@ -554,11 +555,17 @@ class Tile:
             return f"{who}, {self.state}: the application has not run yet."
         via = f" with credentials from the {self.credentials}" if self.credentials else ""
         calls = "; ".join(call.words for call in self.calls)
-        return f"{who}, tick {self.tick}{via}: {calls}."
+        return f"{who}, {self.when}{via}: {calls}."
+
+    @property
+    def when(self) -> str:
+        """Which run, and when on the simulated clock: "tick 3 at 09:03 UTC"."""
+        return f"tick {self.tick}" + (f" at {self.ran_at}" if self.ran_at else "")
 
 
 TILE_WIDTH = (WIDTH - 2 * MARGIN - GAP) / 2
 TILE_LINE = 17
+TILE_HEAD = 48 + TILE_LINE  # name; the run and its time; where the credentials came from
 
 
 def draw_fleet(tiles: Sequence[Tile], *, id_prefix: str = "fleet") -> Picture:
@@ -574,7 +581,7 @@ def draw_fleet(tiles: Sequence[Tile], *, id_prefix: str = "fleet") -> Picture:
     y = MARGIN
     for start in range(0, len(tiles), 2):
         pair = tiles[start : start + 2]
-        height = 48 + TILE_LINE * max(max(_call_lines(tile), 1) for tile in pair)
+        height = TILE_HEAD + TILE_LINE * max(max(_call_lines(tile), 1) for tile in pair)
         for column, tile in enumerate(pair):
             x = MARGIN + column * (TILE_WIDTH + GAP)
             parts.append(_tile_markup(tile, x, y, height))
@@ -589,7 +596,7 @@ def _fleet_lines(tiles: Sequence[Tile]) -> tuple[str, ...]:
     them and counts them, so twenty identical denials read as one line, not twenty."""
     groups: dict[tuple[object, ...], list[Tile]] = {}
     for tile in tiles:
-        same = (tile.app, tile.state, tile.tick, tile.credentials,
+        same = (tile.app, tile.state, tile.tick, tile.ran_at, tile.credentials,
                 tuple((call.operation, call.ok, call.error) for call in tile.calls))  # fmt: skip
         groups.setdefault(same, []).append(tile)
     return tuple(_group_line(group) for group in groups.values())
@@ -609,7 +616,7 @@ def _group_line(group: list[Tile]) -> str:
     via = f" with credentials from the {first.credentials}" if first.credentials else ""
     calls = "; ".join(call.words for call in first.calls)
     example = f" (the words AWS gave {names[0]})" if any(c.message for c in first.calls) else ""
-    return f"{who}, tick {first.tick}{via}, each: {calls}{example}."
+    return f"{who}, {first.when}{via}, each: {calls}{example}."
 
 
 def _call_lines(tile: Tile) -> int:
@@ -627,7 +634,12 @@ def _tile_markup(tile: Tile, x: float, y: float, height: float) -> str:
         f'<text class="pic-kind" x="{x + 8:.0f}" y="{y + 33:.0f}"'
         f"{_text_fit(_tile_caption(tile), 26, width)}</text>"
     ]
-    line_y = y + 51
+    if tile.tick is not None:
+        lines.append(
+            f'<text class="pic-kind" x="{x + 8:.0f}" y="{y + 33 + TILE_LINE:.0f}"'
+            f"{_text_fit(_SOURCES.get(tile.credentials, tile.credentials or 'no credentials'), 26, width)}</text>"
+        )
+    line_y = y + 51 + TILE_LINE
     for call in tile.calls:
         mark = "✔" if call.ok else "✖"
         css = "ok" if call.ok else "fail"
@@ -661,6 +673,4 @@ _SOURCES = {
 def _tile_caption(tile: Tile) -> str:
     if tile.tick is None:
         return tile.state
-    return (
-        f"tick {tile.tick} · {_SOURCES.get(tile.credentials, tile.credentials or 'no credentials')}"
-    )
+    return tile.when

@@ -654,14 +654,20 @@ def _run_fleet(attempt: Attempt, form: _Form) -> Outcome:
     if ticks not in FLEET_TICKS:
         raise FormError("Run the fleet for 1 tick or 5.")
 
-    results = attempt.apply(lambda world: instances.tick(world, ticks=ticks))
+    def run(world: World) -> tuple[list[dict[str, Any]], int, datetime]:
+        results = instances.tick(world, ticks=ticks)
+        return results, ticks * world.state.tick_seconds, world.now
+
+    results, moved, now = attempt.apply(run)
+    # Each tick moves the simulated clock on (a minute unless the scenario says otherwise).
+    clock = f"the clock moved on {duration_text(moved)}: it is now {clock_text(now)}"
     if not results:
-        return _outcome(True, "No instance is running an application: nothing ran.")
+        return _outcome(True, f"No instance is running an application: nothing ran, but {clock}.")
     last_tick = instances.last_tick(results)
     calls = [row for rows in last_tick.values() for row in rows]
     failed = [row for row in calls if not row["ok"]]
     ran = len(last_tick)
-    words = f"Ran the fleet {ticks} tick{'s' if ticks != 1 else ''}: {ran} instance{'s' if ran != 1 else ''}."
+    words = f"Ran the fleet {ticks} tick{'s' if ticks != 1 else ''} ({clock}): {ran} instance{'s' if ran != 1 else ''}."
     words += f" Last tick: {len(calls) - len(failed)} of {len(calls)} call{'s' if len(calls) != 1 else ''} allowed"
     if failed:
         kinds: dict[str, int] = {}
@@ -691,6 +697,19 @@ def _advance(attempt: Attempt, form: _Form) -> Outcome:
 
 def clock_text(moment: datetime) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M UTC")
+
+
+def duration_text(seconds: int) -> str:
+    """A stretch of simulated time in words: "1 minute", "5 minutes", "1 hour 30 minutes",
+    "45 seconds"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [
+        f"{count} {unit}{'s' if count != 1 else ''}"
+        for count, unit in ((hours, "hour"), (minutes, "minute"), (seconds, "second"))
+        if count
+    ]
+    return " ".join(parts) or "0 seconds"
 
 
 STEAL_OPERATIONS = ("ListBuckets", "GetObject")

@@ -33,6 +33,7 @@ from lessons.console.actions import (
     FLEET_TICKS,
     STEAL_OPERATIONS,
     clock_text,
+    duration_text,
 )
 from lessons.http import kept_query
 from lessons.names import natural_key
@@ -52,6 +53,15 @@ APP_LOG = instances.APP_LOG
 """Where an instance's application logs its last run (JSON lines): the fleet tiles read it."""
 
 MAX_SHOWN_OBJECTS = 25
+# The console's services, each a <section id="con-<key>">: on a narrow screen only the chosen
+# one is shown (`?service=<key>`, a page setting kept by every link and form, as `?as=` is).
+SERVICES = {"iam": "IAM", "ec2": "EC2 and the fleet", "s3": "S3", "pictures": "Pictures"}
+# The service an item belongs to, by its DOM id's start: with no `?service=`, the one holding
+# the item opened or the form the last action answered (else IAM, the first).
+_SERVICE_OF = (
+    ("instance-", "ec2"), ("con-launch", "ec2"), ("con-fleet", "ec2"), ("con-clock", "ec2"),
+    ("bucket-", "s3"), ("con-access-picture", "pictures"),
+)  # fmt: skip
 EMPTY_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -302,8 +312,11 @@ def panels(
     launched = outcome is not None and outcome.form == "launch"
     toggles = drafts.toggles
     chosen = str(query.get("as", "") or "") if query else ""
+    service = _service(query, opened or (outcome.form or "" if outcome else ""))
     return {
         "outcome": outcome,
+        "service": service,
+        "services": _service_links(query, service),
         "form": outcome.form or "" if outcome else "",
         "acting": acting.acting(world, chosen),
         "admin": ADMIN,
@@ -312,6 +325,7 @@ def panels(
         "clock_text": clock_text(world.now),
         "clock_steps": list(CLOCK_STEPS.items()),
         "fleet_ticks": FLEET_TICKS,
+        "tick_text": duration_text(state.tick_seconds),
         "users": [
             _user(world, user_name, drafts) for user_name in sorted(state.users, key=natural_key)
         ],
@@ -367,6 +381,31 @@ def panels(
         "default_image": DEFAULT_IMAGE,
         "default_type": DEFAULT_TYPE,
     }
+
+
+def _service(query: Mapping[str, Any] | None, item: str) -> str:
+    """The service the page shows on a narrow screen: the one asked for, else the one holding
+    `item` (an opened item or the form just answered), else IAM."""
+    asked = str(query.get("service", "") or "") if query else ""
+    if asked in SERVICES:
+        return asked
+    return next((key for start, key in _SERVICE_OF if item.startswith(start)), "iam")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLink:
+    key: str
+    label: str
+    href: str  # the page's query with this service chosen
+    current: bool
+
+
+def _service_links(query: Mapping[str, Any] | None, chosen: str) -> list[ServiceLink]:
+    kept = kept_query(query, without=("service", "reset"))
+    return [
+        ServiceLink(key, label, "?" + urlencode([*kept, ("service", key)]), key == chosen)
+        for key, label in SERVICES.items()
+    ]
 
 
 # --- IAM views ---
@@ -675,6 +714,7 @@ def _tile(instance: Instance) -> Tile:
         for row in rows
     )
     tick = rows[-1].get("tick")
+    when = str(rows[-1].get("time") or "")  # ISO 8601, as the application logged it
     return Tile(
         instance.instance_id,
         name,
@@ -682,7 +722,11 @@ def _tile(instance: Instance) -> Tile:
         tick=tick if isinstance(tick, int) else 0,
         credentials=str(rows[-1].get("source") or ""),
         calls=calls,
+        ran_at=f"{when[11:16]} UTC" if _LOGGED_TIME.match(when) else "",
     )
+
+
+_LOGGED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
 def _text(value: Any) -> str | None:

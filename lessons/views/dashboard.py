@@ -465,7 +465,7 @@ def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] 
         elif scenario.sandbox:
             where = "started (a sandbox has no steps)"
         elif step is None:
-            where = f"all {total} steps done"
+            where = "the 1 step done" if total == 1 else f"all {total} steps done"
         else:
             where = f"step {attempt.step_index + 1} of {total}: {step.title}"
         scenarios.append(

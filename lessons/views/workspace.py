@@ -281,6 +281,8 @@ def _context(
         "owner_tag": person.owner.tag,
         "steps_total": len(scenario.steps),
         "steps_done": min(attempt.step_index, len(scenario.steps)),
+        # The top line says Completed only once a try at the questions is finished too.
+        "quiz_done": attempt.quiz_done,
     }
     membership = person.membership
     if membership is not None:

@@ -1,5 +1,5 @@
 """The workspace page in Chromium: htmx swaps break no Content-Security-Policy rule, the status
-can be dismissed, a new secret can be copied."""
+can be dismissed, a new secret can be copied, a narrow screen shows one console service at a time."""
 
 import re
 
@@ -87,4 +87,33 @@ def test_the_policy_editor_numbers_lines_and_marks_an_errors_line_as_you_type(
     expect(gutter.locator("li").nth(0)).to_have_text("1")
     top = lambda selector: editor.locator(selector).bounding_box()["y"]  # noqa: E731
     assert abs(top(".policy-gutter") - top("textarea")) < 1  # side by side, level
+    guard.assert_clean()
+
+
+def test_at_375_px_the_console_shows_the_service_chosen_by_keyboard_one_at_a_time(
+    live_server: LiveServer, page: Page
+) -> None:
+    guard = Guard(page, live_server.url)
+    page.set_viewport_size({"width": 375, "height": 800})
+    learner = Learner(page)
+    learner.start(live_server.url, "keys-vs-role")
+    services = page.get_by_role("navigation", name="Console services")
+    iam, ec2 = page.locator("#con-iam"), page.locator("#con-ec2")
+    expect(iam).to_be_visible()
+    expect(ec2).to_be_hidden()
+    expect(services.get_by_role("link", name="IAM")).to_have_attribute("aria-current", "true")
+
+    chooser = services.get_by_role("link", name="EC2 and the fleet")
+    chooser.focus()
+    page.keyboard.press("Enter")
+
+    expect(ec2).to_be_visible()
+    expect(iam).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"service=ec2"))
+    expect(chooser).to_have_attribute("aria-current", "true")
+    learner.run_fleet(1)  # an htmx action keeps the choice: the fleet stays in view
+    expect(ec2).to_be_visible()
+    expect(iam).to_be_hidden()
+    page.set_viewport_size({"width": 1280, "height": 800})  # a wide screen shows every service
+    expect(iam).to_be_visible()
     guard.assert_clean()

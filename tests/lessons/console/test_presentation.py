@@ -125,3 +125,19 @@ def test_a_policy_editor_numbers_its_lines_and_marks_the_line_of_an_error():
     assert '<li class="policy-gutter__error">4</li>' in html
     assert 'aria-hidden="true"' in html.split('<ol class="policy-gutter"')[1].split(">")[0]
     assert '<label for="e-document">Policy</label>' in html
+
+
+def test_the_fleet_hint_says_how_long_a_tick_is_on_the_simulated_clock():
+    world = World.new(seed=0)
+    assert panels(world)["tick_text"] == "1 minute"
+    world.state.tick_seconds = 90
+    assert panels(world)["tick_text"] == "1 minute 30 seconds"
+
+
+def test_a_fleet_tile_shows_the_simulated_time_of_its_last_run():
+    tile = Tile("i-1", "web-1", "running", tick=3, credentials="instance profile",
+                calls=(TileCall("GetObject", True, None),), ran_at="09:03 UTC")  # fmt: skip
+    picture = draw_fleet([tile])
+    assert ">tick 3 at 09:03 UTC</text>" in picture.svg
+    assert ">instance role</text>" in picture.svg
+    assert picture.lines == ("web-1 (i-1), tick 3 at 09:03 UTC with credentials from the instance profile: GetObject allowed.",)  # fmt: skip

@@ -65,7 +65,7 @@ def test_an_allowed_call_as_someone_else_says_as_whom(client: Client) -> None:
     client.post(f"{URL}?as={quote(key)}", data)
 
     page = client.get(f"{URL}?as={quote(key)}").text
-    assert "Put a.txt in web-data (1 bytes). (as user app-user — web-1" in page
+    assert "Put a.txt in web-data (1 byte). (as user app-user — web-1" in page
 
 
 def test_credentials_no_place_holds_any_more_send_nothing_and_say_so(client: Client) -> None:

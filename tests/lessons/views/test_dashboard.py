@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
@@ -329,6 +330,21 @@ def test_a_learners_name_opens_their_panel_with_and_without_htmx(client: Client)
     assert "step 1 of 2: Give web-1 a role" in page
     assert panel.text.lstrip().startswith('<div id="learner"')
     assert "Reveal the next hint (3 left)" in panel.text
+
+
+def test_a_learners_panel_counts_done_steps_in_words_that_fit_one_step(client: Client) -> None:
+    room = classroom()
+    sam = member(room)
+    for slug in ("two-steps", "mini"):
+        attempt(sam, slug)
+    Attempt.objects.filter(membership=sam).update(step_index=F("step_index") + 2)
+    signed_in(client, room)
+
+    page = client.get(url(room), {"learner": sam.pk}).text
+
+    assert "all 2 steps done" in page
+    assert "the 1 step done" in page
+    assert "all 1 steps done" not in page
 
 
 def test_the_query_count_does_not_grow_with_the_class(

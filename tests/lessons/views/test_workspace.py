@@ -212,11 +212,31 @@ def test_finishing_every_step_shows_the_questions_left_to_complete_it(client: Cl
 
     assert "All steps passed: the questions are left" in step
     assert "Scenario complete" not in step
-    assert "Completed: all 2 steps done" in page
+    assert "All steps passed: the questions are left" in _top_line(page)
+    assert "Completed" not in _top_line(page)
     assert "How many roles can an instance profile hold?" in page
     assert step.count('type="radio"') == 4
     assert step.count("Submit answer") == 2
     assert "Check my work" not in step
+
+
+def _top_line(page: str) -> str:
+    return page[
+        page.index('<div id="progress"') : page.index("</p>", page.index('<div id="progress"'))
+    ]
+
+
+def test_the_top_line_says_completed_once_the_quiz_is_finished_too(client: Client) -> None:
+    _finish_steps(client)
+    client.post(URL, {"action": "answer", "question": "profile-roles", "option": "0"})
+    one_left = client.get(URL).text
+    answered = client.post(
+        URL, {"action": "answer", "question": "rotation", "option": "0"}, headers=HTMX
+    ).text
+
+    assert "All steps passed: the questions are left" in _top_line(one_left)
+    assert "Completed: all 2 steps done" in _top_line(answered)  # swapped in with the answer
+    assert "Completed: all 2 steps done" in _top_line(client.get(URL).text)
 
 
 def test_check_when_every_step_is_done_says_so(client: Client) -> None:

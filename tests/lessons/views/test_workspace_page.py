@@ -138,3 +138,81 @@ def test_key_and_object_tables_turn_to_cards_on_narrow_screens(client: Client) -
     assert '<table class="con-table con-table--cards" role="table">' in html
     assert '<td role="cell" data-label="Status">' in html
     assert '<td role="cell" data-label="Last used">' in html
+
+
+def test_a_one_step_scenario_completed_with_its_quiz_says_the_1_step_done(client: Client) -> None:
+    client.get("/s/mini/")
+    key = learner_key(client)
+    assert key is not None
+    mini = Attempt.start(Owner(learner_key=key), catalogue()["mini"])
+    Attempt.objects.filter(pk=mini.pk).update(step_index=1)
+    mini.refresh_from_db()
+    mini.answer("q1", 0)
+
+    page = client.get("/s/mini/").text
+
+    assert "Completed: the 1 step done" in page
+
+
+def _nav(html: str) -> str:
+    start = html.index('<nav class="con-nav"')
+    return html[start : html.index("</nav>", start)]
+
+
+def test_the_console_shows_one_service_at_a_time_on_narrow_screens_chosen_by_the_address(
+    client: Client,
+) -> None:
+    _started(client)
+    first = client.get(URL + "?outcome=denied").text
+    chosen = client.get(URL + "?outcome=denied&service=ec2").text
+
+    assert '<section id="console" class="panel console con-show-iam"' in first  # IAM first
+    assert '<section id="console" class="panel console con-show-ec2"' in chosen
+    link = re.search(
+        r'<a href="([^"]*)#con-ec2" hx-get="([^"]*)"[^>]*>EC2 and the fleet</a>', _nav(first)
+    )
+    assert link is not None
+    assert link.group(1) == link.group(2) == "?outcome=denied&amp;service=ec2"  # the rest kept
+    assert 'aria-current="true">EC2 and the fleet</a>' in _nav(chosen)
+    assert _nav(chosen).count("aria-current") == 1
+    for service in ("iam", "ec2", "s3", "pictures"):  # every service is in the page: CSS hides
+        assert f'<section id="con-{service}" class="con-service"' in chosen
+
+
+def test_the_chosen_service_survives_an_htmx_action_and_the_redirect_without_javascript(
+    client: Client,
+) -> None:
+    _started(client)
+    page = URL + "?service=s3"
+
+    swapped = client.post(URL, {"action": "console-user-create", "user_name": "bob"},
+                          headers={**HTMX, "HX-Current-URL": "http://testserver" + page})  # fmt: skip
+    redirected = client.post(page, {"action": "console-user-create", "user_name": "kim"})
+
+    assert 'class="panel console con-show-s3"' in swapped.text
+    assert redirected.status_code == 302
+    assert redirected.url.startswith(page)
+    assert 'class="panel console con-show-s3"' in client.get(redirected.url).text
+
+
+def test_an_item_opened_without_a_chosen_service_shows_the_service_holding_it(
+    client: Client,
+) -> None:
+    _started(client)
+    assert 'class="panel console con-show-ec2"' in client.get(URL + "?open=con-launch").text
+    assert 'class="panel console con-show-iam"' in client.get(URL + "?service=bogus").text
+
+
+def test_a_fleet_run_says_how_far_the_clock_moved_and_what_time_it_is_now(client: Client) -> None:
+    attempt = _started(client)
+    _web_1_runs(attempt, "GetObject")
+    before = Attempt.objects.get(pk=attempt.pk).load_world().now
+
+    response = client.post(URL, {"action": "console-run-fleet", "ticks": "5"}, headers=HTMX)
+
+    now = Attempt.objects.get(pk=attempt.pk).load_world().now
+    assert (now - before).total_seconds() == 300
+    clock = now.strftime("%a %d %b %Y, %H:%M UTC")
+    assert f"Ran the fleet 5 ticks (the clock moved on 5 minutes: it is now {clock}): 1 instance." in response.text  # fmt: skip
+    assert "A tick is 1 minute on the simulated clock." in response.text
+    assert f"tick 5 at {now:%H:%M} UTC" in response.text  # the tile and its words
