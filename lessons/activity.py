@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,6 +81,26 @@ class StatementWhy:
 
 
 @dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    """One condition of a statement that covered the call (simulator.events.condition_summary)."""
+
+    condition: str  # "StringNotEquals aws:Ec2InstanceSourceVpc"
+    values: tuple[str, ...]  # the policy's values, as written ("${aws:SourceVpc}")
+    holds: bool
+    why: str  # for a key absent from the request: why the condition holds or not
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionWhy:
+    """A statement with a Condition that covered the call, and what each condition came to."""
+
+    label: str  # "pin Statement[0]"
+    effect: str
+    applies: bool
+    checks: tuple[ConditionCheck, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One API call, as the activity log shows it."""
 
@@ -105,6 +126,9 @@ class Row:
     error_code: str
     error_message: str
     statements: tuple[StatementWhy, ...] = ()
+    # The context keys the conditions tested, with the request's values (None: absent).
+    context: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+    conditions: tuple[ConditionWhy, ...] = ()
 
     # The time as the row shows it, formatted here: Django's date filter, three times a row,
     # cost a fifth of rendering the log.
@@ -179,6 +203,8 @@ def describe(event: Mapping[str, Any]) -> Row:
         error_code=error_code,
         error_message=str(event.get("errorMessage") or ""),
         statements=tuple(_statements(decision.get("statements") or ())),
+        context=tuple(_context(decision.get("context"))),
+        conditions=tuple(_conditions(decision.get("conditions") or ())),
     )
 
 
@@ -287,6 +313,38 @@ def _statements(statements: Iterable[Any]) -> Iterable[StatementWhy]:
             )
 
 
+def _context(context: Any) -> Iterable[tuple[str, tuple[str, ...] | None]]:
+    if not isinstance(context, Mapping):
+        return
+    for key, values in context.items():
+        if values is None:
+            yield str(key), None
+        elif isinstance(values, list | tuple):
+            yield str(key), tuple(str(value) for value in values)
+
+
+def _conditions(statements: Iterable[Any]) -> Iterable[ConditionWhy]:
+    for statement in statements:
+        if isinstance(statement, Mapping):
+            yield ConditionWhy(
+                label=str(statement.get("label") or ""),
+                effect=str(statement.get("effect") or ""),
+                applies=bool(statement.get("applies")),
+                checks=tuple(
+                    ConditionCheck(
+                        condition=str(check[0]),
+                        values=tuple(str(v) for v in check[1])
+                        if isinstance(check[1], list)
+                        else (),
+                        holds=bool(check[2]),
+                        why=str(check[3]) if len(check) > 3 else "",
+                    )
+                    for check in statement.get("checks") or ()
+                    if isinstance(check, list) and len(check) >= 3
+                ),
+            )
+
+
 # --- A row as HTML --------------------------------------------------------------------------------
 #
 # The log is the hottest markup in the app: thirty rows on every page, thirty new ones after
@@ -318,7 +376,8 @@ def row_html(row: Row) -> SafeString:
         f' <span class="event__who">by <code>{_e(row.who)}</code> · {_e(row.credentials)}{cli}{outside}</span>'
         f"{time}</summary>"
         f'<div class="event__body">{explanation}{_decided_by_html(row)}{_error_html(row)}'
-        f"{_results_html(row)}{_statements_html(row)}{_request_html(row)}</div></details></li>"
+        f"{_results_html(row)}{_statements_html(row)}{_conditions_html(row)}{_request_html(row)}"
+        "</div></details></li>"
     )
 
 
@@ -394,6 +453,65 @@ def _statements_html(row: Row) -> str:
         '<h3 class="event__subhead">Why each statement did or did not apply</h3>'
         f'<ul class="statement-checks">{items}</ul>'
     )
+
+
+def _conditions_html(row: Row) -> str:
+    """The context keys the call's conditions tested, with the request's values, and what each
+    condition came to, as /simulate/ shows them."""
+    if not row.conditions:
+        return ""
+    context = dict(row.context)
+    keys = "".join(
+        f"<div><dt><code>{_e(key)}</code></dt><dd>{_key_values_html(values)}</dd></div>"
+        for key, values in row.context
+    )
+    items = "".join(
+        f"<li><p><strong>{_e(why.label)}</strong> ({_e(why.effect)}): "
+        + ("applies" if why.applies else "does not apply")
+        + "</p><ul>"
+        + "".join(_condition_html(check, context) for check in why.checks)
+        + "</ul></li>"
+        for why in row.conditions
+    )
+    return (
+        '<h3 class="event__subhead">The request\'s context keys</h3>'
+        f'<dl class="event__facts event__context">{keys}</dl>'
+        '<h3 class="event__subhead">Each condition</h3>'
+        f'<ul class="statement-checks">{items}</ul>'
+    )
+
+
+def _key_values_html(values: tuple[str, ...] | None) -> str:
+    if values is None:
+        return '<span class="muted">absent from the request</span>'
+    return ", ".join(f"<code>{_e(value)}</code>" for value in values)
+
+
+def _condition_html(check: ConditionCheck, context: Mapping[str, tuple[str, ...] | None]) -> str:
+    """✔ StringNotEquals aws:Ec2InstanceSourceVpc holds: the request has vpc-1, the policy
+    says "${aws:SourceVpc}" (aws:SourceVpc: absent from the request)."""
+    verdict = "holds" if check.holds else "does not hold"
+    if check.why:
+        reason = _e(check.why)
+    else:
+        key = check.condition.rpartition(" ")[2]
+        wanted = ", ".join(f"<code>{_e(value)}</code>" for value in check.values)
+        variables = [
+            f"{_e(name)}: {_key_values_html(context[name]) if name in context else 'not kept'}"
+            for value in check.values
+            for name in _VARIABLES.findall(value)
+        ]
+        has = _key_values_html(context[key]) if key in context else "a value not kept in the log"
+        reason = f"the request has {has}; the policy says {wanted}"
+        if variables:
+            reason += " (" + "; ".join(variables) + ")"
+    return (
+        f'<li><span aria-hidden="true">{"✔" if check.holds else "✖"}</span> '
+        f"<code>{_e(check.condition)}</code> {verdict}: {reason}.</li>"
+    )
+
+
+_VARIABLES = re.compile(r"\$\{([^}]+)\}")
 
 
 def _capfirst(text: str) -> str:

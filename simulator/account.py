@@ -38,6 +38,7 @@ from simulator.iam import (
     evaluate,
 )
 from simulator.iam.denials import denied_error
+from simulator.iam.explain import condition_evidence
 from simulator.model import HOME, AccessKey, Instance, ManagedPolicy, Role, State, User
 
 __all__ = [
@@ -77,6 +78,7 @@ class Call:
     __slots__ = (
         "caller",
         "decisions",
+        "evaluated",
         "operation",
         "params",
         "service",
@@ -103,6 +105,8 @@ class Call:
         self.source_ip = source_ip
         self.via_service = via_service  # the service making this call on the caller's behalf
         self.decisions: list[Decision] = []
+        # The policies the last decision weighed ((policy, is resource-based)), for the log.
+        self.evaluated: tuple[tuple[Policy, bool], ...] = ()
 
     @property
     def state(self) -> State:
@@ -118,7 +122,7 @@ class Call:
         resource_account: str | None = None,
     ) -> Decision:
         """Ask the policy engine; record the decision; do not raise."""
-        decision = self.world.decide(
+        decision, self.evaluated = self.world.decide_with_policies(
             self.caller,
             action,
             resource,
@@ -364,6 +368,9 @@ class Account:
             decision = error.decision
         elif call is not None and call.decisions:
             decision = call.decisions[-1]
+        evidence = None
+        if decision is not None and call is not None and call.decisions and decision is call.decisions[-1]:  # fmt: skip
+            evidence = condition_evidence(call.evaluated, decision.request)
         record_call(
             self.state,
             service=service,
@@ -375,6 +382,7 @@ class Account:
             error=error,
             decision=decision,
             user_agent=user_agent,
+            evidence=evidence,
         )
 
     @property
@@ -510,6 +518,32 @@ class Account:
         source_ip: str = CONSOLE_IP,
         via_service: str | None = None,
     ) -> Decision:
+        decision, _ = self.decide_with_policies(
+            caller,
+            action,
+            resource,
+            context=context,
+            resource_policy=resource_policy,
+            resource_account=resource_account,
+            source_ip=source_ip,
+            via_service=via_service,
+        )
+        return decision
+
+    def decide_with_policies(
+        self,
+        caller: Caller,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        resource_policy: str | None = None,
+        resource_account: str | None = None,
+        source_ip: str = CONSOLE_IP,
+        via_service: str | None = None,
+    ) -> tuple[Decision, tuple[tuple[Policy, bool], ...]]:
+        """`decide`, and the policies it weighed ((policy, is resource-based)): what the
+        event log explains the call's conditions with."""
         identity, boundary, session_policy = self.identity_policies(caller)
         service = action.partition(":")[0].lower()
         request_context = self.request_context(caller, source_ip, service, via_service)
@@ -535,13 +569,19 @@ class Account:
                 resource_doc = compile_policy(resource_policy, name, kind)
             except (PolicyGrammarError, ValueError):
                 resource_doc = None
-        return evaluate(
+        decision = evaluate(
             request,
             identity_policies=identity,
             resource_policy=resource_doc,
             permissions_boundaries=boundary,
             session_policy=session_policy,
         )
+        weighed = [(policy, False) for policy in (*identity, *boundary)]
+        if session_policy is not None:
+            weighed.append((session_policy, False))
+        if resource_doc is not None:
+            weighed.append((resource_doc, True))
+        return decision, tuple(weighed)
 
     def denied(self, decision: Decision) -> AwsError:
         """The error the service returns for a denied decision."""

@@ -17,14 +17,18 @@ from simulator.authenticate import Caller, Credentials
 from simulator.clock import iso
 from simulator.errors import AwsError
 from simulator.iam import Decision, Outcome
-from simulator.iam.explain import StatementCheck
+from simulator.iam.conditions import Condition
+from simulator.iam.explain import Check, ConditionEvidence, ElementCheck, StatementCheck
 from simulator.ids import new_id
 from simulator.model import State
 
 __all__ = [
     "MAX_EVENTS",
     "MAX_LOGGED_TEXT",
+    "MAX_CONDITION_KEYS",
+    "MAX_CONDITION_STATEMENTS",
     "MAX_STATEMENTS",
+    "condition_summary",
     "decision_summary",
     "record",
     "record_call",
@@ -37,6 +41,13 @@ MAX_STATEMENTS = 10
 """Statements explained one by one in an event (a trust policy has one or two)."""
 MAX_LOGGED_TEXT = 300
 """Longer request parameters (policy documents, bodies) are shortened in the event log."""
+
+MAX_CONDITION_STATEMENTS = 4
+"""Statements whose conditions an event explains (their Condition elements only)."""
+MAX_CONDITION_KEYS = 8
+"""Context keys an event keeps: those the explained conditions test or name as variables."""
+_MAX_KEY_VALUES = 4
+_MAX_CONTEXT_TEXT = 120
 
 _SECRET_PARAMS = {"SecretAccessKey", "SessionToken", "Password", "Body"}
 _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -58,11 +69,14 @@ def record(
     error: AwsError | None = None,
     decision: Decision | None = None,
     statements: Sequence[StatementCheck] = (),
+    evidence: ConditionEvidence | None = None,
 ) -> None:
     """Append one CloudTrail record to the account's event log, dropping the oldest.
 
     `statements` say why each statement of the policy that decided did or did not apply (a
     trust policy's, when EC2 could not assume an instance's role); they join the decision.
+    `evidence` says what the request's conditions came to: the context keys they test, with
+    the request's values, and each condition's evaluation (`condition_summary`).
     """
     event: dict[str, Any] = {
         "eventVersion": "1.08",
@@ -94,6 +108,8 @@ def record(
             event["decision"]["statements"] = [
                 statement_summary(check) for check in statements[:MAX_STATEMENTS]
             ]
+        if evidence is not None and evidence.statements:
+            event["decision"].update(condition_summary(evidence))
     events = state.events
     events.append(event)
     if len(events) > MAX_EVENTS:
@@ -112,6 +128,7 @@ def record_call(
     error: AwsError | None,
     decision: Decision | None,
     user_agent: str | None = None,
+    evidence: ConditionEvidence | None = None,
 ) -> None:
     """The record of one call: who made it (`caller` is None when authentication failed),
     with what software (`user_agent`: the AWS CLI's, or "rolecall" for the console's own)."""
@@ -128,6 +145,7 @@ def record_call(
         instance_id=caller.session.instance_id if caller and caller.session else None,
         error=error,
         decision=decision,
+        evidence=evidence,
     )
 
 
@@ -169,6 +187,52 @@ def statement_summary(check: StatementCheck) -> dict[str, Any]:
             for element in check.elements
         ],
     }
+
+
+def condition_summary(evidence: ConditionEvidence) -> dict[str, Any]:
+    """What the request's conditions came to, compactly (sixty events keep a saved world
+    small): "context", the keys the conditions test or name as ${variables}, each with the
+    request's values (null: absent); "conditions", each statement that covered the call with a
+    Condition, its label, effect, whether it applied, and "checks": one list per condition,
+    [operator and key, the policy's values, holds, and, for a key absent from the request, why
+    that holds or not (…IfExists, a negated operator, Null)]. A few statements and keys; values
+    shortened."""
+    return {
+        "context": {
+            key: None if values is None else [_short(v) for v in values[:_MAX_KEY_VALUES]]
+            for key, values in evidence.context[:MAX_CONDITION_KEYS]
+        },
+        "conditions": [
+            {
+                "label": f"{check.policy_name} Statement[{check.statement_index}]"
+                + (f' ("{check.sid}")' if check.sid else ""),
+                "effect": check.effect.value,
+                "applies": check.applies,
+                "checks": [
+                    _condition_check(condition, element)
+                    for condition, element in zip(
+                        conditions, check.elements[-len(conditions) :], strict=True
+                    )
+                ],
+            }
+            for check, conditions in evidence.statements[:MAX_CONDITION_STATEMENTS]
+        ],
+    }
+
+
+def _condition_check(condition: Condition, element: ElementCheck) -> list[Any]:
+    shown = [
+        f"{condition.operator} {condition.key}",
+        [_short(value) for value in condition.values[:_MAX_KEY_VALUES]],
+        element.check is Check.MATCHES,
+    ]
+    if element.detail.startswith(f"{condition.key} is absent"):
+        shown.append(_short(element.detail, MAX_LOGGED_TEXT))
+    return shown
+
+
+def _short(text: str, limit: int = _MAX_CONTEXT_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _user_identity(caller: Caller | None, credentials: Credentials, account: str) -> dict[str, Any]:

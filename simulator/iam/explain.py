@@ -9,6 +9,8 @@ explanation can never disagree with the decision.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,7 +19,15 @@ from simulator.iam.matching import MatchKind
 from simulator.iam.policy import Effect, Policy, Statement
 from simulator.iam.request import Request
 
-__all__ = ["Check", "ElementCheck", "StatementCheck", "check_policy", "check_statement"]
+__all__ = [
+    "Check",
+    "ConditionEvidence",
+    "ElementCheck",
+    "StatementCheck",
+    "check_policy",
+    "check_statement",
+    "condition_evidence",
+]
 
 
 class Check(StrEnum):
@@ -164,3 +174,46 @@ def check_policy(
         check_statement(policy, statement, request, principal_required=principal_required)
         for statement in policy.statements
     )
+
+
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionEvidence:
+    """What a request's conditions came to: the statements whose conditions decided whether
+    they applied, each checked element by element, and the context keys those conditions
+    test or name as ${policy variables}, with the request's values (None: absent)."""
+
+    statements: tuple[tuple[StatementCheck, tuple[Condition, ...]], ...]
+    context: tuple[tuple[str, tuple[str, ...] | None], ...]
+
+
+def condition_evidence(
+    policies: Sequence[tuple[Policy, bool]], request: Request
+) -> ConditionEvidence:
+    """The evidence of `request`'s conditions, from the `policies` that were evaluated (the
+    `bool` beside each says it is a resource-based policy, whose Principal must name the
+    caller). Only statements with a Condition whose Action and Resource (and Principal) cover
+    the request count: one that does not cover the request says nothing about its context."""
+    lookup = request.context.get
+    checks: list[tuple[StatementCheck, tuple[Condition, ...]]] = []
+    keys: dict[str, str] = {}
+    for policy, principal_required in policies:
+        for statement in policy.statements:
+            if not statement.conditions or not statement.action.applies(request.action_key):
+                continue
+            resource = statement.resource
+            if resource is not None and not resource.applies(request.resource, lookup):
+                continue
+            principal = statement.principal
+            if principal_required and (principal is None or principal.applies(request.principal) is None):  # fmt: skip
+                continue
+            checks.append((check_statement(policy, statement, request), statement.conditions))
+            for condition in statement.conditions:
+                keys.setdefault(condition.key_lower, condition.key)
+                for value in condition.values:
+                    for variable in _VARIABLE.findall(value):
+                        keys.setdefault(variable.lower(), variable)
+    context = tuple((key, request.context.get(lower)) for lower, key in keys.items())
+    return ConditionEvidence(tuple(checks), context)

@@ -1,12 +1,28 @@
 """The activity log's rows are built in Python for speed (lessons.activity.row_html): every
 value in them must still be escaped, and the markup must be whole."""
 
+import json
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from lessons import activity
 from simulator import World
-from tests.factories import EC2_TRUST, admin_client, launch, trust_policy
+from simulator.account import OUTSIDE_IP
+from simulator.network import add_endpoint, vpc_id
+from simulator.services import instances
+from tests.factories import (
+    BUCKET,
+    EC2_TRUST,
+    admin_client,
+    bucket_world,
+    instance_role,
+    launch,
+    trust_policy,
+)
+from tests.simulator.test_context_keys import PIN_TO_INSTANCE
 
 MARKUP = '<img src=x onerror="alert(1)">&'
 
@@ -180,3 +196,78 @@ def test_a_failed_trust_shows_the_statement_that_did_not_match_and_why() -> None
         "<code>Principal</code> does not match: Principal does not name ec2.amazonaws.com." in html
     )
     assert "<code>Action</code> matches: Action sts:AssumeRole covers sts:AssumeRole." in html
+
+
+def _pinned_instance_world() -> tuple[World, str]:
+    world = bucket_world()
+    instance_role(world, "AppRole", "s3:GetObject")
+    admin_client(world, "iam").put_role_policy(
+        RoleName="AppRole", PolicyName="pin", PolicyDocument=json.dumps(PIN_TO_INSTANCE)
+    )
+    add_endpoint(world.state, "s3")
+    (instance_id,) = launch(world, profile="AppRole")
+    return world, instance_id
+
+
+def test_stolen_instance_credentials_refused_by_the_vpc_deny_show_the_key_and_the_condition():
+    world, instance_id = _pinned_instance_world()
+    stolen, _ = instances.resolve_credentials(world, instance_id)
+    with pytest.raises(ClientError):
+        world.session(*stolen, source_ip=OUTSIDE_IP).client("s3").get_object(
+            Bucket=BUCKET, Key="config/app.json"
+        )
+
+    html = activity.row_html(activity.describe(world.events[-1]))
+
+    vpc = vpc_id(world.state)
+    assert '<h3 class="event__subhead">The request\'s context keys</h3>' in html
+    assert f"<dt><code>aws:Ec2InstanceSourceVpc</code></dt><dd><code>{vpc}</code></dd>" in html
+    assert (
+        "<dt><code>aws:SourceVpc</code></dt><dd>"
+        '<span class="muted">absent from the request</span></dd>' in html
+    )
+    assert "<strong>pin Statement[0]</strong> (Deny): applies" in html
+    assert (
+        "<code>StringNotEquals aws:Ec2InstanceSourceVpc</code> holds: the request has "
+        f"<code>{vpc}</code>; the policy says <code>${{aws:SourceVpc}}</code> (aws:SourceVpc: "
+        '<span class="muted">absent from the request</span>).' in html
+    )
+
+
+def test_an_allowed_instance_call_shows_the_context_keys_its_conditions_tested():
+    world, instance_id = _pinned_instance_world()
+    s3 = world.instance_session(instance_id).client("s3")
+    s3.get_object(Bucket=BUCKET, Key="config/app.json")
+
+    html = activity.row_html(activity.describe(world.events[-1]))
+
+    private_ip = world.instance(instance_id).private_ip
+    assert 'class="event event--allowed"' in html
+    assert f"<dt><code>aws:Ec2InstanceSourcePrivateIPv4</code></dt><dd><code>{private_ip}</code>" in html  # fmt: skip
+    assert f"<dt><code>aws:VpcSourceIp</code></dt><dd><code>{private_ip}</code>" in html
+    assert "<strong>pin Statement[1]</strong> (Deny): does not apply" in html
+    assert "<code>StringNotEquals aws:Ec2InstanceSourcePrivateIPv4</code> does not hold" in html
+
+
+def test_context_keys_and_conditions_in_a_log_row_are_escaped() -> None:
+    event = _hostile_event()
+    event["decision"]["context"] = {"aws:PrincipalTag/" + MARKUP: [MARKUP], "aws:SourceVpc": None}
+    event["decision"]["conditions"] = [
+        {
+            "label": "pin " + MARKUP,
+            "effect": "Deny" + MARKUP,
+            "applies": True,
+            "checks": [
+                ["StringEquals aws:PrincipalTag/" + MARKUP, ["${aws:SourceVpc}" + MARKUP], True],
+                ["Null aws:SourceVpc", ["true"], True, "absent " + MARKUP],
+            ],
+        }
+    ]
+    html = activity.row_html(activity.describe(event))
+
+    parser = _Tags()
+    parser.feed(html)
+    assert parser.problems == []
+    assert parser.open == []
+    assert "<img" not in html
+    assert "Each condition" in html

@@ -129,3 +129,58 @@ def test_the_vpc_in_the_keys_is_the_one_describe_instances_shows(world):
     launch(world)
     described = admin_client(world, "ec2").describe_instances()
     assert described["Reservations"][0]["Instances"][0]["VpcId"] == vpc_id(world.state)
+
+
+def _stolen_call_refused(world: World) -> dict:
+    add_endpoint(world.state, "s3")
+    (instance_id,) = launch(world, profile="AppRole")
+    stolen, _ = instances.resolve_credentials(world, instance_id)
+    thief = world.session(*stolen, source_ip=OUTSIDE_IP).client("s3")
+    with pytest.raises(ClientError):
+        thief.get_object(Bucket=BUCKET, Key="config/app.json")
+    return world.events[-1]
+
+
+def test_the_log_keeps_the_keys_and_the_deny_condition_that_refused_stolen_instance_credentials(
+    world,
+):
+    event = _stolen_call_refused(world)
+    decision = event["decision"]
+    assert decision["context"]["aws:Ec2InstanceSourceVpc"] == [vpc_id(world.state)]
+    assert decision["context"]["aws:SourceVpc"] is None  # from the laptop: no endpoint
+    pin = decision["conditions"][0]
+    assert pin["label"] == "pin Statement[0]"
+    assert pin["effect"] == "Deny"
+    assert pin["applies"] is True
+    assert pin["checks"][0] == [
+        "StringNotEquals aws:Ec2InstanceSourceVpc",
+        ["${aws:SourceVpc}"],
+        True,
+    ]
+
+
+def test_an_allowed_instance_call_logs_the_keys_its_conditions_tested(world):
+    add_endpoint(world.state, "s3")
+    (instance_id,) = launch(world, profile="AppRole")
+    world.instance_session(instance_id).client("s3").get_object(Bucket=BUCKET, Key="config/app.json")  # fmt: skip
+    decision = world.events[-1]["decision"]
+    instance = world.instance(instance_id)
+    assert decision["response"] == "Allowed"
+    assert decision["context"]["aws:SourceVpc"] == [vpc_id(world.state)]
+    assert decision["context"]["aws:Ec2InstanceSourcePrivateIPv4"] == [instance.private_ip]
+    assert decision["context"]["aws:VpcSourceIp"] == [instance.private_ip]
+    assert [c["applies"] for c in decision["conditions"]] == [False, False]
+
+
+def test_a_call_whose_policies_have_no_conditions_logs_no_context():
+    world = bucket_world()
+    key = user_key(world, "reader", "s3:GetObject")
+    world.session(*key).client("s3").get_object(Bucket=BUCKET, Key="config/app.json")
+    assert "context" not in world.events[-1]["decision"]
+    assert "conditions" not in world.events[-1]["decision"]
+
+
+def test_sixty_logged_calls_with_conditions_keep_the_saved_world_small(world):
+    _stolen_call_refused(world)
+    world.state.events[:] = [world.state.events[-1]] * 60
+    assert len(json.dumps(world.to_dict())) < 200_000
