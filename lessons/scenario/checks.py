@@ -259,7 +259,9 @@ def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> 
       also find calls AWS refused before knowing the caller (an `ExpiredToken`), by the key;
     - `params`: values the request's parameters hold (`{IamInstanceProfile: {Name: R}}`);
     - `message`: text in the error message; `user_agent`: text in the user agent
-      (`aws-cli`).
+      (`aws-cli`);
+    - `invoked_by: SERVICE`: made by that AWS service on the caller's behalf (CloudTrail's
+      userIdentity.invokedBy, e.g. `ssm.amazonaws.com` creating its service-linked role).
     """
     matches = [event for event in _events_since_setup(world, variables)
                if not _event_misses(world, variables, args, event)]  # fmt: skip
@@ -314,6 +316,9 @@ def _event_misses(
     agent = str(args.get("user_agent") or "").lower()
     if agent and agent not in str(event.get("userAgent") or "").lower():
         return "user_agent"
+    invoked_by = args.get("invoked_by")
+    if invoked_by and identity.get("invokedBy") != invoked_by:
+        return "invoked_by"
     return None
 
 
@@ -371,7 +376,8 @@ def _event_words(args: Mapping[str, Any]) -> str:
     for name, said in (("user", "as user {}"), ("role", "with role {}'s credentials"),
                        ("key", "with the access key saved as {}"),
                        ("delivered_to", "with credentials delivered to {}"),
-                       ("user_agent", "made with {}")):  # fmt: skip
+                       ("user_agent", "made with {}"),
+                       ("invoked_by", "made by {} on your behalf")):  # fmt: skip
         if args.get(name):
             words.append(said.format(args[name]))
     wanted_error = args.get("error", "any")

@@ -130,6 +130,31 @@ def test_event_user_agent_tells_the_cli_from_the_console():
     assert not event(world, {"operation": "ListRoles", "user_agent": "aws-cli"}, {})[0]
 
 
+def test_event_invoked_by_finds_the_service_linked_role_a_service_created_not_the_learners():
+    world = World.new()
+    ssm = admin_client(world, "ssm")
+    window = ssm.create_maintenance_window(
+        Name="nightly", Schedule="cron(0 2 ? * * *)", Duration=2, Cutoff=1,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]  # fmt: skip
+    args = {
+        "operation": "CreateServiceLinkedRole",
+        "invoked_by": "ssm.amazonaws.com",
+        "error": None,
+    }
+    admin_client(world, "iam").create_service_linked_role(AWSServiceName="events.amazonaws.com")
+    passed, detail = event(world, args, {})
+    assert not passed  # the learner's own CreateServiceLinkedRole was invoked by nobody
+    assert detail == (
+        "No CreateServiceLinkedRole call made by ssm.amazonaws.com on your behalf that succeeded yet"
+    )
+
+    ssm.register_task_with_maintenance_window(
+        WindowId=window, TaskArn="AWS-RunPatchBaseline", TaskType="RUN_COMMAND"
+    )
+    assert event(world, args, {})[0]
+
+
 def test_decision_answers_from_the_policies_without_making_a_call():
     world = World.new()
     iam = admin_client(world, "iam")
