@@ -126,6 +126,9 @@ class Row:
     error_code: str
     error_message: str
     statements: tuple[StatementWhy, ...] = ()
+    # The AWS service that made the call on the caller's behalf (CloudTrail's invokedBy), as
+    # Systems Manager creates its service-linked role with the caller's credentials.
+    invoked_by: str = ""
     # The context keys the conditions tested, with the request's values (None: absent).
     context: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
     conditions: tuple[ConditionWhy, ...] = ()
@@ -203,6 +206,7 @@ def describe(event: Mapping[str, Any]) -> Row:
         error_code=error_code,
         error_message=str(event.get("errorMessage") or ""),
         statements=tuple(_statements(decision.get("statements") or ())),
+        invoked_by=str(identity.get("invokedBy") or "") if identity.get("arn") else "",
         context=tuple(_context(decision.get("context"))),
         conditions=tuple(_conditions(decision.get("conditions") or ())),
     )
@@ -360,6 +364,8 @@ def row_html(row: Row) -> SafeString:
     kind = "denied" if row.denied else "allowed" if row.allowed else "error"
     target = f' <span class="event__target">{_e(row.target)}</span>' if row.target else ""
     outside = ", from outside AWS" if row.from_outside else ""
+    if row.invoked_by:
+        outside += f" · invoked by <code>{_e(row.invoked_by)}</code>"
     cli = " · aws-cli" if row.user_agent.startswith(CLI_AGENT) else ""
     time = (
         f' <time class="event__time" datetime="{_e(row.time_iso)}">{_e(row.time_short)}</time>'

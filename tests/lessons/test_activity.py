@@ -271,3 +271,22 @@ def test_context_keys_and_conditions_in_a_log_row_are_escaped() -> None:
     assert parser.open == []
     assert "<img" not in html
     assert "Each condition" in html
+
+
+def test_a_service_linked_role_systems_manager_created_says_it_was_invoked_by_ssm():
+    world = World.new()
+    ssm = admin_client(world, "ssm")
+    window = ssm.create_maintenance_window(
+        Name="nightly", Schedule="cron(0 2 ? * * *)", Duration=2, Cutoff=1,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]  # fmt: skip
+    ssm.register_task_with_maintenance_window(
+        WindowId=window, TaskArn="AWS-RunPatchBaseline", TaskType="RUN_COMMAND"
+    )
+    (created,) = [e for e in world.events if e["eventName"] == "CreateServiceLinkedRole"]
+
+    html = activity.row_html(activity.describe(created))
+
+    assert "by <code>user/admin</code>" in html
+    assert "· invoked by <code>ssm.amazonaws.com</code></span>" in html
+    assert "<dt>Source IP</dt><dd><code>ssm.amazonaws.com</code>" in html
