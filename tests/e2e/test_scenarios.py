@@ -465,15 +465,44 @@ def test_attach_replace_and_remove_roles(live_server: LiveServer, page: Page) ->
 
 
 def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page: Page) -> None:
-    """The service-linked role read in the console and in CloudShell, changed (refused) from
-    CloudShell; deleted in the console, its task read in CloudShell; two more made in
-    CloudShell; a service role of one's own built and changed in the console's forms."""
+    """Systems Manager creating its service-linked role when a maintenance window task first
+    needs it (CloudShell), seen in the console and the log; the role read in the console and in
+    CloudShell, changed (refused) from CloudShell; deleted in the console, its task read in
+    CloudShell; two more made in CloudShell; a service role of one's own built and changed in
+    the console's forms."""
     guard = Guard(page, live_server.url)
     me = Learner(page)
     data = me.start(live_server.url, "service-linked-roles")
     slr_name = "AWSServiceRoleForAmazonSSM"
+    log = page.locator("#activity")
 
-    # 1. Look inside the SSM service-linked role (console and CLI), then try to change it.
+    # 1. ops-node-1 is a managed node, and there is no service-linked role yet; a maintenance
+    #    window task without a service role makes Systems Manager create it on the admin's behalf.
+    expect(me.toggle("SSMInstanceRole")).to_be_visible()
+    expect(me.toggle(slr_name)).to_have_count(0)
+    nodes = json.loads(me.sh("CloudShell", "aws ssm describe-instance-information"))
+    assert [node["PingStatus"] for node in nodes["InstanceInformationList"]] == ["Online"]
+    me.check_fails()
+    window = json.loads(
+        me.sh(
+            "CloudShell",
+            'aws ssm create-maintenance-window --name nightly-patch --schedule "cron(0 2 ? * * *)" '
+            "--duration 2 --cutoff 1 --no-allow-unassociated-targets",
+        )
+    )["WindowId"]
+    assert window.startswith("mw-")
+    me.sh(
+        "CloudShell",
+        f"aws ssm register-task-with-maintenance-window --window-id {window} "
+        "--task-arn AWS-RunPatchBaseline --task-type RUN_COMMAND",
+    )
+    created = log.locator(".event", has_text="iam CreateServiceLinkedRole").first
+    expect(created).to_contain_text("user/admin")
+    expect(created).to_contain_text("invoked by ssm.amazonaws.com")
+    expect(me.toggle(slr_name)).to_contain_text("service-linked")
+    me.check_passes(1)
+
+    # 2. Look inside the SSM service-linked role (console and CLI), then try to change it.
     slr = me.open(slr_name)
     expect(slr.locator(".con-arn").first).to_contain_text(
         f"role/aws-service-role/ssm.amazonaws.com/{slr_name}"
@@ -493,9 +522,9 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
     )
     assert "An error occurred (UnmodifiableEntity) when calling the AttachRolePolicy" in refused
     assert f"Cannot perform the operation on the protected role '{slr_name}'" in refused
-    me.check_passes(1)
+    me.check_passes(2)
 
-    # 2. Delete it while in use (console); a minute later the task has failed (CloudShell).
+    # 3. Delete it while in use (console); a minute later the task has failed (CloudShell).
     slr = me.open(slr_name)
     me.press("Delete service-linked role", slr)
     me.expect_status(f"Asked AWS to delete {slr_name}: deletion task")
@@ -512,9 +541,9 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
     slr = me.open(slr_name)
     expect(slr.get_by_role("heading", name="Deletion")).to_be_visible()
     expect(slr).to_contain_text("FAILED")
-    me.check_passes(2)
+    me.check_passes(3)
 
-    # 3. Two more service-linked roles, made in CloudShell; the console lists them as such.
+    # 4. Two more service-linked roles, made in CloudShell; the console lists them as such.
     for service, name in (
         ("cloudtrail.amazonaws.com", "AWSServiceRoleForCloudTrail"),
         ("events.amazonaws.com", "AWSServiceRoleForCloudWatchEvents"),
@@ -524,9 +553,9 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
         )
         assert json.loads(made)["Role"]["Path"] == f"/aws-service-role/{service}/"
         expect(me.toggle(name)).to_contain_text("service-linked")
-    me.check_passes(3)
+    me.check_passes(4)
 
-    # 4. A service role of one's own, with a customer managed policy; an SLR policy is refused.
+    # 5. A service role of one's own, with a customer managed policy; an SLR policy is refused.
     new_policy = me.open("Create a policy")
     new_policy.get_by_label("Policy name").fill("OpsLogsAccess")
     read_logs = policy(allow("s3:GetObject", "arn:aws:s3:::ops-logs/*"))
@@ -544,9 +573,9 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
     role.get_by_label("Managed policy to attach").select_option(label="AmazonSSMServiceRolePolicy")
     me.press("Attach policy", role)
     me.expect_status("AttachRolePolicy failed.", "PolicyNotAttachable")
-    me.check_passes(4)
+    me.check_passes(5)
 
-    # 5. Change it freely: a new default version (console), seen from CloudShell.
+    # 6. Change it freely: a new default version (console), seen from CloudShell.
     managed = me.open("OpsLogsAccess")
     version = me.details(managed, "Create a new version")
     read_write = policy(allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::ops-logs/*"))
@@ -558,7 +587,7 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
         '--query "Versions[?IsDefaultVersion].VersionId" --output text',
     )
     assert versions == "v2"
-    me.check_passes(5)
+    me.check_passes(6)
 
     me.answer_questions(data["questions"])
     count = len(data["questions"])
