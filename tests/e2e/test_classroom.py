@@ -28,7 +28,7 @@ MESSAGE = "Ten minutes left on step 1: ask me if the association id is unclear."
 CLASS_ENDED = "This class has ended: your work is kept"
 CSV_HEADER = [
     "learner", "scenario", "step", "completed at", "first completed at", "attempts",
-    "hints used", "resets", "removed at",
+    "hints used", "resets", "removed at", "quiz first score", "quiz questions", "quiz tries",
 ]  # fmt: skip
 
 
