@@ -254,6 +254,32 @@ def _launch_params(form: _Form) -> dict[str, Any]:
     return params
 
 
+def _whole_number(text: str) -> int | str:
+    """A form's number as an int; anything else as typed, for botocore's validator to name."""
+    return int(text) if text.isascii() and text.isdigit() else text
+
+
+def _window_params(form: _Form) -> dict[str, Any]:
+    return {
+        "Name": form.text("name", limit=128),
+        "Schedule": form.text("schedule", limit=256),
+        "Duration": _whole_number(form.text("duration")),
+        "Cutoff": _whole_number(form.text("cutoff")),
+        "AllowUnassociatedTargets": False,
+    }
+
+
+def _task_params(form: _Form) -> dict[str, Any]:
+    return _optional(
+        {
+            "WindowId": form.text("window_id"),
+            "TaskArn": form.text("task_arn", limit=1600),
+            "TaskType": "RUN_COMMAND",
+        },
+        ServiceRoleArn=form.text("service_role_arn", limit=2048),
+    )
+
+
 def _secret_message(params: dict[str, Any], response: dict[str, Any]) -> str:
     key = response.get("AccessKey", {})
     return (
@@ -429,6 +455,18 @@ API: dict[str, _Api] = {
         lambda p, r: f"Removed role {p['RoleName']} from instance profile {p['InstanceProfileName']}.",
     ),
     # EC2
+    # Systems Manager: a maintenance window and its task, the service's first use
+    "console-ssm-window-create": _Api(
+        "ssm", "CreateMaintenanceWindow", _window_params,
+        lambda p, r: f"Created maintenance window {r.get('WindowId')} ({p['Name']}).",
+    ),
+    "console-ssm-task-register": _Api(
+        "ssm", "RegisterTaskWithMaintenanceWindow", _task_params,
+        lambda p, r: (f"Registered task {r.get('WindowTaskId')} ({p['TaskArn']}) with "
+                      f"{p['WindowId']}" + (f", as {p['ServiceRoleArn']}." if p.get("ServiceRoleArn")
+                      else ", with no service role of yours: Systems Manager uses its "
+                           "service-linked role.")),
+    ),
     "console-launch": _Api(
         "ec2", "RunInstances", _launch_params,
         lambda p, r: "Launched " + ", ".join(i["InstanceId"] for i in r.get("Instances", [])) + ".",

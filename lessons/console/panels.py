@@ -60,6 +60,7 @@ SERVICES = {"iam": "IAM", "ec2": "EC2 and the fleet", "s3": "S3", "pictures": "P
 # the item opened or the form the last action answered (else IAM, the first).
 _SERVICE_OF = (
     ("instance-", "ec2"), ("con-launch", "ec2"), ("con-fleet", "ec2"), ("con-clock", "ec2"),
+    ("con-ssm", "ec2"),
     ("bucket-", "s3"), ("con-access-picture", "pictures"),
 )  # fmt: skip
 EMPTY_POLICY = json.dumps(
@@ -310,6 +311,7 @@ def panels(
         )
     )
     launched = outcome is not None and outcome.form == "launch"
+    maintained = outcome is not None and outcome.form in ("ssm-window", "ssm-task")
     toggles = drafts.toggles
     chosen = str(query.get("as", "") or "") if query else ""
     service = _service(query, opened or (outcome.form or "" if outcome else ""))
@@ -341,6 +343,7 @@ def panels(
         ],
         "profile_names": sorted(state.instance_profiles, key=natural_key),
         "slr_services": _slr_services(world),
+        "maintenance_windows": _maintenance_windows(world),
         "new_role": new_role,
         "new_policy": new_policy,
         # The headings of what is not a listed item (the items carry their own).
@@ -355,6 +358,11 @@ def panels(
             ),
             "launch": toggles.section(
                 "con-launch", launched or drafts.within("con-launch"), "Launch an instance"
+            ),
+            "ssm": toggles.section(
+                "con-ssm",
+                maintained or drafts.within("con-ssm"),
+                "Systems Manager: maintenance windows",
             ),
             "access_picture": toggles.section(
                 "con-access-picture",
@@ -659,6 +667,28 @@ def _profile(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
     )
     return {"name": name, "arn": profile.arn, "roles": profile.roles, "used_by": used_by,
             "dom": dom, "outcome": drafts.exactly(dom)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A Systems Manager maintenance window and the service role each of its tasks runs as."""
+
+    window_id: str
+    name: str
+    task_roles: tuple[str, ...]
+
+
+def _maintenance_windows(world: World) -> list[Window]:
+    windows = []
+    for window_id, window in sorted(world.state.ssm_windows.items()):
+        tasks = window.get("Tasks")
+        roles = tuple(
+            str(task.get("ServiceRoleArn", ""))
+            for task in (tasks if isinstance(tasks, list) else [])
+            if isinstance(task, dict)
+        )
+        windows.append(Window(window_id, str(window.get("Name", "")), roles))
+    return windows
 
 
 def _slr_services(world: World) -> list[tuple[str, str]]:

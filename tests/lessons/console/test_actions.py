@@ -773,3 +773,36 @@ def test_a_bucket_policy_built_to_make_wildcards_backtrack_decides_every_call_at
 
     assert got.ok  # the Deny's resource does not match: the admin reads the object
     assert got.answer == "x"
+
+
+@pytest.mark.django_db
+def test_a_maintenance_window_task_without_a_role_makes_ssm_create_its_role_from_the_forms():
+    attempt = mini_attempt()
+
+    created = post(attempt, "console-ssm-window-create", form="ssm-window", name="nightly-patch",
+                   schedule="cron(0 2 ? * * *)", duration="2", cutoff="1")  # fmt: skip
+    window_id = next(iter(attempt.load_world().state.ssm_windows))
+    registered = post(attempt, "console-ssm-task-register", form="ssm-task", window_id=window_id,
+                      task_arn="AWS-RunPatchBaseline", service_role_arn="")  # fmt: skip
+
+    world = attempt.load_world()
+    assert created.status.kind == "done", created.status.message
+    assert "its service-linked role" in registered.status.message
+    assert "AWSServiceRoleForAmazonSSM" in world.state.roles
+    made = [e for e in world.events if e.get("eventName") == "CreateServiceLinkedRole"]
+    assert made[-1]["userIdentity"].get("invokedBy") == "ssm.amazonaws.com"
+    shown = unescape(render(attempt, registered, open="con-ssm"))
+    assert "nightly-patch" in shown
+    assert "role/aws-service-role/ssm.amazonaws.com/AWSServiceRoleForAmazonSSM" in shown
+
+
+@pytest.mark.django_db
+def test_a_maintenance_window_with_a_duration_in_words_is_refused_as_botocore_would():
+    attempt = mini_attempt()
+
+    refused = post(attempt, "console-ssm-window-create", form="ssm-window", name="w",
+                   schedule="cron(0 2 ? * * *)", duration="two", cutoff="1")  # fmt: skip
+
+    assert refused.status.error_code == "ParamValidationError"
+    assert "CreateMaintenanceWindow was not sent" in refused.status.message
+    assert attempt.load_world().state.ssm_windows == {}
