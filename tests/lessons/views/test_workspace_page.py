@@ -65,10 +65,12 @@ def test_a_fleet_run_where_some_calls_failed_says_so_with_a_warning(client: Clie
     attempt = _started(client)
     _web_1_runs(attempt, "PutObject", "GetObject", "GetObject", "GetObject", role=True)
 
-    response = client.post(URL, {"action": "console-run-fleet", "ticks": "1"}, headers=HTMX)
+    response = client.post(URL, {"action": "console-run-fleet", "form": "con-fleet", "ticks": "1"}, headers=HTMX)  # fmt: skip
 
     assert "1 of 4 calls allowed" in response.text
     assert _status(response.text) == "mixed ⚠"
+    # The fleet form's own answer agrees: not the allow border beside a ⚠.
+    assert 'class="con-outcome con-outcome--failed con-outcome--mixed"' in response.text
 
 
 def test_the_status_can_be_dismissed_without_javascript(client: Client) -> None:
