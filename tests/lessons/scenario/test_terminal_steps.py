@@ -143,3 +143,34 @@ def test_cloudshell_is_the_console_address_with_the_clis_user_agent():
     assert event(world, {"operation": "GetCallerIdentity", "from": "cloudshell"}, {})[0]
     assert event(world, {"operation": "ListRoles", "from": "console"}, {})[0]
     assert not event(world, {"operation": "ListRoles", "from": "cloudshell"}, {})[0]
+
+
+def test_keys_vs_roles_suggested_deny_spares_web_1_and_refuses_its_copied_credentials():
+    """The expiry step's explanation recommends AWS's Deny on aws:Ec2InstanceSourceVpc: in the
+    scenario itself it must leave web-1's own S3 calls working (they go through the S3 gateway
+    endpoint) and refuse the same role's credentials used from the laptop."""
+    from tests.simulator.test_context_keys import PIN_TO_INSTANCE
+
+    scenario, world, variables = _before("keys-vs-role", "expiry")
+    run_actions(world, variables, scenario.solution["expiry"])
+    world.call(world.admin_credentials(), "iam", "PutRolePolicy", {
+        "RoleName": "WebAppRole", "PolicyName": "pin-to-instance",
+        "PolicyDocument": json.dumps(PIN_TO_INSTANCE),
+    })  # fmt: skip
+    web_1 = place_id_of(world, "web-1")
+
+    results = instances.tick(world)
+    (stolen,) = _type(world, variables, "web-1",
+                      "curl -s http://169.254.169.254/latest/meta-data/iam/security-credentials/WebAppRole")  # fmt: skip
+    credentials = json.loads(stolen.output)
+    laptop = terminal.run(world, "laptop",
+                          f"AWS_ACCESS_KEY_ID={credentials['AccessKeyId']} "
+                          f"AWS_SECRET_ACCESS_KEY={credentials['SecretAccessKey']} "
+                          f"AWS_SESSION_TOKEN={credentials['Token']} "
+                          f"aws s3api get-object --bucket acme-web-data --key config/app.json -")  # fmt: skip
+
+    app_results = [r for r in results if r.get("instance") == web_1]
+    assert app_results
+    assert [r["error"] for r in app_results] == [None] * len(app_results)
+    assert "AccessDenied" in laptop.output
+    assert "with an explicit deny" in laptop.output
