@@ -8,6 +8,7 @@ import pytest
 from pytest_django.fixtures import Settings
 
 from lessons import models
+from tests.lessons.workspace_scenarios import SANDBOX
 
 KEYS_ON_WEB = """
 slug: keys-on-web
@@ -64,19 +65,6 @@ steps:
 solution:
   look:
     - delete_file: {instance: web-1, path: /home/ec2-user/.aws/credentials}
-"""
-
-SANDBOX = """
-slug: sandbox
-title: Sandbox
-summary: A small account to try anything on.
-sandbox: true
-order: 100
-setup:
-  - service: s3
-    operation: CreateBucket
-    params: {Bucket: sandbox-bucket}
-steps: []
 """
 
 
