@@ -227,6 +227,7 @@ class Instance:
     """Access key id of the role credentials the application's SDK holds (and uses until 15
     minutes before they expire, as botocore does: simulator/services/instances.py)."""
     imds_tokens: list[ImdsToken] = field(default_factory=list)
+    reservation_id: str = ""  # r- + 17 hex: shared by the instances one RunInstances launched
 
 
 @dataclass(slots=True)

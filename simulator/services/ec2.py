@@ -189,6 +189,7 @@ def run_instances(call: Call) -> dict[str, Any]:
             http_tokens=http_tokens,
             http_put_response_hop_limit=int(hop_limit),
             http_endpoint=http_endpoint,
+            reservation_id=reservation_id,
         )
         instance.app = _launch_app(state.launch_apps, instance)
         if profile is not None:
@@ -399,18 +400,27 @@ def describe_instances(call: Call) -> dict[str, Any]:
     if params.get("DryRun"):
         raise _dry_run()
     selected = [instance for instance in found if all(check(instance) for check in checks)]
+    # MaxResults counts instances; a page holds the reservations of the instances on it, so a
+    # reservation may be split across pages. [UNCERTAIN: AWS documents MaxResults as "the
+    # maximum number of items to return", without saying which items.]
     start, end = _page(params.get("NextToken"), max_results, len(selected))
-    response: dict[str, Any] = {
-        "Reservations": [
+    reservations: dict[str, dict[str, Any]] = {}
+    indices = _launch_indices(call.world)
+    for instance in selected[start:end]:
+        reservation_id = _reservation_id(call.world, instance)
+        reservation = reservations.setdefault(
+            reservation_id,
             {
-                "ReservationId": _reservation_id(call.world, instance),
+                "ReservationId": reservation_id,
                 "OwnerId": call.state.account_id,
                 "Groups": [],
-                "Instances": [_describe(call.world, instance)],
-            }
-            for instance in selected[start:end]
-        ]
-    }
+                "Instances": [],
+            },
+        )
+        reservation["Instances"].append(
+            _describe(call.world, instance, launch_index=indices[instance.instance_id])
+        )
+    response: dict[str, Any] = {"Reservations": list(reservations.values())}
     if end < len(selected):
         response["NextToken"] = _token(end)
     return response
@@ -490,7 +500,25 @@ def _token(offset: int) -> str:
     return base64.b64encode(f"o:{offset}".encode()).decode()
 
 
+def _launch_indices(world: Account) -> dict[str, int]:
+    """Each instance's AmiLaunchIndex: its place among the instances of its reservation."""
+    seen: dict[str, int] = {}
+    indices: dict[str, int] = {}
+    for instance in world.state.instances.values():
+        if instance.reservation_id:
+            indices[instance.instance_id] = seen.get(instance.reservation_id, 0)
+            seen[instance.reservation_id] = indices[instance.instance_id] + 1
+        else:
+            indices[instance.instance_id] = 0
+    return indices
+
+
 def _reservation_id(world: Account, instance: Instance) -> str:
+    """The id RunInstances returned; instances launched together share it (AWS: "a
+    reservation ... is the set of instances launched by one request"). Instances saved before
+    reservations were kept get a stable id of their own."""
+    if instance.reservation_id:
+        return instance.reservation_id
     digest = hashlib.sha256(
         f"{world.state.seed}:reservation:{instance.instance_id}".encode()
     ).hexdigest()

@@ -257,7 +257,8 @@ def test_describe_filters_by_state_name_tag_and_profile(world):
 
 
 def test_describe_pages_with_max_results(world):
-    launch(world, count=7)
+    for _ in range(7):
+        launch(world)
     ec2 = admin_client(world, "ec2")
     first = ec2.describe_instances(MaxResults=5)
     assert len(first["Reservations"]) == 5
@@ -510,3 +511,30 @@ def test_same_seed_same_instances_and_the_world_round_trips():
     assert first.to_dict() == second.to_dict()
     again = World.from_dict(json.loads(json.dumps(first.to_dict())))
     assert again.to_dict() == first.to_dict()
+
+
+# --- reservations (issue 13, item 1) ---------------------------------------------------------
+
+
+def test_instances_launched_together_share_the_reservation_run_instances_returned(world):
+    ec2 = admin_client(world, "ec2")
+    together = ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=3, MaxCount=3)
+    alone = ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1)
+
+    reservations = ec2.describe_instances()["Reservations"]
+
+    assert [r["ReservationId"] for r in reservations] == [
+        together["ReservationId"],
+        alone["ReservationId"],
+    ]
+    assert [i["InstanceId"] for i in reservations[0]["Instances"]] == [
+        i["InstanceId"] for i in together["Instances"]
+    ]
+    assert [i["AmiLaunchIndex"] for i in reservations[0]["Instances"]] == [0, 1, 2]
+    assert reservations[0]["OwnerId"] == ACCOUNT
+    (second,) = together["Instances"][1:2]
+    (only,) = ec2.describe_instances(InstanceIds=[second["InstanceId"]])["Reservations"]
+    assert only["ReservationId"] == together["ReservationId"]
+    assert [i["InstanceId"] for i in only["Instances"]] == [second["InstanceId"]]
+    restored = World.from_dict(world.to_dict())
+    assert admin_client(restored, "ec2").describe_instances()["Reservations"] == reservations
