@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from simulator.account import Call, operation
 from simulator.errors import AwsError
@@ -128,9 +128,11 @@ _STRING_PARAMS = frozenset(
         "EncodingType", "ExpectedBucketOwner", "ExpectedSourceBucketOwner", "Key", "Marker",
         "MetadataDirective", "ObjectOwnership", "Policy", "Prefix", "Range",
         "ServerSideEncryption", "SSEKMSKeyId", "StartAfter", "StorageClass",
+        "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding",
+        "ResponseContentLanguage", "ResponseContentType", "VersionId",
     }
 )  # fmt: skip
-_INT_PARAMS = frozenset({"MaxKeys", "MaxBuckets"})
+_INT_PARAMS = frozenset({"MaxKeys", "MaxBuckets", "PartNumber"})
 
 
 def _params(call: Call, *required: str) -> dict[str, Any]:
@@ -537,26 +539,73 @@ def _invalid_range() -> AwsError:
     return AwsError("InvalidRange", "The requested range is not satisfiable", 416)
 
 
+def _span(params: Mapping[str, Any], size: int) -> tuple[int, int] | None:
+    """The bytes a read asks for by Range or PartNumber (None: the whole object).
+
+    Every object here was uploaded in one PutObject, so it is a single part: PartNumber 1 is
+    the whole object, answered as a range (206 with Content-Range, S3 API Reference, GetObject
+    "partNumber ... Effectively performs a 'ranged' GET request for the part specified"); a
+    higher part does not exist. [UNCERTAIN] the texts of InvalidPartNumber and of Range with
+    partNumber, not found in AWS's documentation; these are the texts S3 is reported to send.
+    """
+    part = params.get("PartNumber")
+    if part is None:
+        return _byte_range(params.get("Range"), size)
+    if params.get("Range") is not None:
+        raise AwsError(
+            "InvalidRequest", "Cannot specify both Range header and partNumber query parameter", 400
+        )
+    if part < 1 or part > 10000:
+        raise _invalid_argument("Part number must be an integer between 1 and 10000, inclusive")
+    if part != 1 or size == 0:
+        raise AwsError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416)
+    return 0, size - 1
+
+
+# GetObject's response-header overrides (S3 API Reference, GetObject, "Overriding response
+# header values through the request"): each sets the header it names in this response only.
+_OVERRIDES = (
+    ("ResponseCacheControl", "CacheControl"),
+    ("ResponseContentDisposition", "ContentDisposition"),
+    ("ResponseContentEncoding", "ContentEncoding"),
+    ("ResponseContentLanguage", "ContentLanguage"),
+    ("ResponseContentType", "ContentType"),
+    ("ResponseExpires", "Expires"),
+)
+
+
 @operation("s3", "GetObject")
 def get_object(call: Call) -> dict[str, Any]:
     _, obj = _object_for_read(call)
-    response = _metadata(obj)
-    span = _byte_range(call.params.get("Range"), len(obj.body))
-    if span is None:
-        response["Body"] = obj.body
-        return response
-    start, end = span
+    response, (start, end) = _ranged(call, obj)
     response["Body"] = obj.body[start : end + 1]
-    response["ContentLength"] = end - start + 1
-    response["ContentRange"] = f"bytes {start}-{end}/{len(obj.body)}"
+    for param, header in _OVERRIDES:
+        if call.params.get(param) is not None:
+            response[header] = call.params[param]
     return response
+
+
+def _ranged(call: Call, obj: S3Object) -> tuple[dict[str, Any], tuple[int, int]]:
+    """The object's metadata narrowed to the part or range the request asks for, and the
+    first and last byte of it."""
+    response = _metadata(obj)
+    size = len(obj.body)
+    span = _span(call.params, size)
+    if span is None:
+        return response, (0, size - 1)
+    start, end = span
+    response["ContentLength"] = end - start + 1
+    response["ContentRange"] = f"bytes {start}-{end}/{size}"
+    if call.params.get("PartNumber") is not None:
+        response["PartsCount"] = 1  # [UNCERTAIN] whether S3 sends it for a one-part upload
+    return response, span
 
 
 @operation("s3", "HeadObject")
 def head_object(call: Call) -> dict[str, Any]:
     """Authorized by s3:GetObject (iam-facts §8); errors have no body (the adapter's "403")."""
     _, obj = _object_for_read(call)
-    return _metadata(obj)
+    return _ranged(call, obj)[0]
 
 
 @operation("s3", "DeleteObject")
@@ -571,24 +620,50 @@ def delete_object(call: Call) -> dict[str, Any]:
     return {}
 
 
-def _copy_source(value: Any) -> tuple[str, str]:
-    """CopySource as botocore takes it: "bucket/key" (URL-encoded) or {"Bucket", "Key"}."""
+# botocore's handlers.VERSION_ID_SUFFIX: the one part of a string CopySource it does not encode.
+_VERSION_ID_SUFFIX = re.compile(r"\?versionId=[^\s]+$")
+
+
+def _copy_source(value: Any) -> tuple[str, str, str | None]:
+    """CopySource as botocore takes it: "bucket/key[?versionId=id]" or {"Bucket", "Key",
+    "VersionId"}: (bucket, key, version id or None).
+
+    The parameters arrive as the caller passed them, before botocore encodes them. botocore
+    percent-encodes a string CopySource whole except a trailing `?versionId=...`
+    (handlers._quote_source_header), and S3 decodes the header it receives ("The value must be
+    URL-encoded", S3 API Reference, CopyObject): so S3 reads the key as the caller wrote it,
+    a `?` or a `%2F` included, and only the suffix names a version.
+    """
+    version: Any = None
     if isinstance(value, Mapping):
-        bucket, key = value.get("Bucket"), value.get("Key")
-        if isinstance(bucket, str) and isinstance(key, str) and bucket and key:
-            return bucket, key
+        bucket, key, version = value.get("Bucket"), value.get("Key"), value.get("VersionId")
     elif isinstance(value, str):
-        text = unquote(value.split("?", 1)[0]).lstrip("/")
-        bucket, _, key = text.partition("/")
-        if bucket and key:
-            return bucket, key
-    raise _invalid_argument("Invalid copy source object key")
+        text = value
+        suffix = _VERSION_ID_SUFFIX.search(text)
+        if suffix is not None:
+            text, version = text[: suffix.start()], text[suffix.start() + len("?versionId=") :]
+        bucket, _, key = text.lstrip("/").partition("/")
+    else:
+        bucket = key = None
+    if not (isinstance(bucket, str) and isinstance(key, str) and bucket and key):
+        raise _invalid_argument("Invalid copy source object key")
+    if version is not None and not isinstance(version, str):
+        raise _invalid_argument("Invalid type for parameter CopySource.VersionId")
+    return bucket, key, version
+
+
+def _check_version(version: str | None) -> None:
+    """Buckets here are never versioned: their objects' version ID is "null" (S3 User Guide,
+    "Working with objects in a versioning-suspended bucket"). [UNCERTAIN] the code and text
+    S3 answers for another ID in an unversioned bucket."""
+    if version is not None and version != "null":
+        raise _invalid_argument("Invalid version id specified")
 
 
 @operation("s3", "CopyObject")
 def copy_object(call: Call) -> dict[str, Any]:
     params = _params(call, "Bucket", "Key", "CopySource")
-    source_name, source_key = _copy_source(params["CopySource"])
+    source_name, source_key, source_version = _copy_source(params["CopySource"])
     name: str = params["Bucket"]
     key: str = params["Key"]
     state = call.state
@@ -603,6 +678,7 @@ def copy_object(call: Call) -> dict[str, Any]:
     bucket = _bucket(call, name)
     _check_owner(call, params.get("ExpectedSourceBucketOwner"))
     _check_key(key)
+    _check_version(source_version)
     source = source_bucket.objects.get(source_key)
     if source is None:
         raise _missing_key(call, source_bucket)
@@ -736,6 +812,10 @@ def list_objects_v2(call: Call) -> dict[str, Any]:
     after: str = params.get("StartAfter") or ""
     token = params.get("ContinuationToken")
     if token is not None:
+        # An empty token is no token S3 gave: refused like any other it cannot read (real S3
+        # to boto3, minio/minio#5931), where a missing one starts the listing.
+        if not token:
+            raise _invalid_argument("The continuation token provided is incorrect")
         after = max(after, _decode_token(token))
     objects, prefixes, truncated = _walk(
         bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys
@@ -759,7 +839,11 @@ def list_objects_v2(call: Call) -> dict[str, Any]:
     if truncated:
         last = max([obj.key for obj in objects] + prefixes)
         response["NextContinuationToken"] = _encode_token(last)
-    if "StartAfter" in params:
+    if "StartAfter" in params and token is None:
+        # With a token the listing continues from it, and S3 leaves StartAfter out (S3 API
+        # Reference, ListObjectsV2: "StartAfter ... If StartAfter was sent with the request, it
+        # is included in the response"; [UNCERTAIN] the omission alongside a token is what
+        # real S3 answered to an emulator's test suite, issue 13, not documented).
         response["StartAfter"] = _encoded(params["StartAfter"], url)
     return response
 

@@ -1,0 +1,151 @@
+"""Amazon S3's API details a learner meets when typing AWS's own examples: part and range
+reads, response-header overrides, string CopySource values, listing tokens, checksums,
+DeleteObjects and GetObjectAttributes (issue 13, items 6 and 8).
+
+Driven through boto3, as a learner's code drives the account.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from simulator import World
+from tests.factories import BUCKET, client_error
+
+
+@pytest.fixture
+def world() -> World:
+    world = World.new(seed=0)
+    world.session().client("s3").create_bucket(Bucket=BUCKET)
+    return world
+
+
+@pytest.fixture
+def s3(world: World) -> Any:
+    return world.session().client("s3")
+
+
+# --- reads: parts, ranges, overrides ----------------------------------------------------------
+
+
+def test_part_number_one_of_a_single_part_object_is_the_whole_object_as_a_range(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="digits", Body=b"0123456789")
+
+    got = s3.get_object(Bucket=BUCKET, Key="digits", PartNumber=1)
+    head = s3.head_object(Bucket=BUCKET, Key="digits", PartNumber=1)
+
+    assert got["Body"].read() == b"0123456789"
+    assert got["ContentRange"] == head["ContentRange"] == "bytes 0-9/10"
+    assert got["ContentLength"] == head["ContentLength"] == 10
+    assert got["PartsCount"] == 1
+
+
+def test_a_part_the_object_does_not_have_is_not_satisfiable(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="digits", Body=b"0123456789")
+
+    with pytest.raises(ClientError) as caught:
+        s3.get_object(Bucket=BUCKET, Key="digits", PartNumber=2)
+    with pytest.raises(ClientError) as both:
+        s3.get_object(Bucket=BUCKET, Key="digits", PartNumber=1, Range="bytes=0-1")
+
+    assert client_error(caught) == (
+        "InvalidPartNumber",
+        "The requested partnumber is not satisfiable",
+        416,
+    )
+    assert client_error(both)[0::2] == ("InvalidRequest", 400)
+
+
+def test_a_range_read_answers_the_content_range_and_its_length(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="digits", Body=b"0123456789")
+
+    got = s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=2-4")
+    head = s3.head_object(Bucket=BUCKET, Key="digits", Range="bytes=-3")
+
+    assert (got["Body"].read(), got["ContentRange"], got["ContentLength"]) == (
+        b"234",
+        "bytes 2-4/10",
+        3,
+    )
+    assert (head["ContentRange"], head["ContentLength"]) == ("bytes 7-9/10", 3)
+
+
+def test_response_overrides_set_the_headers_of_this_response_only(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="report.csv", Body=b"a,b\n", ContentType="text/csv")
+    expires = datetime(2030, 1, 1, tzinfo=UTC)
+
+    got = s3.get_object(
+        Bucket=BUCKET,
+        Key="report.csv",
+        ResponseContentType="application/octet-stream",
+        ResponseContentDisposition='attachment; filename="r.csv"',
+        ResponseContentEncoding="identity",
+        ResponseContentLanguage="en",
+        ResponseCacheControl="no-cache",
+        ResponseExpires=expires,
+    )
+    again = s3.get_object(Bucket=BUCKET, Key="report.csv")
+
+    assert got["ContentType"] == "application/octet-stream"
+    assert got["ContentDisposition"] == 'attachment; filename="r.csv"'
+    assert got["ContentEncoding"] == "identity"
+    assert got["ContentLanguage"] == "en"
+    assert got["CacheControl"] == "no-cache"
+    assert got["Expires"] == expires
+    assert again["ContentType"] == "text/csv"
+    assert "ContentDisposition" not in again
+
+
+# --- CopySource as a string -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["what?.txt", "a%2Fb.txt", "dir/with space+plus.txt"])
+def test_a_string_copy_source_names_the_key_as_written(s3: Any, key: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"source")
+    s3.put_object(Bucket=BUCKET, Key="a/b.txt", Body=b"decoy")  # what %2F would decode to
+
+    s3.copy_object(Bucket=BUCKET, Key="copy", CopySource=f"{BUCKET}/{key}")
+
+    assert s3.get_object(Bucket=BUCKET, Key="copy")["Body"].read() == b"source"
+
+
+def test_a_string_copy_source_takes_the_version_after_version_id(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="src", Body=b"source")
+
+    s3.copy_object(Bucket=BUCKET, Key="copy", CopySource=f"{BUCKET}/src?versionId=null")
+    with pytest.raises(ClientError) as caught:
+        s3.copy_object(Bucket=BUCKET, Key="copy2", CopySource=f"{BUCKET}/src?versionId=3HL4kqtJ")
+
+    assert s3.get_object(Bucket=BUCKET, Key="copy")["Body"].read() == b"source"
+    assert client_error(caught)[0::2] == ("InvalidArgument", 400)
+
+
+# --- ListObjectsV2 tokens ---------------------------------------------------------------------
+
+
+def test_list_objects_v2_refuses_an_empty_continuation_token(s3: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        s3.list_objects_v2(Bucket=BUCKET, ContinuationToken="")
+
+    assert client_error(caught) == (
+        "InvalidArgument",
+        "The continuation token provided is incorrect",
+        400,
+    )
+
+
+def test_list_objects_v2_echoes_start_after_only_without_a_token(s3: Any) -> None:
+    for key in ("a", "b", "c", "d"):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"")
+
+    first = s3.list_objects_v2(Bucket=BUCKET, StartAfter="a", MaxKeys=1)
+    second = s3.list_objects_v2(
+        Bucket=BUCKET, StartAfter="a", MaxKeys=1, ContinuationToken=first["NextContinuationToken"]
+    )
+
+    assert first["StartAfter"] == "a"
+    assert [o["Key"] for o in first["Contents"]] == ["b"]
+    assert "StartAfter" not in second
+    assert [o["Key"] for o in second["Contents"]] == ["c"]
