@@ -14,7 +14,9 @@ policy-eval-denyallow page):
 5. Resource-based and identity-based policies: in one account either may allow (a union), with
    AWS's rules for whom a resource policy names (see `_same_account`); across accounts both
    must. Role trust policies and KMS key policies must allow the caller themselves.
-6. A permissions boundary and a session policy, where present, must allow too.
+6. A permissions boundary and a session policy, where present, must allow too, except for a
+   same-account resource-policy grant that names the caller itself (the user, the session's
+   ARN, `*`): it is limited by neither. A grant to a role's ARN is limited by both.
 
 SCPs apply to neither anonymous callers nor service principals; identity-based policies,
 boundaries and session policies exist only for IAM principals.
@@ -353,10 +355,22 @@ def _same_account(
     session_ok = not trace.has_session_policy or bool(session_allows)
 
     if grant is MatchKind.CALLER:
-        # IUG: a resource policy that names the user, or the session itself, grants on its own:
-        # the identity policies' and the boundary's silence does not matter.
+        # IUG reference_policies_evaluation-logic (same account): a resource policy that names
+        # the user, or the session itself, grants on its own: the silence of the identity
+        # policies, the boundary and the session policy does not matter. IUG access_policies
+        # (Session policies) and the STS GetFederationToken reference: permissions a
+        # resource-based policy grants to the session's ARN are "granted in addition to the
+        # permissions that are granted by the session policies". IUG
+        # reference_policies_elements_principal: likewise `Principal: "*"` narrowed with
+        # aws:PrincipalArn. Only an explicit Deny (step 1) still stops it.
         if not session_ok:
-            return trace.no_session(request)
+            return trace.decide(
+                Response.ALLOWED, Reason.ALLOWED_BY_RESOURCE_POLICY, tuple(resource_allows), None,
+                f"In the same account, a resource-based policy that names {principal.display} "
+                "itself grants access even though the session policy does not allow it: what a "
+                "resource-based policy grants the session is added to what its session policy "
+                "allows. A grant to the role's ARN would be limited by the session policy.",
+            )  # fmt: skip
         return trace.decide(
             Response.ALLOWED, Reason.ALLOWED_BY_RESOURCE_POLICY, tuple(resource_allows), None,
             f"In the same account, a resource-based policy that names {principal.display} "
