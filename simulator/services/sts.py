@@ -52,6 +52,15 @@ def assume_role(call: Call) -> dict[str, Any]:
     )
     if role is None:  # an unknown role is AccessDenied above: no trust policy allows anyone
         raise AwsError("AccessDenied", f"Not authorized to assume {role_arn}", 403)
+    if len(session_name) > 64:
+        # The length constraint is reported before the pattern, as AWS and botocore's model
+        # order them (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*).
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must have length less than or equal to 64",
+            400,
+        )
     if not _SESSION_NAME.match(session_name):
         raise AwsError(
             "ValidationError",
