@@ -228,6 +228,9 @@ class Instance:
     minutes before they expire, as botocore does: simulator/services/instances.py)."""
     imds_tokens: list[ImdsToken] = field(default_factory=list)
     reservation_id: str = ""  # r- + 17 hex: shared by the instances one RunInstances launched
+    # ModifyInstanceAttribute's attributes by AWS's name ("disableApiTermination": "true",
+    # "userData": base64 text, ...); absent: AWS's default (simulator/services/ec2.py).
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -38,10 +38,16 @@ from simulator.services import imds
 __all__ = [
     "INSTANCE_QUOTA",
     "associate_iam_instance_profile",
+    "create_tags",
+    "delete_tags",
     "describe_iam_instance_profile_associations",
+    "describe_instance_attribute",
+    "describe_instance_status",
     "describe_instances",
     "disassociate_iam_instance_profile",
+    "modify_instance_attribute",
     "modify_instance_metadata_options",
+    "reboot_instances",
     "replace_iam_instance_profile_association",
     "run_instances",
     "settle",
@@ -548,7 +554,11 @@ def _describe(
         "InstanceType": instance.instance_type,
         "LaunchTime": instance.launched,
         "Monitoring": {"State": "disabled"},
-        "Placement": {"AvailabilityZone": f"{region}a", "GroupName": "", "Tenancy": "default"},
+        "Placement": {
+            "AvailabilityZone": _availability_zone(world, instance),
+            "GroupName": "",
+            "Tenancy": "default",
+        },
         "PrivateDnsName": private_dns if name != "terminated" else "",
         "PrivateIpAddress": instance.private_ip,
         "ProductCodes": [],
@@ -557,13 +567,13 @@ def _describe(
         "StateTransitionReason": "",
         "Architecture": "x86_64",
         "BlockDeviceMappings": [],
-        "EbsOptimized": False,
-        "EnaSupport": True,
+        "EbsOptimized": _attribute(instance, "ebsOptimized") == "true",
+        "EnaSupport": _attribute(instance, "enaSupport") == "true",
         "Hypervisor": "xen",
         "RootDeviceName": "/dev/xvda",
         "RootDeviceType": "ebs",
-        "SecurityGroups": [{"GroupName": "default", "GroupId": _stable_id(world, "sg-", "sg")}],
-        "SourceDestCheck": True,
+        "SecurityGroups": [{"GroupName": "default", "GroupId": _default_group(world)}],
+        "SourceDestCheck": _attribute(instance, "sourceDestCheck") == "true",
         "VirtualizationType": "hvm",
         "PlatformDetails": "Linux/UNIX",
         "MetadataOptions": _metadata_options(instance, "applied"),
@@ -635,6 +645,14 @@ def stop_instances(call: Call) -> dict[str, Any]:
                 f"This instance '{instance.instance_id}' is not in a state from which it can be stopped.",
                 400,
             )
+        if _attribute(instance, "disableApiStop") == "true":
+            # [UNCERTAIN: wording], as for disableApiTermination
+            raise AwsError(
+                "OperationNotPermitted",
+                f"The instance '{instance.instance_id}' may not be stopped. "
+                "Modify its 'disableApiStop' instance attribute and try again.",
+                400,
+            )
     changes = []
     for instance in instances:
         previous = instance.state
@@ -649,6 +667,15 @@ def stop_instances(call: Call) -> dict[str, Any]:
 @_guarded
 def terminate_instances(call: Call) -> dict[str, Any]:
     instances = _authorized_instances(call, "ec2:TerminateInstances")
+    for instance in instances:
+        if _attribute(instance, "disableApiTermination") == "true":
+            # AWS's OperationNotPermitted for a protected instance [UNCERTAIN: wording]
+            raise AwsError(
+                "OperationNotPermitted",
+                f"The instance '{instance.instance_id}' may not be terminated. "
+                "Modify its 'disableApiTermination' instance attribute and try again.",
+                400,
+            )
     changes = []
     for instance in instances:
         previous = instance.state
@@ -908,6 +935,352 @@ def modify_instance_metadata_options(call: Call) -> dict[str, Any]:
         "InstanceId": instance_id,
         "InstanceMetadataOptions": _metadata_options(instance, "pending"),
     }
+
+
+# --- tags, status, reboot, attributes (issue 13, item 8) ----------------------------------------
+# Request and response shapes: botocore's ec2 model (2016-11-15). Actions and resources: the
+# Service Authorization Reference for Amazon EC2 (each on `instance/ID`, DescribeInstanceStatus
+# on `*`).
+
+_ATTRIBUTES: dict[str, tuple[str, str]] = {
+    # AWS's attribute name -> (response member, default)
+    "disableApiTermination": ("DisableApiTermination", "false"),
+    "disableApiStop": ("DisableApiStop", "false"),
+    "instanceInitiatedShutdownBehavior": ("InstanceInitiatedShutdownBehavior", "stop"),
+    "sourceDestCheck": ("SourceDestCheck", "true"),
+    "ebsOptimized": ("EbsOptimized", "false"),
+    "enaSupport": ("EnaSupport", "true"),
+    "userData": ("UserData", ""),
+}
+_BOOLEAN_ATTRIBUTES = {"disableApiTermination", "disableApiStop", "sourceDestCheck",
+                       "ebsOptimized", "enaSupport"}  # fmt: skip
+
+
+def _attribute(instance: Instance, name: str) -> str:
+    return instance.attributes.get(name, _ATTRIBUTES[name][1])
+
+
+@operation("ec2", "CreateTags")
+@_guarded
+def create_tags(call: Call) -> dict[str, Any]:
+    tags = _tag_list(call.params.get("Tags"), require=True)
+    context: dict[str, Any] = {"aws:TagKeys": list(tags)}
+    for key, value in tags.items():
+        context[f"aws:RequestTag/{key}"] = value
+    instances = _tagged_resources(call, "ec2:CreateTags", context)
+    for key, value in tags.items():
+        _check_tag(key, value)
+    for instance in instances:
+        if len(instance.tags.keys() | tags.keys()) > 50:
+            raise AwsError(
+                "TagLimitExceeded", "The maximum number of tags per resource is 50.", 400
+            )
+    if call.params.get("DryRun"):
+        raise _dry_run()
+    for instance in instances:
+        instance.tags.update(tags)
+    return {}
+
+
+@operation("ec2", "DeleteTags")
+@_guarded
+def delete_tags(call: Call) -> dict[str, Any]:
+    """No Tags: every tag goes. A tag with a Value goes only if its value is that value (an
+    empty string included); a tag without one goes whatever its value (AWS's DeleteTags)."""
+    given = call.params.get("Tags")
+    wanted = [(str(tag["Key"]), tag.get("Value")) for tag in given or []]
+    context: dict[str, Any] = {"aws:TagKeys": [key for key, _ in wanted]} if wanted else {}
+    instances = _tagged_resources(call, "ec2:DeleteTags", context)
+    if call.params.get("DryRun"):
+        raise _dry_run()
+    for instance in instances:
+        if given is None:
+            instance.tags.clear()
+        for key, value in wanted:
+            if key in instance.tags and (value is None or instance.tags[key] == value):
+                del instance.tags[key]
+    return {}
+
+
+def _tag_list(tags: Any, *, require: bool) -> dict[str, str]:
+    if not tags and require:
+        raise AwsError("MissingParameter", "The request must contain the parameter Tags", 400)
+    return {str(tag["Key"]): str(tag.get("Value") or "") for tag in tags or []}
+
+
+def _tagged_resources(call: Call, action: str, context: dict[str, Any]) -> list[Instance]:
+    """The instances named by Resources, each authorized. Only instances are simulated: any
+    other id is refused. [UNCERTAIN: the error AWS gives for an unknown id of another type.]"""
+    ids = list(call.params.get("Resources") or [])
+    if not ids:
+        raise AwsError(
+            "MissingParameter", "The request must contain the parameter resourceIdSet", 400
+        )
+    for resource_id in ids:
+        if not resource_id.startswith("i-"):
+            raise AwsError(
+                "InvalidID",
+                f"The ID '{resource_id}' is not valid. The simulated account tags only instances.",
+                400,
+            )
+    _check_instance_ids(ids)
+    for instance_id in ids:
+        instance = call.state.instances.get(instance_id)
+        call.authorize(
+            action,
+            _arn(call, instance_id),
+            context={**_instance_context(call, instance), **context},
+        )
+    return _existing(call, ids)
+
+
+@operation("ec2", "DescribeInstanceStatus")
+@_guarded
+def describe_instance_status(call: Call) -> dict[str, Any]:
+    """Running instances only unless IncludeAllInstances; a running instance's checks pass
+    (it boots at once). Others' checks are `not-applicable`."""
+    call.authorize("ec2:DescribeInstanceStatus", "*", context={"ec2:Region": call.state.region})
+    params = call.params
+    ids = list(params.get("InstanceIds") or [])
+    max_results = params.get("MaxResults")
+    if ids and max_results is not None:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The parameter instancesSet cannot be used with the parameter maxResults",
+            400,
+        )
+    _check_instance_ids(ids)
+    found = _existing(call, ids) if ids else list(call.state.instances.values())
+    if not params.get("IncludeAllInstances"):
+        found = [instance for instance in found if instance.state == "running"]
+    statuses = [_instance_status(call.world, instance) for instance in found]
+    for item in params.get("Filters") or []:
+        statuses = _filter_statuses(statuses, item["Name"], item.get("Values") or [])
+    if params.get("DryRun"):
+        raise _dry_run()
+    start, end = _page(params.get("NextToken"), max_results, len(statuses))
+    response: dict[str, Any] = {"InstanceStatuses": statuses[start:end]}
+    if end < len(statuses):
+        response["NextToken"] = _token(end)
+    return response
+
+
+def _instance_status(world: Account, instance: Instance) -> dict[str, Any]:
+    def summary() -> dict[str, Any]:
+        if instance.state != "running":
+            return {"Status": "not-applicable"}
+        return {"Status": "ok", "Details": [{"Name": "reachability", "Status": "passed"}]}
+
+    return {
+        "AvailabilityZone": _availability_zone(world, instance),
+        "InstanceId": instance.instance_id,
+        "InstanceState": {"Code": _STATE_CODES[instance.state], "Name": instance.state},
+        "InstanceStatus": summary(),
+        "SystemStatus": summary(),
+    }
+
+
+def _filter_statuses(
+    statuses: list[dict[str, Any]], name: str, values: list[str]
+) -> list[dict[str, Any]]:
+    patterns = [_wildcard(value) for value in values]
+    getters: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+        "availability-zone": lambda s: [s["AvailabilityZone"]],
+        "instance-state-name": lambda s: [s["InstanceState"]["Name"]],
+        "instance-state-code": lambda s: [str(s["InstanceState"]["Code"])],
+        "instance-status.status": lambda s: [s["InstanceStatus"]["Status"]],
+        "system-status.status": lambda s: [s["SystemStatus"]["Status"]],
+        "instance-status.reachability": lambda s: [
+            d["Status"] for d in s["InstanceStatus"].get("Details", [])
+        ],
+        "system-status.reachability": lambda s: [
+            d["Status"] for d in s["SystemStatus"].get("Details", [])
+        ],
+    }
+    getter = getters.get(name)
+    if getter is None:
+        raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
+    return [s for s in statuses if any(p.matches(v) for p in patterns for v in getter(s))]
+
+
+@operation("ec2", "RebootInstances")
+@_guarded
+def reboot_instances(call: Call) -> dict[str, Any]:
+    """A reboot restarts the instance's software at once: its application's SDK fetches
+    credentials afresh, and metadata tokens issued before it are gone (they live in the
+    instance's memory). [UNCERTAIN: the message for an instance that is not running.]"""
+    instances = _authorized_instances(call, "ec2:RebootInstances")
+    for instance in instances:
+        if instance.state in ("shutting-down", "terminated"):
+            raise AwsError(
+                "IncorrectInstanceState",
+                f"The instance '{instance.instance_id}' is not in a state from which it can be rebooted.",
+                400,
+            )
+    for instance in instances:
+        if instance.state == "running":
+            instance.app_credentials = None
+            instance.imds_tokens = []
+    return {}
+
+
+@operation("ec2", "DescribeInstanceAttribute")
+@_guarded
+def describe_instance_attribute(call: Call) -> dict[str, Any]:
+    instance_id: str = call.params["InstanceId"]
+    attribute: str = call.params["Attribute"]
+    _check_instance_ids([instance_id])
+    instance = call.state.instances.get(instance_id)
+    context = _instance_context(call, instance)
+    call.authorize("ec2:DescribeInstanceAttribute", _arn(call, instance_id), context=context)
+    (instance,) = _existing(call, [instance_id])
+    if call.params.get("DryRun"):
+        raise _dry_run()
+    response: dict[str, Any] = {"InstanceId": instance_id}
+    if attribute in _ATTRIBUTES:
+        member, _ = _ATTRIBUTES[attribute]
+        value = _attribute(instance, attribute)
+        if attribute in _BOOLEAN_ATTRIBUTES:
+            response[member] = {"Value": value == "true"}
+        elif attribute == "userData":
+            response[member] = {"Value": value} if value else {}
+        else:
+            response[member] = {"Value": value}
+    elif attribute == "instanceType":
+        response["InstanceType"] = {"Value": instance.instance_type}
+    elif attribute == "rootDeviceName":
+        response["RootDeviceName"] = {"Value": "/dev/xvda"}
+    elif attribute == "groupSet":
+        response["Groups"] = [{"GroupName": "default", "GroupId": _default_group(call.world)}]
+    elif attribute == "blockDeviceMapping":
+        response["BlockDeviceMappings"] = []
+    elif attribute == "productCodes":
+        response["ProductCodes"] = []
+    elif attribute in ("kernel", "ramdisk", "sriovNetSupport"):
+        response[
+            {"kernel": "KernelId", "ramdisk": "RamdiskId"}.get(attribute, "SriovNetSupport")
+        ] = {}
+    elif attribute == "enclaveOptions":
+        response["EnclaveOptions"] = {"Enabled": False}
+    else:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({attribute}) for parameter attribute is invalid. Unknown attribute.",
+            400,
+        )
+    return response
+
+
+@operation("ec2", "ModifyInstanceAttribute")
+@_guarded
+def modify_instance_attribute(call: Call) -> dict[str, Any]:
+    """One attribute per call, as AWS requires: either Attribute + Value or one of the
+    attribute's own parameters. Kernel, ramdisk, SR-IOV, enclave and block-device changes are
+    refused: the simulated instances have none of them."""
+    params = call.params
+    instance_id: str = params["InstanceId"]
+    _check_instance_ids([instance_id])
+    instance = call.state.instances.get(instance_id)
+    context = _instance_context(call, instance)
+    call.authorize("ec2:ModifyInstanceAttribute", _arn(call, instance_id), context=context)
+    (instance,) = _existing(call, [instance_id])
+    changes = _requested_attributes(params)
+    if len(changes) != 1:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "Exactly one attribute must be specified for modification."
+            if changes
+            else "No attributes specified.",
+            400,
+        )
+    ((name, value),) = changes.items()
+    if name == "instanceType":
+        if not _INSTANCE_TYPE.match(value) or len(value) > 32:
+            raise AwsError(
+                "InvalidParameterValue", f"Invalid value '{value}' for InstanceType.", 400
+            )
+        if instance.state != "stopped":
+            raise AwsError(
+                "IncorrectInstanceState",
+                f"The instance '{instance_id}' is not in the 'stopped' state.",
+                400,
+            )
+    elif name == "instanceInitiatedShutdownBehavior":
+        _check_choice("InstanceInitiatedShutdownBehavior", value, ("stop", "terminate"))
+    elif name == "groupSet":
+        for group in value.split(","):
+            if group != _default_group(call.world):
+                raise _group_not_found(group)
+        value = ""
+    elif name == "userData":
+        if instance.state != "stopped":
+            raise AwsError(
+                "IncorrectInstanceState",
+                f"The instance '{instance_id}' is not in the 'stopped' state.",
+                400,
+            )
+    elif name not in _ATTRIBUTES:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({name}) for parameter attribute is invalid. "
+            "The simulated instances do not have this attribute.",
+            400,
+        )
+    if params.get("DryRun"):
+        raise _dry_run()
+    if name == "instanceType":
+        instance.instance_type = value
+    elif name in _ATTRIBUTES:
+        instance.attributes[name] = value
+    return {}
+
+
+def _requested_attributes(params: dict[str, Any]) -> dict[str, str]:
+    """{AWS attribute name: value as text} for what the request asks to change."""
+    changes: dict[str, str] = {}
+    if params.get("Attribute"):
+        name = str(params["Attribute"])
+        value = params.get("Value")
+        if value is None:
+            raise AwsError("MissingParameter", "The request must contain the parameter value", 400)
+        changes[name] = str(value).lower() if name in _BOOLEAN_ATTRIBUTES else str(value)
+    for member, name in (("SourceDestCheck", "sourceDestCheck"),
+                         ("DisableApiTermination", "disableApiTermination"),
+                         ("DisableApiStop", "disableApiStop"),
+                         ("EbsOptimized", "ebsOptimized"),
+                         ("EnaSupport", "enaSupport")):  # fmt: skip
+        if member in params:
+            changes[name] = "true" if params[member].get("Value") else "false"
+    for member, name in (("InstanceType", "instanceType"),
+                         ("InstanceInitiatedShutdownBehavior", "instanceInitiatedShutdownBehavior"),
+                         ("Kernel", "kernel"), ("Ramdisk", "ramdisk"),
+                         ("SriovNetSupport", "sriovNetSupport")):  # fmt: skip
+        if member in params:
+            changes[name] = str(params[member].get("Value") or "")
+    if "UserData" in params:
+        raw = params["UserData"].get("Value") or b""
+        raw = raw.encode() if isinstance(raw, str) else bytes(raw)
+        changes["userData"] = base64.b64encode(raw).decode()
+    if params.get("Groups"):
+        changes["groupSet"] = ",".join(params["Groups"])
+    for member, name in (("BlockDeviceMappings", "blockDeviceMapping"),
+                         ("EnclaveOptions", "enclaveOptions")):  # fmt: skip
+        if member in params:
+            changes[name] = ""
+    return changes
+
+
+def _default_group(world: Account) -> str:
+    return _stable_id(world, "sg-", "sg")
+
+
+def _group_not_found(group: str) -> AwsError:
+    # [UNCERTAIN: wording] EC2's InvalidGroup.NotFound names the group that does not exist.
+    return AwsError("InvalidGroup.NotFound", f"The security group '{group}' does not exist", 400)
+
+
+def _availability_zone(world: Account, instance: Instance) -> str:
+    return instance.attributes.get("availabilityZone") or f"{world.region}a"
 
 
 # --- shared helpers -----------------------------------------------------------------------------
