@@ -24,7 +24,8 @@ import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -129,7 +130,9 @@ _STRING_PARAMS = frozenset(
         "MetadataDirective", "ObjectOwnership", "Policy", "Prefix", "Range",
         "ServerSideEncryption", "SSEKMSKeyId", "StartAfter", "StorageClass",
         "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding",
-        "ResponseContentLanguage", "ResponseContentType", "VersionId",
+        "ResponseContentLanguage", "ResponseContentType", "VersionId", "ChecksumAlgorithm",
+        "ChecksumMode", "ContentMD5", "ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME",
+        "ChecksumSHA1", "ChecksumSHA256",
     }
 )  # fmt: skip
 _INT_PARAMS = frozenset({"MaxKeys", "MaxBuckets", "PartNumber"})
@@ -414,6 +417,83 @@ def _body(value: Any) -> bytes:
     raise AwsError("InvalidArgument", "The request body could not be read.", 400)
 
 
+def _crc_table(polynomial: int) -> tuple[int, ...]:
+    """The byte table of a reflected CRC with this (reversed) polynomial."""
+    table = []
+    for byte in range(256):
+        value = byte
+        for _ in range(8):
+            value = (value >> 1) ^ polynomial if value & 1 else value >> 1
+        table.append(value)
+    return tuple(table)
+
+
+# The CRCs S3 takes that the standard library lacks (S3 User Guide, "Checking object
+# integrity"): CRC32C (Castagnoli) and CRC64NVME, both reflected, initial value and final XOR
+# all ones. Check values over b"123456789": 0xE3069283 and 0xAE8B14860A799888.
+_CRC32C = (_crc_table(0x82F63B78), 0xFFFFFFFF, 4)
+_CRC64NVME = (_crc_table(0x9A6C9329AC4BC9B5), 0xFFFFFFFFFFFFFFFF, 8)
+
+
+def _crc(spec: tuple[tuple[int, ...], int, int], data: bytes) -> bytes:
+    table, mask, size = spec
+    value = mask
+    for byte in data:
+        value = table[(value ^ byte) & 0xFF] ^ (value >> 8)
+    return (value ^ mask).to_bytes(size, "big")
+
+
+_CHECKSUMS: dict[str, Callable[[bytes], bytes]] = {
+    "CRC32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
+    "CRC32C": lambda data: _crc(_CRC32C, data),
+    "CRC64NVME": lambda data: _crc(_CRC64NVME, data),
+    "SHA1": lambda data: hashlib.sha1(data, usedforsecurity=False).digest(),
+    "SHA256": lambda data: hashlib.sha256(data).digest(),
+}
+DEFAULT_CHECKSUM = "CRC32"
+"""What boto3 and the AWS CLI send with every upload unless told otherwise (botocore's
+httpchecksum.DEFAULT_CHECKSUM_ALGORITHM, with request_checksum_calculation "when_supported").
+The parameters reach the account before botocore adds it, so the account assumes it."""
+
+
+def _checksum(algorithm: str, body: bytes) -> str:
+    """A body's checksum as S3 writes it in x-amz-checksum-*: base64 of the digest."""
+    return base64.b64encode(_CHECKSUMS[algorithm](body)).decode("ascii")
+
+
+def _upload_checksum(params: Mapping[str, Any], body: bytes) -> dict[str, str]:
+    """The checksum an upload is stored with, as PutObject echoes it, after checking the
+    values the caller sent (S3 API Reference, PutObject: x-amz-checksum-*; a value that does
+    not match is BadDigest, "The CRC32 you specified did not match the calculated checksum."
+    as S3 answers it, aws/aws-sdk-ruby#3322, and "The sha256 you specified ..." for SHA-256,
+    apache/arrow-rs-object-store#709; [UNCERTAIN] the spelling for CRC32C, CRC64NVME, SHA1).
+    """
+    md5 = params.get("ContentMD5")
+    if isinstance(md5, str) and md5 != base64.b64encode(
+        hashlib.md5(body, usedforsecurity=False).digest()
+    ).decode("ascii"):
+        raise AwsError(
+            "BadDigest", "The Content-MD5 you specified did not match what we received.", 400
+        )
+    chosen: str | None = None
+    for algorithm in _CHECKSUMS:
+        sent = params.get(f"Checksum{algorithm}")
+        if not isinstance(sent, str):
+            continue
+        if sent != _checksum(algorithm, body):
+            shown = algorithm if algorithm.startswith("CRC") else algorithm.lower()
+            raise AwsError(
+                "BadDigest",
+                f"The {shown} you specified did not match the calculated checksum.",
+                400,
+            )
+        chosen = chosen or algorithm
+    requested = params.get("ChecksumAlgorithm")
+    if chosen is None:
+        chosen = requested if requested in _CHECKSUMS else DEFAULT_CHECKSUM
+    return {f"Checksum{chosen}": _checksum(chosen, body), "ChecksumType": "FULL_OBJECT"}
+
+
 def _etag(body: bytes) -> str:
     return '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
 
@@ -475,13 +555,14 @@ def put_object(call: Call) -> dict[str, Any]:
         raise AwsError(
             "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400
         )
+    sums = _upload_checksum(params, body)
     _make_room(call.state, bucket, key, len(body))
     etag = _etag(body)
     content_type = params.get("ContentType") or "binary/octet-stream"
     bucket.objects[key] = S3Object(
         key=key, body=body, etag=etag, last_modified=call.state.now, content_type=content_type
     )
-    return {"ETag": etag, "ServerSideEncryption": _encryption(params)}
+    return {"ETag": etag, **sums, "ServerSideEncryption": _encryption(params)}
 
 
 def _object_for_read(call: Call) -> tuple[Bucket, S3Object]:
@@ -578,6 +659,7 @@ _OVERRIDES = (
 def get_object(call: Call) -> dict[str, Any]:
     _, obj = _object_for_read(call)
     response, (start, end) = _ranged(call, obj)
+    _with_checksum(call, obj, response)
     response["Body"] = obj.body[start : end + 1]
     for param, header in _OVERRIDES:
         if call.params.get(param) is not None:
@@ -601,11 +683,24 @@ def _ranged(call: Call, obj: S3Object) -> tuple[dict[str, Any], tuple[int, int]]
     return response, span
 
 
+def _with_checksum(call: Call, obj: S3Object, response: dict[str, Any]) -> dict[str, Any]:
+    """With ChecksumMode ENABLED, a whole-object read carries the object's checksum (S3 API
+    Reference, GetObject: "ChecksumMode ... you must enable checksum mode").
+
+    [UNCERTAIN] The account keeps no record of the algorithm an object was uploaded with, so it
+    answers the SDK's default one (CRC32), which every boto3 and AWS CLI upload uses unless
+    told otherwise."""
+    if call.params.get("ChecksumMode") == "ENABLED" and "ContentRange" not in response:
+        response[f"Checksum{DEFAULT_CHECKSUM}"] = _checksum(DEFAULT_CHECKSUM, obj.body)
+        response["ChecksumType"] = "FULL_OBJECT"
+    return response
+
+
 @operation("s3", "HeadObject")
 def head_object(call: Call) -> dict[str, Any]:
     """Authorized by s3:GetObject (iam-facts §8); errors have no body (the adapter's "403")."""
     _, obj = _object_for_read(call)
-    return _ranged(call, obj)[0]
+    return _with_checksum(call, obj, _ranged(call, obj)[0])
 
 
 @operation("s3", "DeleteObject")

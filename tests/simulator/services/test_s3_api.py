@@ -5,6 +5,9 @@ DeleteObjects and GetObjectAttributes (issue 13, items 6 and 8).
 Driven through boto3, as a learner's code drives the account.
 """
 
+import base64
+import hashlib
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,3 +152,65 @@ def test_list_objects_v2_echoes_start_after_only_without_a_token(s3: Any) -> Non
     assert [o["Key"] for o in first["Contents"]] == ["b"]
     assert "StartAfter" not in second
     assert [o["Key"] for o in second["Contents"]] == ["c"]
+
+
+# --- checksums --------------------------------------------------------------------------------
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def test_put_object_echoes_the_crc32_boto3_sends_by_default(s3: Any) -> None:
+    put = s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello")
+
+    assert put["ChecksumCRC32"] == _b64(zlib.crc32(b"hello").to_bytes(4, "big"))
+    assert put["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_put_object_echoes_the_algorithm_asked_for(s3: Any) -> None:
+    put = s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello", ChecksumAlgorithm="SHA256")
+
+    assert put["ChecksumSHA256"] == _b64(hashlib.sha256(b"hello").digest())
+    assert "ChecksumCRC32" not in put
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "expected"),
+    [
+        ("CRC32C", 0xE3069283.to_bytes(4, "big")),
+        ("CRC64NVME", 0xAE8B14860A799888.to_bytes(8, "big")),
+    ],
+)
+def test_the_crcs_outside_the_standard_library_give_their_check_values(
+    world: World, algorithm: str, expected: bytes
+) -> None:
+    put = world.call(
+        world.admin_credentials(), "s3", "PutObject",
+        {"Bucket": BUCKET, "Key": "k", "Body": b"123456789", "ChecksumAlgorithm": algorithm},
+    )  # fmt: skip
+
+    assert put[f"Checksum{algorithm}"] == _b64(expected)
+
+
+def test_a_checksum_that_does_not_match_the_body_is_bad_digest(s3: Any, world: World) -> None:
+    with pytest.raises(ClientError) as caught:
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello", ChecksumSHA256=_b64(b"x" * 32))
+
+    assert client_error(caught) == (
+        "BadDigest",
+        "The sha256 you specified did not match the calculated checksum.",
+        400,
+    )
+    assert "k" not in world.state.buckets[BUCKET].objects
+
+
+def test_get_and_head_object_answer_the_checksum_in_checksum_mode(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello")
+    crc = _b64(zlib.crc32(b"hello").to_bytes(4, "big"))
+
+    got = s3.get_object(Bucket=BUCKET, Key="k", ChecksumMode="ENABLED")
+    head = s3.head_object(Bucket=BUCKET, Key="k", ChecksumMode="ENABLED")
+
+    assert got["Body"].read() == b"hello"
+    assert got["ChecksumCRC32"] == head["ChecksumCRC32"] == crc
