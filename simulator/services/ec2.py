@@ -401,7 +401,8 @@ def describe_instances(call: Call) -> dict[str, Any]:
     _check_instance_ids(ids)
     found = _existing(call, ids) if ids else list(call.state.instances.values())
     checks = [
-        _instance_filter(f["Name"], f.get("Values") or []) for f in params.get("Filters") or []
+        _instance_filter(call.world, f["Name"], f.get("Values") or [])
+        for f in params.get("Filters") or []
     ]
     if params.get("DryRun"):
         raise _dry_run()
@@ -432,7 +433,9 @@ def describe_instances(call: Call) -> dict[str, Any]:
     return response
 
 
-def _instance_filter(name: str, values: list[str]) -> Callable[[Instance], bool]:
+def _instance_filter(world: Account, name: str, values: list[str]) -> Callable[[Instance], bool]:
+    """A DescribeInstances filter, as the API reference's list of filters names them (those the
+    simulated instance has a value for; network-interface.* describe its one interface)."""
     patterns = [_wildcard(value) for value in values]
 
     def matches(value: str | None) -> bool:
@@ -457,9 +460,54 @@ def _instance_filter(name: str, values: list[str]) -> Callable[[Instance], bool]
         ),
         "metadata-options.http-tokens": lambda i: i.http_tokens,
         "metadata-options.http-endpoint": lambda i: i.http_endpoint,
+        "metadata-options.http-put-response-hop-limit": lambda i: str(
+            i.http_put_response_hop_limit
+        ),
+        "availability-zone": lambda i: _availability_zone(world, i),
+        "owner-id": lambda i: world.state.account_id,
+        "architecture": lambda i: "x86_64",
+        "reservation-id": lambda i: _reservation_id(world, i),
+        "vpc-id": lambda i: _vpc_id(world, i),
+        "subnet-id": lambda i: _subnet_id(world, i),
+        "private-dns-name": lambda i: _private_dns(world, i) or None,
+        "dns-name": lambda i: _public_dns(world, i) or None,
+        "key-name": lambda i: i.attributes.get("keyName"),
+        "root-device-type": lambda i: "ebs",
+        "root-device-name": lambda i: "/dev/xvda",
+        "virtualization-type": lambda i: "hvm",
+        "hypervisor": lambda i: "xen",
+        "tenancy": lambda i: "default",
+        "platform-details": lambda i: "Linux/UNIX",
+        "monitoring-state": lambda i: i.attributes.get("monitoring", "disabled"),
+        "source-dest-check": lambda i: _attribute(i, "sourceDestCheck"),
+        "instance.group-id": lambda i: _default_group(world),
+        "instance.group-name": lambda i: "default",
+        "network-interface.addresses.private-ip-address": lambda i: i.private_ip,
+        "network-interface.private-dns-name": lambda i: _private_dns(world, i) or None,
+        "network-interface.addresses.association.public-ip": lambda i: i.public_ip,
+        "network-interface.association.public-ip": lambda i: i.public_ip,
+        "network-interface.subnet-id": lambda i: _subnet_id(world, i),
+        "network-interface.vpc-id": lambda i: _vpc_id(world, i),
+        "network-interface.owner-id": lambda i: world.state.account_id,
+        "network-interface.availability-zone": lambda i: _availability_zone(world, i),
+        "network-interface.attachment.device-index": lambda i: (
+            "0" if i.state != "terminated" else None
+        ),
+        "network-interface.attachment.instance-id": lambda i: (
+            i.instance_id if i.state != "terminated" else None
+        ),
+        "network-interface.attachment.status": lambda i: (
+            "attached" if i.state != "terminated" else None
+        ),
+        "network-interface.status": lambda i: "in-use" if i.state != "terminated" else None,
+        "network-interface.source-dest-check": lambda i: _attribute(i, "sourceDestCheck"),
+        "network-interface.group-id": lambda i: _default_group(world),
+        "network-interface.group-name": lambda i: "default",
     }
     if name == "tag-key":
         return lambda instance: any(matches(key) for key in instance.tags)
+    if name == "tag-value":
+        return lambda instance: any(matches(value) for value in instance.tags.values())
     getter = getters.get(name)
     if getter is None:
         raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
@@ -541,12 +589,7 @@ def _describe(
 ) -> dict[str, Any]:
     """An instance in botocore's `Instance` shape."""
     name = state_name or instance.state
-    region = world.region
-    private_dns = (
-        "ip-"
-        + instance.private_ip.replace(".", "-")
-        + (".ec2.internal" if region == "us-east-1" else f".{region}.compute.internal")
-    )
+    private_dns = _private_dns(world, instance, name)
     described: dict[str, Any] = {
         "AmiLaunchIndex": launch_index,
         "ImageId": instance.image_id,
@@ -559,7 +602,7 @@ def _describe(
             "GroupName": "",
             "Tenancy": "default",
         },
-        "PrivateDnsName": private_dns if name != "terminated" else "",
+        "PrivateDnsName": private_dns,
         "PrivateIpAddress": instance.private_ip,
         "ProductCodes": [],
         "PublicDnsName": "",
@@ -583,12 +626,7 @@ def _describe(
         described["VpcId"] = _stable_id(world, "vpc-", "vpc")
     if instance.public_ip is not None:
         described["PublicIpAddress"] = instance.public_ip
-        domain = (
-            ".compute-1.amazonaws.com"
-            if region == "us-east-1"
-            else f".{region}.compute.amazonaws.com"
-        )
-        described["PublicDnsName"] = "ec2-" + instance.public_ip.replace(".", "-") + domain
+        described["PublicDnsName"] = _public_dns(world, instance)
     if instance.tags:
         described["Tags"] = [{"Key": key, "Value": value} for key, value in instance.tags.items()]
     association = instance.association
@@ -598,6 +636,34 @@ def _describe(
             "Id": association.instance_profile_id,
         }
     return described
+
+
+def _private_dns(world: Account, instance: Instance, state: str | None = None) -> str:
+    """ip-172-31-x-y.ec2.internal (us-east-1) or ip-....REGION.compute.internal; "" once
+    terminated."""
+    if (state or instance.state) == "terminated":
+        return ""
+    region = world.region
+    suffix = ".ec2.internal" if region == "us-east-1" else f".{region}.compute.internal"
+    return "ip-" + instance.private_ip.replace(".", "-") + suffix
+
+
+def _public_dns(world: Account, instance: Instance) -> str:
+    if instance.public_ip is None:
+        return ""
+    region = world.region
+    domain = (
+        ".compute-1.amazonaws.com" if region == "us-east-1" else f".{region}.compute.amazonaws.com"
+    )
+    return "ec2-" + instance.public_ip.replace(".", "-") + domain
+
+
+def _vpc_id(world: Account, instance: Instance) -> str | None:
+    return _stable_id(world, "vpc-", "vpc") if instance.state != "terminated" else None
+
+
+def _subnet_id(world: Account, instance: Instance) -> str | None:
+    return _stable_id(world, "subnet-", "subnet") if instance.state != "terminated" else None
 
 
 def _metadata_options(instance: Instance, state: str) -> dict[str, Any]:

@@ -538,3 +538,51 @@ def test_instances_launched_together_share_the_reservation_run_instances_returne
     assert [i["InstanceId"] for i in only["Instances"]] == [second["InstanceId"]]
     restored = World.from_dict(world.to_dict())
     assert admin_client(restored, "ec2").describe_instances()["Reservations"] == reservations
+
+
+# --- DescribeInstances filters (issue 13, item 4) -----------------------------------------------
+
+
+def test_describe_filters_that_aws_documents(world):
+    profile_arn = _role_with_profile(world)
+    ec2 = admin_client(world, "ec2")
+    together = ec2.run_instances(
+        ImageId=AMI,
+        InstanceType="t3.micro",
+        MinCount=2,
+        MaxCount=2,
+        IamInstanceProfile={"Name": "AppRole"},
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Team", "Value": "blue"}]}
+        ],
+    )
+    first, second = (i["InstanceId"] for i in together["Instances"])
+    (alone,) = launch(world)
+    described = _instance(world, first)
+
+    def ids(name: str, *values: str) -> list[str]:
+        reservations = ec2.describe_instances(Filters=[{"Name": name, "Values": list(values)}])
+        return [i["InstanceId"] for r in reservations["Reservations"] for i in r["Instances"]]
+
+    everyone = [first, second, alone]
+    assert ids("reservation-id", together["ReservationId"]) == [first, second]
+    assert ids("availability-zone", "us-east-1a") == everyone
+    assert ids("availability-zone", "us-east-1b") == []
+    assert ids("owner-id", ACCOUNT) == everyone
+    assert ids("architecture", "x86_64") == everyone
+    assert ids("architecture", "arm64") == []
+    assert ids("vpc-id", described["VpcId"]) == everyone
+    assert ids("subnet-id", described["SubnetId"]) == everyone
+    assert ids("private-dns-name", described["PrivateDnsName"]) == [first]
+    assert ids("dns-name", described["PublicDnsName"]) == [first]
+    assert ids("key-name", "my-key") == []
+    assert ids("iam-instance-profile.arn", profile_arn) == [first, second]
+    assert ids("tag:Team", "blue") == [first, second]
+    assert ids("tag-key", "Team") == [first, second]
+    assert ids("tag-value", "bl*") == [first, second]
+    assert ids("network-interface.addresses.private-ip-address", described["PrivateIpAddress"]) == [
+        first
+    ]
+    assert ids("network-interface.vpc-id", described["VpcId"]) == everyone
+    assert ids("network-interface.status", "in-use") == everyone
+    assert ids("network-interface.private-dns-name", described["PrivateDnsName"]) == [first]
