@@ -337,6 +337,10 @@ def parse_conditions(raw: Any, path: str, *, variables: bool) -> tuple[Condition
         )
     conditions: list[Condition] = []
     for operator, block in raw.items():
+        if block == {}:
+            # IAM stores an empty block, even under a word that is no operator, and it adds no
+            # test (getmoto/moto's AWS-checked cases: {"DateGreaterThan": {}}, {"x": {}}).
+            continue
         split = _split_operator(operator)
         if split is None:
             raise PolicyGrammarError(
@@ -345,7 +349,7 @@ def parse_conditions(raw: Any, path: str, *, variables: bool) -> tuple[Condition
                 "StringLike, NumericLessThan, DateGreaterThan, Bool, IpAddress, ArnLike, Null).",
             )
         qualifier, base, if_exists = split
-        if not isinstance(block, dict) or not block:
+        if not isinstance(block, dict):
             raise PolicyGrammarError(
                 f"{path}.{operator}", f"{operator} must map condition keys to values."
             )

@@ -74,11 +74,23 @@ def _path_parts(path: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def _strings(value: Any, path: str, element: str) -> tuple[tuple[str, ...], bool]:
-    """A string or a non-empty list of strings; returns the values and whether it was single."""
+def _strings(
+    value: Any, path: str, element: str, *, nulls: bool = False
+) -> tuple[tuple[str, ...], bool]:
+    """A string or a non-empty list of strings; returns the values and whether it was single.
+
+    `nulls`: IAM stores a Resource list holding `null` and the null names nothing
+    (getmoto/moto#9715, tested against AWS) [UNCERTAIN: not in AWS's documentation].
+    """
     if isinstance(value, str):
         return (value,), True
     if isinstance(value, list):
+        if (
+            nulls
+            and any(item is None for item in value)
+            and any(item is not None for item in value)
+        ):
+            value = [item for item in value if item is not None]
         if not value:
             raise PolicyGrammarError(path, f"{element} must not be an empty list.")
         for index, item in enumerate(value):
@@ -266,7 +278,7 @@ def _parse_statement(
     if resource is not None:
         resource_key, resource_value = resource
         resources, resource_single = _strings(
-            resource_value, f"{path}.{resource_key}", resource_key
+            resource_value, f"{path}.{resource_key}", resource_key, nulls=True
         )
         resource_matcher = ResourceMatcher.compile(
             resources,

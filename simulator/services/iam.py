@@ -28,6 +28,7 @@ from simulator.account import Account, Call, operation, settles
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
 from simulator.iam.jsonpos import loads_text
+from simulator.iam.validation import identity_policy_refusal
 from simulator.iam.vocabulary import (
     EFFECTS,
     POLICY_ELEMENTS,
@@ -665,40 +666,15 @@ def _values(statement: Mapping[str, Any], *keys: str) -> list[str] | None:
 
 
 def _check_identity_document(text: str, *, managed: bool) -> None:
-    """IAM's checks of a permissions policy, in IAM's order, with IAM's messages.
-
-    Sources: "Syntax errors in policy.", "Policy document must be version 2012-10-17 or
-    greater.", "Statement IDs (SID) in a single policy must be unique.", "Policy statement must
-    contain actions/resources.", 'Resource X must be in ARN format or "*".' and the vendor-prefix
-    text are the ones getmoto/moto's policy_validation.py reproduces from AWS (checked against
-    users' reports); "Policy document should not specify a principal." is iam-facts §6.
-    """
+    """IAM's checks of a permissions policy, in IAM's order, with IAM's messages: see
+    `simulator/iam/validation.py` for the stages and their sources."""
     try:
         document = loads_text(text)
     except ValueError:
         raise _malformed(_SYNTAX) from None
-    statements = _statements(document)
-    if any("Principal" in st or "NotPrincipal" in st for st in statements):
-        raise _malformed("Policy document should not specify a principal.")
-    if managed and document.get("Version") != "2012-10-17":
-        raise _malformed("Policy document must be version 2012-10-17 or greater.")
-    sids = [st["Sid"] for st in statements if st.get("Sid")]
-    if len(sids) != len(set(sids)):
-        raise _malformed("Statement IDs (SID) in a single policy must be unique.")
-    if any(not _values(st, "Action", "NotAction") for st in statements):
-        raise _malformed("Policy statement must contain actions.")
-    if any(not _values(st, "Resource", "NotResource") for st in statements):
-        raise _malformed("Policy statement must contain resources.")
-    for statement in statements:
-        for resource in _values(statement, "Resource", "NotResource") or ():
-            if resource != "*" and ":" not in resource:
-                raise _malformed(f'Resource {resource} must be in ARN format or "*".')
-    for statement in statements:
-        for action in _values(statement, "Action", "NotAction") or ():
-            if action != "*" and ":" not in action:
-                raise _malformed(
-                    "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
-                )
+    refusal = identity_policy_refusal(document, require_2012=managed)
+    if refusal is not None:
+        raise _malformed(refusal)
     try:
         Policy.from_dict(document, kind=PolicyKind.IDENTITY)
     except PolicyGrammarError:

@@ -302,7 +302,7 @@ def test_inline_policy_comes_back_as_a_document(iam):
                     "Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}],
                 }
             ),
-            "Syntax errors in policy.",
+            "The policy failed legacy parsing",  # Effect spelled exactly: validation.py
         ),
     ],
     ids=["bad-json", "principal", "resource-not-arn", "no-action", "no-resource", "effect-case"],
