@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from simulator import World
-from tests.factories import BUCKET, client_error
+from simulator import AwsError, World
+from tests.factories import BUCKET, client_error, policy_text
 
 
 @pytest.fixture
@@ -214,3 +214,101 @@ def test_get_and_head_object_answer_the_checksum_in_checksum_mode(s3: Any) -> No
 
     assert got["Body"].read() == b"hello"
     assert got["ChecksumCRC32"] == head["ChecksumCRC32"] == crc
+
+
+# --- DeleteObjects and GetObjectAttributes ----------------------------------------------------
+
+
+def _user_s3(world: World, *statements: dict[str, Any]) -> Any:
+    """An IAM user with these statements, as a boto3 S3 client."""
+    admin = world.admin_credentials()
+    world.call(admin, "iam", "CreateUser", {"UserName": "dev"})
+    world.call(
+        admin, "iam", "PutUserPolicy",
+        {"UserName": "dev", "PolicyName": "s3", "PolicyDocument": policy_text(*statements)},
+    )  # fmt: skip
+    key = world.call(admin, "iam", "CreateAccessKey", {"UserName": "dev"})["AccessKey"]
+    return world.session(key["AccessKeyId"], key["SecretAccessKey"]).client("s3")
+
+
+def test_delete_objects_deletes_each_key_and_reports_each(s3: Any, world: World) -> None:
+    for key in ("a", "b"):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+
+    answer = s3.delete_objects(
+        Bucket=BUCKET, Delete={"Objects": [{"Key": "a"}, {"Key": "b"}, {"Key": "never-there"}]}
+    )
+
+    assert [d["Key"] for d in answer["Deleted"]] == ["a", "b", "never-there"]
+    assert "Errors" not in answer
+    assert world.state.buckets[BUCKET].objects == {}
+
+
+def test_delete_objects_reports_a_denied_key_and_deletes_the_others(s3: Any, world: World) -> None:
+    for key in ("tmp/a", "keep/b"):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    dev = _user_s3(
+        world,
+        {
+            "Effect": "Allow",
+            "Action": "s3:DeleteObject",
+            "Resource": f"arn:aws:s3:::{BUCKET}/tmp/*",
+        },
+    )
+
+    answer = dev.delete_objects(
+        Bucket=BUCKET, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "keep/b"}]}
+    )
+    quiet = dev.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "tmp/z"}], "Quiet": True})
+
+    assert answer["Deleted"] == [{"Key": "tmp/a"}]
+    assert answer["Errors"] == [
+        {"Key": "keep/b", "Code": "AccessDenied", "Message": "Access Denied"}
+    ]
+    assert "Deleted" not in quiet
+    assert "Errors" not in quiet
+    assert sorted(world.state.buckets[BUCKET].objects) == ["keep/b"]
+
+
+def test_delete_objects_refuses_an_empty_list_as_s3_refuses_its_xml(world: World) -> None:
+    with pytest.raises(AwsError) as caught:
+        world.call(
+            world.admin_credentials(), "s3", "DeleteObjects",
+            {"Bucket": BUCKET, "Delete": {"Objects": []}},
+        )  # fmt: skip
+
+    assert (caught.value.code, caught.value.status) == ("MalformedXML", 400)
+
+
+def test_get_object_attributes_answers_the_attributes_asked_for(s3: Any, world: World) -> None:
+    s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello")
+
+    answer = s3.get_object_attributes(
+        Bucket=BUCKET, Key="k", ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"]
+    )
+    only_size = s3.get_object_attributes(Bucket=BUCKET, Key="k", ObjectAttributes=["ObjectSize"])
+
+    assert answer["ETag"] == hashlib.md5(b"hello").hexdigest()
+    assert answer["ObjectSize"] == 5
+    assert answer["StorageClass"] == "STANDARD"
+    assert answer["Checksum"]["ChecksumCRC32"] == _b64(zlib.crc32(b"hello").to_bytes(4, "big"))
+    assert answer["LastModified"] == world.now
+    assert "ETag" not in only_size
+    assert only_size["ObjectSize"] == 5
+
+
+def test_get_object_attributes_needs_its_own_action_besides_get_object(
+    s3: Any, world: World
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key="k", Body=b"hello")
+    dev = _user_s3(
+        world, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+    )
+
+    dev.get_object(Bucket=BUCKET, Key="k")
+    with pytest.raises(ClientError) as caught:
+        dev.get_object_attributes(Bucket=BUCKET, Key="k", ObjectAttributes=["ObjectSize"])
+
+    code, message, status = client_error(caught)
+    assert (code, status) == ("AccessDenied", 403)
+    assert "s3:GetObjectAttributes" in message
