@@ -37,6 +37,7 @@ from simulator.services import imds
 
 __all__ = [
     "INSTANCE_QUOTA",
+    "KNOWN_IMAGES",
     "associate_iam_instance_profile",
     "create_tags",
     "delete_tags",
@@ -55,6 +56,10 @@ __all__ = [
     "stop_instances",
     "terminate_instances",
 ]
+
+KNOWN_IMAGES = frozenset({"ami-0abcdef1234567890", "ami-0fedcba9876543210"})
+"""The images the account can launch (the ids AWS's own examples use; the scenarios launch the
+first), besides any a scenario's launch application names (`LaunchApp.image_id`)."""
 
 INSTANCE_QUOTA = 250
 """Instances not yet terminated that one account may hold (AWS's quota is in vCPUs)."""
@@ -143,10 +148,15 @@ def run_instances(call: Call) -> dict[str, Any]:
         raise AwsError(
             "InvalidAMIID.Malformed", f'Invalid id: "{image_id}" (expecting "ami-...")', 400
         )
+    if image_id not in KNOWN_IMAGES and all(r.image_id != image_id for r in state.launch_apps):
+        # Error text as EC2 returns it (e.g. awsdocs' tutorials quote "The image id
+        # '[ami-...]' does not exist").
+        raise AwsError("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist", 400)
     if not _INSTANCE_TYPE.match(instance_type) or len(instance_type) > 32:
         raise AwsError(
             "InvalidParameterValue", f"Invalid value '{instance_type}' for InstanceType.", 400
         )
+    launch_attributes = _launch_attributes(call)
     _check_hop_limit(hop_limit)
     _check_choice("HttpTokens", http_tokens, ("optional", "required"))
     _check_choice("HttpEndpoint", http_endpoint, ("enabled", "disabled"))
@@ -196,6 +206,7 @@ def run_instances(call: Call) -> dict[str, Any]:
             http_put_response_hop_limit=int(hop_limit),
             http_endpoint=http_endpoint,
             reservation_id=reservation_id,
+            attributes=dict(launch_attributes),
         )
         instance.app = _launch_app(state.launch_apps, instance)
         if profile is not None:
@@ -214,6 +225,41 @@ def run_instances(call: Call) -> dict[str, Any]:
         "Groups": [],
         "Instances": launched,
     }
+
+
+def _launch_attributes(call: Call) -> dict[str, str]:
+    """What RunInstances' Placement, Monitoring, KeyName and security groups set, checked.
+
+    The account has no key pairs (the simulator offers no CreateKeyPair) and one security group,
+    the default VPC's `default`: any other is refused as AWS refuses one that does not exist.
+    [UNCERTAIN: exact wording of InvalidKeyPair.NotFound, InvalidGroup.NotFound and the zone
+    error.]"""
+    params = call.params
+    attributes: dict[str, str] = {}
+    zone = (params.get("Placement") or {}).get("AvailabilityZone")
+    if zone:
+        if not re.fullmatch(re.escape(call.state.region) + "[a-f]", zone):
+            raise AwsError("InvalidParameterValue", f"Invalid availability zone: [{zone}]", 400)
+        attributes["availabilityZone"] = zone
+    if (params.get("Monitoring") or {}).get("Enabled"):
+        attributes["monitoring"] = "enabled"
+    if params.get("KeyName"):
+        raise AwsError(
+            "InvalidKeyPair.NotFound", f"The key pair '{params['KeyName']}' does not exist", 400
+        )
+    default_group = _default_group(call.world)
+    for group_id in params.get("SecurityGroupIds") or []:
+        if group_id != default_group:
+            raise _group_not_found(group_id)
+    for group_name in params.get("SecurityGroups") or []:
+        if group_name != "default":
+            raise AwsError(
+                "InvalidGroup.NotFound",
+                f"The security group '{group_name}' does not exist in default VPC "
+                f"'{_stable_id(call.world, 'vpc-', 'vpc')}'",
+                400,
+            )
+    return attributes
 
 
 def _launch_app(rules: list[LaunchApp], instance: Instance) -> AppSpec | None:
@@ -596,7 +642,7 @@ def _describe(
         "InstanceId": instance.instance_id,
         "InstanceType": instance.instance_type,
         "LaunchTime": instance.launched,
-        "Monitoring": {"State": "disabled"},
+        "Monitoring": {"State": instance.attributes.get("monitoring", "disabled")},
         "Placement": {
             "AvailabilityZone": _availability_zone(world, instance),
             "GroupName": "",

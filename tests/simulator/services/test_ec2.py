@@ -586,3 +586,59 @@ def test_describe_filters_that_aws_documents(world):
     assert ids("network-interface.vpc-id", described["VpcId"]) == everyone
     assert ids("network-interface.status", "in-use") == everyone
     assert ids("network-interface.private-dns-name", described["PrivateDnsName"]) == [first]
+
+
+# --- RunInstances' image, key pair, groups, placement, monitoring (issue 13, item 5) ----------
+
+
+def test_an_image_the_account_does_not_know_is_not_found(world):
+    ec2 = admin_client(world, "ec2")
+    with pytest.raises(ClientError) as unknown:
+        ec2.run_instances(ImageId="ami-12345678", InstanceType="t3.micro", MinCount=1, MaxCount=1)
+    assert client_error(unknown) == (
+        "InvalidAMIID.NotFound",
+        "The image id '[ami-12345678]' does not exist",
+        400,
+    )
+    assert world.state.instances == {}
+
+
+def test_key_pairs_and_security_groups_that_do_not_exist_are_refused(world):
+    ec2 = admin_client(world, "ec2")
+    run = {"ImageId": AMI, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1}
+    with pytest.raises(ClientError) as key:
+        ec2.run_instances(**run, KeyName="my-key")
+    assert client_error(key)[0] == "InvalidKeyPair.NotFound"
+    with pytest.raises(ClientError) as group:
+        ec2.run_instances(**run, SecurityGroupIds=["sg-0123456789abcdef0"])
+    assert client_error(group)[0] == "InvalidGroup.NotFound"
+    with pytest.raises(ClientError) as named:
+        ec2.run_instances(**run, SecurityGroups=["web"])
+    assert client_error(named)[0] == "InvalidGroup.NotFound"
+    assert world.state.instances == {}
+    (instance_id,) = launch(world, SecurityGroups=["default"])
+    default_group = _instance(world, instance_id)["SecurityGroups"][0]["GroupId"]
+    launch(world, SecurityGroupIds=[default_group])
+
+
+def test_placement_and_monitoring_are_shown_back(world):
+    (instance_id,) = launch(
+        world, Placement={"AvailabilityZone": "us-east-1c"}, Monitoring={"Enabled": True}
+    )
+    described = _instance(world, instance_id)
+    assert described["Placement"]["AvailabilityZone"] == "us-east-1c"
+    assert described["Monitoring"] == {"State": "enabled"}
+    ec2 = admin_client(world, "ec2")
+    with pytest.raises(ClientError) as elsewhere:
+        ec2.run_instances(
+            ImageId=AMI,
+            InstanceType="t3.micro",
+            MinCount=1,
+            MaxCount=1,
+            Placement={"AvailabilityZone": "us-west-2a"},
+        )
+    assert client_error(elsewhere) == (
+        "InvalidParameterValue",
+        "Invalid availability zone: [us-west-2a]",
+        400,
+    )
