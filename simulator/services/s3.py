@@ -12,8 +12,8 @@ lets a session of that role in even when the role's own policies do not.
 
 ARNs as S3 writes them (iam-facts §8): `arn:aws:s3:::bucket`, `arn:aws:s3:::bucket/key`.
 Objects are kept whole in the world's state, so their size is capped: one PutObject takes at
-most `MAX_OBJECT_SIZE` bytes (AWS allows 5 GB), beyond which S3's own `EntityTooLarge` answers,
-and an account holds at most `MAX_OBJECTS` objects and `MAX_STORED_BYTES` in them.
+most `MAX_OBJECT_SIZE` bytes (AWS allows 5 GB), beyond which S3's `EntityTooLarge` answers,
+saying why, and an account holds at most `MAX_OBJECTS` objects and `MAX_STORED_BYTES` in them.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ __all__ = [
 
 MAX_OBJECT_SIZE = 64 * 1024
 """Bytes in one object. AWS takes 5 GB in one PutObject; a simulated world is saved as JSON
-on every change, so RoleCall takes 64 KiB (S3's own EntityTooLarge answers beyond)."""
+on every change, so RoleCall takes 64 KiB (S3's EntityTooLarge answers beyond, saying why)."""
 MAX_OBJECTS = 300
 """Objects in one simulated account, every bucket together (S3 has no such limit)."""
 MAX_STORED_BYTES = 128 * 1024
@@ -554,8 +554,14 @@ def put_object(call: Call) -> dict[str, Any]:
     _check_key(key)
     body = _body(params.get("Body"))
     if len(body) > MAX_OBJECT_SIZE:
+        # S3's code and text (S3 API Reference, "Error responses"), and why, since AWS would
+        # take the upload: the limit is RoleCall's (MAX_OBJECT_SIZE).
         raise AwsError(
-            "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size: this simulated account "
+            f"takes at most {MAX_OBJECT_SIZE // 1024} KiB in one object (a RoleCall limit, not "
+            "S3's, which takes 5 GB: the account is saved whole on every change).",
+            400,
         )
     sums = _upload_checksum(params, body)
     _make_room(call.state, bucket, key, len(body))

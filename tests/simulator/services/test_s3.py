@@ -681,11 +681,10 @@ def test_put_object_over_the_simulators_size_limit_is_entity_too_large(world: Wo
     with pytest.raises(ClientError) as caught:
         _s3(world).put_object(Bucket=BUCKET, Key="big", Body=b"x" * (MAX_OBJECT_SIZE + 1))
 
-    assert client_error(caught) == (
-        "EntityTooLarge",
-        "Your proposed upload exceeds the maximum allowed size",
-        400,
-    )
+    code, message, status = client_error(caught)
+    assert (code, status) == ("EntityTooLarge", 400)
+    assert message.startswith("Your proposed upload exceeds the maximum allowed size")
+    assert "a RoleCall limit, not S3's" in message
     assert "big" not in world.state.buckets[BUCKET].objects
 
 
