@@ -14,9 +14,15 @@ and message. No request ever leaves the process: the HTTP layer is never reached
 
 from __future__ import annotations
 
+import base64
+import email.utils
 import functools
+import hashlib
 import io
+import secrets
+import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -107,7 +113,7 @@ def make_session(
         try:
             result = world.call(credentials, service, operation, captured, source_ip=source_ip)
         except AwsError as error:
-            return _error_response(error, operation)
+            return _error_response(error, operation, service=service)
         return _success_response(model, result)
 
     events = core.get_component("event_emitter")
@@ -149,8 +155,20 @@ def param_error(service: str, operation: str, params: Mapping[str, Any]) -> str 
 
 
 def _success_response(model: Any, result: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    """botocore's parsed answer for `result`, as the service's HTTP response would give it.
+
+    The status is the one the service model gives the operation (S3's deletes answer 204 No
+    Content, botocore's `http.responseCode`), or 206 Partial Content for a read of a part or a
+    range (S3 API Reference, GetObject: the response carries Content-Range). ResponseMetadata
+    carries a request id, and HTTPHeaders the output members botocore reads from headers
+    (location "header", and "headers" for S3's x-amz-meta-* user metadata), as botocore lists
+    them: names in lower case.
+    """
     parsed = dict(result)
     output = model.output_shape
+    status = 206 if "ContentRange" in result else model.http.get("responseCode", 200)
+    request_id = _request_id(model.service_model.service_name)
+    headers: dict[str, str] = {}
     if output is not None:
         for name, member in output.members.items():
             if member.type_name == "blob" and member.serialization.get("streaming"):
@@ -158,20 +176,77 @@ def _success_response(model: Any, result: dict[str, Any]) -> tuple[AWSResponse, 
                 if isinstance(data, str):
                     data = data.encode()
                 parsed[name] = StreamingBody(io.BytesIO(data), len(data))
+            elif name in result:
+                headers.update(_headers(member, result[name]))
+    headers.update(_request_id_headers(model.service_model.service_name, request_id))
     parsed.setdefault("ResponseMetadata", {})
     parsed["ResponseMetadata"].update(
-        {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
-    )
-    return AWSResponse("https://rolecall.invalid", 200, {}, None), parsed
+        {"RequestId": request_id, "HTTPStatusCode": status, "HTTPHeaders": headers,
+         "RetryAttempts": 0}
+    )  # fmt: skip
+    if "x-amz-id-2" in headers:
+        parsed["ResponseMetadata"]["HostId"] = headers["x-amz-id-2"]
+    return AWSResponse("https://rolecall.invalid", status, headers, None), parsed
 
 
-def _error_response(error: AwsError, operation: str) -> tuple[AWSResponse, dict[str, Any]]:
+def _request_id(service: str) -> str:
+    """A new request id as the service writes them: S3's are 16 upper-case hex digits, the
+    others' a UUID (as in the examples of the S3 and IAM API references)."""
+    if service == "s3":
+        return secrets.token_hex(8).upper()
+    return str(uuid.uuid4())
+
+
+def _request_id_headers(service: str, request_id: str) -> dict[str, str]:
+    """S3 sends its request id in x-amz-request-id and an extended one in x-amz-id-2 (S3 API
+    Reference, "Common response headers"); the other services here, in x-amzn-requestid."""
+    if service == "s3":
+        host_id = base64.b64encode(hashlib.sha256(request_id.encode()).digest()).decode("ascii")
+        return {"x-amz-request-id": request_id, "x-amz-id-2": host_id}
+    return {"x-amzn-requestid": request_id}
+
+
+def _headers(member: Any, value: Any) -> dict[str, str]:
+    """The HTTP headers an output member travels in, or none for one in the body."""
+    location = member.serialization.get("location")
+    name = member.serialization.get("name", member.name)
+    if location == "headers" and isinstance(value, Mapping):
+        return {f"{name}{key}".lower(): str(item) for key, item in value.items()}
+    if location != "header" or value is None:
+        return {}
+    return {name.lower(): _header_value(member, value)}
+
+
+def _header_value(member: Any, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        if member.serialization.get("timestampFormat") == "iso8601":
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        # A header's timestamps are RFC 7231's HTTP-date unless the model says otherwise.
+        return email.utils.format_datetime(value.astimezone(UTC), usegmt=True)
+    return str(value)
+
+
+def _error_response(
+    error: AwsError, operation: str, *, service: str | None = None
+) -> tuple[AWSResponse, dict[str, Any]]:
+    """botocore's parsed error: Code, Message and the service's further fields (S3's Key,
+    BucketName...), which a HEAD response cannot carry, having no body."""
     code, message = error.code, error.message
+    fields: dict[str, str] = dict(error.fields)
     if operation.startswith("Head"):
         # A HEAD response has no body: the SDK shows the status and its reason only.
         code, message = str(error.status), _HEAD_REASONS.get(error.status, "Error")
-    parsed = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": error.status, "HTTPHeaders": {}, "RetryAttempts": 0},
-    }
-    return AWSResponse("https://rolecall.invalid", error.status, {}, None), parsed
+        fields = {}
+    metadata: dict[str, Any] = {"HTTPStatusCode": error.status, "HTTPHeaders": {}}
+    if service is not None:
+        request_id = _request_id(service)
+        metadata["RequestId"] = request_id
+        metadata["HTTPHeaders"] = _request_id_headers(service, request_id)
+        if service == "s3":
+            metadata["HostId"] = metadata["HTTPHeaders"]["x-amz-id-2"]
+    metadata["RetryAttempts"] = 0
+    parsed = {"Error": {"Code": code, "Message": message, **fields}, "ResponseMetadata": metadata}
+    headers = metadata["HTTPHeaders"]
+    return AWSResponse("https://rolecall.invalid", error.status, headers, None), parsed

@@ -312,3 +312,69 @@ def test_get_object_attributes_needs_its_own_action_besides_get_object(
     code, message, status = client_error(caught)
     assert (code, status) == ("AccessDenied", 403)
     assert "s3:GetObjectAttributes" in message
+
+
+# --- errors' further fields, as S3 sends them -----------------------------------------------
+
+
+def _error(raised: pytest.ExceptionInfo[ClientError]) -> dict[str, Any]:
+    error: dict[str, Any] = raised.value.response["Error"]
+    return error
+
+
+def test_no_such_key_names_the_key(s3: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket=BUCKET, Key="reports/missing.csv")
+
+    assert _error(raised)["Key"] == "reports/missing.csv"
+
+
+def test_no_such_bucket_names_the_bucket(s3: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        s3.list_objects_v2(Bucket="nobody-made-this-bucket")
+
+    assert _error(raised)["BucketName"] == "nobody-made-this-bucket"
+
+
+def test_bucket_not_empty_names_the_bucket(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="k", Body=b"x")
+
+    with pytest.raises(ClientError) as raised:
+        s3.delete_bucket(Bucket=BUCKET)
+
+    assert _error(raised)["BucketName"] == BUCKET
+
+
+def test_invalid_argument_names_the_argument_and_its_value(s3: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        s3.list_objects_v2(Bucket=BUCKET, ContinuationToken="")
+
+    error = _error(raised)
+    assert (error["Code"], error["ArgumentName"], error["ArgumentValue"]) == (
+        "InvalidArgument",
+        "continuation-token",
+        "",
+    )
+
+
+def test_an_unsatisfiable_range_names_the_range_and_the_objects_size(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="digits", Body=b"0123456789")
+
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket=BUCKET, Key="digits", Range="bytes=20-30")
+
+    error = _error(raised)
+    assert (error["RangeRequested"], error["ActualObjectSize"]) == ("bytes=20-30", "10")
+
+
+def test_entity_too_large_gives_the_proposed_and_the_allowed_size(s3: Any) -> None:
+    from simulator.services.s3 import MAX_OBJECT_SIZE
+
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket=BUCKET, Key="big", Body=b"x" * (MAX_OBJECT_SIZE + 1))
+
+    error = _error(raised)
+    assert (error["ProposedSize"], error["MaxSizeAllowed"]) == (
+        str(MAX_OBJECT_SIZE + 1),
+        str(MAX_OBJECT_SIZE),
+    )
