@@ -1,6 +1,6 @@
-"""IAM's own refusal of a permissions policy (CreatePolicy, CreatePolicyVersion, Put*Policy):
-which `MalformedPolicyDocument` message IAM gives, and which first when a document has several
-faults.
+"""IAM's own refusal of a permissions policy (CreatePolicy, CreatePolicyVersion, Put*Policy) or
+of a role's trust policy (CreateRole, UpdateAssumeRolePolicy): which `MalformedPolicyDocument`
+message IAM gives, and which first when a document has several faults.
 
 IAM checks in stages and reports the first stage that fails (iam-facts §6):
 
@@ -22,6 +22,16 @@ users' reports (iam-facts §6; gh:99designs/iamy#65 and others for "The policy f
 parsing"). A `null` inside a Resource list, booleans as condition values: getmoto/moto#9715,
 tested against an AWS-provided CloudFormation template [UNCERTAIN: not in AWS's documentation].
 The partitions are botocore's (botocore/data/partitions.json).
+
+A trust policy goes through the same syntax and legacy-parsing stages (no Version required:
+AWS's own service-role examples long said 2008-10-17), then: no Resource or NotResource ("Has
+prohibited field Resource", as users quote it from `aws iam create-role` and Terraform; one
+emulator adds a period [UNCERTAIN]); a Principal, which AWS's docs make required in a role trust
+policy ("You must use the Principal element in resource-based policies", IUG
+reference_policies_elements_principal), with "Missing required field Principal" [UNCERTAIN: the
+wording S3 gives for bucket policies]; unique Sids, actions and their vendors as above; then
+only STS actions ("AssumeRole policy may only specify STS AssumeRole actions.", users' reports)
+[UNCERTAIN: the order of these last stages].
 
 Everything here walks the learner's text once: no regular expressions (see `wildcard.py`).
 """
@@ -45,6 +55,7 @@ __all__ = [
     "SYNTAX",
     "identity_policy_refusal",
     "syntax_statements",
+    "trust_policy_refusal",
 ]
 
 SYNTAX = "Syntax errors in policy."
@@ -57,6 +68,9 @@ NO_RESOURCES = "Policy statement must contain resources."
 NO_VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
 ONE_COLON = "Actions/Condition can contain only one colon."
 NO_SERVICE = "Resource vendor must be fully qualified and cannot contain regexes."
+TRUST_RESOURCE = "Has prohibited field Resource"
+TRUST_PRINCIPAL = "Missing required field Principal"
+TRUST_ACTIONS = "AssumeRole policy may only specify STS AssumeRole actions."
 
 # botocore/data/partitions.json; `*` is taken as any partition.
 PARTITIONS = frozenset(
@@ -116,6 +130,16 @@ def identity_policy_refusal(document: Any, *, require_2012: bool) -> str | None:
     return None
 
 
+def trust_policy_refusal(document: Any) -> str | None:
+    """IAM's message refusing a parsed role trust policy, or None to accept it (the principals'
+    existence is the caller's to check: it needs the account)."""
+    try:
+        _check_trust(document)
+    except _Refused as refused:
+        return refused.message
+    return None
+
+
 def syntax_statements(document: Any) -> list[dict[str, Any]]:
     """The statements of a document IAM can read; raises ValueError(SYNTAX) otherwise."""
     try:
@@ -130,9 +154,7 @@ def _check(document: Any, *, require_2012: bool) -> None:
         raise _Refused(PRINCIPAL)
     if require_2012 and document.get("Version") != VERSION_2012:
         raise _Refused(VERSION)
-    for statement in statements:
-        if statement["Effect"] not in EFFECTS or not _dates_parse(statement.get("Condition", {})):
-            raise _Refused(LEGACY)
+    _legacy_statements(statements)
     resource_error = ""
     for key in ("Resource", "NotResource"):
         for statement in statements:
@@ -146,15 +168,46 @@ def _check(document: Any, *, require_2012: bool) -> None:
                 resource_error = _resource_error(resource) or resource_error
             if not resource_error and not all(_legacy_resource(r) for r in resources):
                 raise _Refused(LEGACY)
-    sids = [st["Sid"] for st in statements if st.get("Sid")]
-    if len(sids) != len(set(sids)):
-        raise _Refused(SIDS)
+    _check_sids(statements)
     if not all(_has(st, "Action", "NotAction") for st in statements):
         raise _Refused(NO_ACTIONS)
     if not all(_has(st, "Resource", "NotResource") for st in statements):
         raise _Refused(NO_RESOURCES)
     if resource_error:
         raise _Refused(resource_error)
+    _check_actions(statements)
+
+
+def _check_trust(document: Any) -> None:
+    statements = _syntax(document)
+    _legacy_statements(statements)
+    if any("Resource" in st or "NotResource" in st for st in statements):
+        raise _Refused(TRUST_RESOURCE)
+    if any("Principal" not in st and "NotPrincipal" not in st for st in statements):
+        raise _Refused(TRUST_PRINCIPAL)
+    _check_sids(statements)
+    if not all(_has(st, "Action", "NotAction") for st in statements):
+        raise _Refused(NO_ACTIONS)
+    _check_actions(statements)
+    for statement in statements:
+        for action in _present(statement.get("Action", statement.get("NotAction", []))):
+            if action != "*" and not action.lower().startswith("sts:"):
+                raise _Refused(TRUST_ACTIONS)
+
+
+def _legacy_statements(statements: list[dict[str, Any]]) -> None:
+    for statement in statements:
+        if statement["Effect"] not in EFFECTS or not _dates_parse(statement.get("Condition", {})):
+            raise _Refused(LEGACY)
+
+
+def _check_sids(statements: list[dict[str, Any]]) -> None:
+    sids = [st["Sid"] for st in statements if st.get("Sid")]
+    if len(sids) != len(set(sids)):
+        raise _Refused(SIDS)
+
+
+def _check_actions(statements: list[dict[str, Any]]) -> None:
     for key in ("Action", "NotAction"):
         for statement in statements:
             for action in _present(statement.get(key, [])):

@@ -28,14 +28,12 @@ from simulator.account import Account, Call, operation, settles
 from simulator.errors import AwsError
 from simulator.iam import Policy, PolicyGrammarError, PolicyKind
 from simulator.iam.jsonpos import loads_text
-from simulator.iam.validation import identity_policy_refusal
-from simulator.iam.vocabulary import (
-    EFFECTS,
-    POLICY_ELEMENTS,
-    STATEMENT_ELEMENTS,
-    VERSIONS,
-    policy_size,
+from simulator.iam.validation import (
+    identity_policy_refusal,
+    syntax_statements,
+    trust_policy_refusal,
 )
+from simulator.iam.vocabulary import policy_size
 from simulator.model import (
     AccessKey,
     DeletionTask,
@@ -627,44 +625,6 @@ def _strings(value: Any) -> list[str] | None:
     return None
 
 
-def _statements(document: Any) -> list[dict[str, Any]]:
-    """The statements of a policy whose structure IAM can read, or 'Syntax errors in policy.'."""
-    if not isinstance(document, dict) or any(key not in POLICY_ELEMENTS for key in document):
-        raise _malformed(_SYNTAX)
-    if "Version" in document and document["Version"] not in VERSIONS:
-        raise _malformed(_SYNTAX)
-    if "Id" in document and not isinstance(document["Id"], str):
-        raise _malformed(_SYNTAX)
-    raw = document.get("Statement")
-    statements = [raw] if isinstance(raw, dict) else raw
-    if not isinstance(statements, list) or not statements:
-        raise _malformed(_SYNTAX)
-    for statement in statements:
-        if not isinstance(statement, dict) or any(
-            key not in STATEMENT_ELEMENTS for key in statement
-        ):
-            raise _malformed(_SYNTAX)
-        if statement.get("Effect") not in EFFECTS:
-            raise _malformed(_SYNTAX)
-        if ("Action" in statement and "NotAction" in statement) or (
-            "Resource" in statement and "NotResource" in statement
-        ):
-            raise _malformed(_SYNTAX)
-        for key in ("Action", "NotAction", "Resource", "NotResource"):
-            if key in statement and _strings(statement[key]) is None:
-                raise _malformed(_SYNTAX)
-        if "Sid" in statement and not isinstance(statement["Sid"], str):
-            raise _malformed(_SYNTAX)
-    return statements
-
-
-def _values(statement: Mapping[str, Any], *keys: str) -> list[str] | None:
-    for key in keys:
-        if key in statement:
-            return _strings(statement[key]) or []
-    return None
-
-
 def _check_identity_document(text: str, *, managed: bool) -> None:
     """IAM's checks of a permissions policy, in IAM's order, with IAM's messages: see
     `simulator/iam/validation.py` for the stages and their sources."""
@@ -688,25 +648,23 @@ def _check_managed_document(text: str) -> None:
 
 
 def _check_trust_document(state: State, text: str) -> None:
-    """A role's trust policy. "This policy contains invalid Json", "Has prohibited field
-    Resource", "AssumeRole policy may only specify STS AssumeRole actions." and the ACLSizePerRole
+    """A role's trust policy: IAM's stages, messages and sources are in
+    `simulator/iam/validation.py`; "This policy contains invalid Json" and the ACLSizePerRole
     quota are AWS's texts as users report them; 'Invalid principal in policy: "AWS":"ARN"' for a
     role or user that does not exist is iam-facts §6."""
     try:
         document = loads_text(text)
     except ValueError:
         raise _malformed("This policy contains invalid Json") from None
-    statements = _statements(document)
+    try:
+        statements = syntax_statements(document)
+    except ValueError:
+        raise _malformed(_SYNTAX) from None
     if policy_size(text) > TRUST_POLICY_SIZE:
         raise _limit(f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_SIZE}")
-    if any("Resource" in st or "NotResource" in st for st in statements):
-        raise _malformed("Has prohibited field Resource")
-    if any("Principal" not in st and "NotPrincipal" not in st for st in statements):
-        raise _malformed("Missing required field Principal")  # [UNCERTAIN] wording
-    for statement in statements:
-        for action in _values(statement, "Action", "NotAction") or ():
-            if action != "*" and not action.lower().startswith("sts:"):
-                raise _malformed("AssumeRole policy may only specify STS AssumeRole actions.")
+    refusal = trust_policy_refusal(document)
+    if refusal is not None:
+        raise _malformed(refusal)
     for statement in statements:
         _check_principal(state, statement.get("Principal", statement.get("NotPrincipal")))
     try:
