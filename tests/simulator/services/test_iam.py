@@ -468,7 +468,8 @@ def test_missing_policy_is_not_attachable(iam):
 
 
 def test_aws_managed_policies_are_listed_with_their_real_documents(iam):
-    listed = iam.list_policies(Scope="AWS")["Policies"]
+    pages = iam.get_paginator("list_policies").paginate(Scope="AWS")
+    listed = [policy for page in pages for policy in page["Policies"]]
     names = {policy["PolicyName"] for policy in listed}
     assert {
         "AdministratorAccess",
