@@ -240,6 +240,11 @@ class S3Object:
     etag: str
     last_modified: datetime
     content_type: str = "binary/octet-stream"
+    # What PutObject and CopyObject keep beside the body; defaults let older saved worlds load.
+    metadata: dict[str, str] = field(default_factory=dict)  # x-amz-meta-*, keys in lower case
+    storage_class: str = "STANDARD"
+    content_encoding: str | None = None
+    website_redirect_location: str | None = None
 
 
 @dataclass(slots=True)

@@ -150,7 +150,7 @@ _STRING_PARAMS = frozenset(
         "ResponseCacheControl", "ResponseContentDisposition", "ResponseContentEncoding",
         "ResponseContentLanguage", "ResponseContentType", "VersionId", "ChecksumAlgorithm",
         "ChecksumMode", "ContentMD5", "ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME",
-        "ChecksumSHA1", "ChecksumSHA256",
+        "ChecksumSHA1", "ChecksumSHA256", "ContentEncoding", "WebsiteRedirectLocation",
     }
 )  # fmt: skip
 _INT_PARAMS = frozenset({"MaxKeys", "MaxBuckets", "PartNumber"})
@@ -589,13 +589,78 @@ def put_object(call: Call) -> dict[str, Any]:
             fields={"ProposedSize": str(len(body)), "MaxSizeAllowed": str(MAX_OBJECT_SIZE)},
         )
     sums = _upload_checksum(params, body)
+    metadata = _user_metadata(params)
+    storage_class = _storage_class(params)
     _make_room(call.state, bucket, key, len(body))
     etag = _etag(body)
     content_type = params.get("ContentType") or "binary/octet-stream"
     bucket.objects[key] = S3Object(
-        key=key, body=body, etag=etag, last_modified=call.state.now, content_type=content_type
+        key=key,
+        body=body,
+        etag=etag,
+        last_modified=call.state.now,
+        content_type=content_type,
+        metadata=metadata,
+        storage_class=storage_class,
+        content_encoding=params.get("ContentEncoding") or None,
+        website_redirect_location=params.get("WebsiteRedirectLocation") or None,
     )
     return {"ETag": etag, **sums, "ServerSideEncryption": _encryption(params)}
+
+
+MAX_METADATA_BYTES = 2 * 1024
+"""User-defined metadata: "Within the PUT request header, the user-defined metadata is limited
+to 2 KB in size. The size of user-defined metadata is measured by taking the sum of the number
+of bytes in the UTF-8 encoding of each key and value." (S3 User Guide, "Working with object
+metadata")."""
+
+# Storage classes a general purpose bucket takes (botocore's StorageClass enum, less those of
+# other kinds of storage: S3 on Outposts, Snow, directory buckets, FSx, AWS Backup).
+# [UNCERTAIN] S3's answer to those here: InvalidStorageClass, S3's code for "The storage class
+# you specified is not valid" (S3 API Reference, "Error responses").
+_STORAGE_CLASSES = frozenset(
+    {"STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+     "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"}
+)  # fmt: skip
+_ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+"""Classes whose objects must be restored before GetObject reads them (S3 API Reference,
+GetObject: "If the object you are retrieving is stored in the S3 Glacier Flexible Retrieval
+storage class, the S3 Glacier Deep Archive storage class ... before you can retrieve the object
+you must first restore a copy ... Otherwise, this operation returns an InvalidObjectState
+error")."""
+
+
+def _user_metadata(params: Mapping[str, Any]) -> dict[str, str]:
+    """The request's Metadata (x-amz-meta-*), as S3 keeps it: keys in lower case, since they
+    travel as HTTP headers and come back so."""
+    value = params.get("Metadata")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _invalid_argument("Invalid type for parameter Metadata")
+    metadata = {key.lower(): item for key, item in value.items()}
+    size = sum(len(k.encode("utf-8", "surrogatepass")) + len(v.encode("utf-8", "surrogatepass"))
+               for k, v in metadata.items())  # fmt: skip
+    if size > MAX_METADATA_BYTES:
+        # S3 API Reference, "Error responses": MetadataTooLarge, its text word for word.
+        raise AwsError(
+            "MetadataTooLarge",
+            "Your metadata headers exceed the maximum allowed metadata size.",
+            400,
+            fields={"Size": str(size), "MaxSizeAllowed": str(MAX_METADATA_BYTES)},
+        )
+    return metadata
+
+
+def _storage_class(params: Mapping[str, Any]) -> str:
+    value = params.get("StorageClass")
+    if value is None or value == "":
+        return "STANDARD"
+    if value not in _STORAGE_CLASSES:
+        raise AwsError("InvalidStorageClass", "The storage class you specified is not valid", 400)
+    return str(value)
 
 
 def _object_for_read(call: Call) -> tuple[Bucket, S3Object]:
@@ -613,15 +678,25 @@ def _object_for_read(call: Call) -> tuple[Bucket, S3Object]:
 
 
 def _metadata(obj: S3Object) -> dict[str, Any]:
-    return {
+    """What GetObject and HeadObject say of the object. x-amz-storage-class is left out for
+    STANDARD objects (S3 API Reference, HeadObject: "Amazon S3 returns this header for all
+    objects except for S3 Standard storage class objects")."""
+    response: dict[str, Any] = {
         "AcceptRanges": "bytes",
         "LastModified": obj.last_modified,
         "ContentLength": len(obj.body),
         "ETag": obj.etag,
         "ContentType": obj.content_type,
-        "ServerSideEncryption": "AES256",
-        "Metadata": {},
     }
+    if obj.content_encoding is not None:
+        response["ContentEncoding"] = obj.content_encoding
+    if obj.website_redirect_location is not None:
+        response["WebsiteRedirectLocation"] = obj.website_redirect_location
+    response["ServerSideEncryption"] = "AES256"
+    response["Metadata"] = dict(obj.metadata)
+    if obj.storage_class != "STANDARD":
+        response["StorageClass"] = obj.storage_class
+    return response
 
 
 def _byte_range(header: Any, size: int) -> tuple[int, int] | None:
@@ -698,6 +773,13 @@ _OVERRIDES = (
 @operation("s3", "GetObject")
 def get_object(call: Call) -> dict[str, Any]:
     _, obj = _object_for_read(call)
+    if obj.storage_class in _ARCHIVED:
+        raise AwsError(
+            "InvalidObjectState",
+            "The operation is not valid for the object's storage class",
+            403,
+            fields={"StorageClass": obj.storage_class},
+        )
     response, (start, end) = _ranged(call, obj)
     _with_checksum(call, obj, response)
     response["Body"] = obj.body[start : end + 1]
@@ -855,7 +937,7 @@ def get_object_attributes(call: Call) -> dict[str, Any]:
             "ChecksumType": "FULL_OBJECT",
         }
     if "StorageClass" in wanted:
-        response["StorageClass"] = "STANDARD"
+        response["StorageClass"] = obj.storage_class
     if "ObjectSize" in wanted:
         response["ObjectSize"] = len(obj.body)
     return response
@@ -923,7 +1005,11 @@ def copy_object(call: Call) -> dict[str, Any]:
     if (
         (source_name, source_key) == (name, key)
         and not replace
-        and not (params.get("StorageClass") or params.get("ServerSideEncryption"))
+        and not (
+            params.get("StorageClass")
+            or params.get("ServerSideEncryption")
+            or params.get("WebsiteRedirectLocation")
+        )
     ):
         raise AwsError(
             "InvalidRequest",
@@ -932,9 +1018,18 @@ def copy_object(call: Call) -> dict[str, Any]:
             "or encryption attributes.",
             400,
         )
-    content_type = source.content_type
+    # MetadataDirective COPY (the default) keeps the source's metadata, REPLACE takes the
+    # request's (S3 API Reference, CopyObject, x-amz-metadata-directive). The storage class is
+    # STANDARD unless the request names one, and the website redirect location "is not copied"
+    # (CopyObject, x-amz-storage-class and x-amz-website-redirect-location).
+    content_type, encoding, metadata = (
+        source.content_type, source.content_encoding, dict(source.metadata)
+    )  # fmt: skip
     if replace:
         content_type = params.get("ContentType") or "binary/octet-stream"
+        encoding = params.get("ContentEncoding") or None
+        metadata = _user_metadata(params)
+    storage_class = _storage_class(params)
     _make_room(state, bucket, key, len(source.body))
     copy = S3Object(
         key=key,
@@ -942,6 +1037,10 @@ def copy_object(call: Call) -> dict[str, Any]:
         etag=source.etag,
         last_modified=state.now,
         content_type=content_type,
+        metadata=metadata,
+        storage_class=storage_class,
+        content_encoding=encoding,
+        website_redirect_location=params.get("WebsiteRedirectLocation") or None,
     )
     bucket.objects[key] = copy
     return {
@@ -1025,7 +1124,7 @@ def _entry(obj: S3Object, *, url: bool, owner: str | None) -> dict[str, Any]:
         "LastModified": obj.last_modified,
         "ETag": obj.etag,
         "Size": len(obj.body),
-        "StorageClass": "STANDARD",
+        "StorageClass": obj.storage_class,
     }
     if owner is not None:
         entry["Owner"] = {"ID": owner}

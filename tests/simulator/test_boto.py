@@ -110,7 +110,7 @@ def test_a_ranged_read_answers_206_partial_content() -> None:
 
 def test_response_headers_are_the_output_members_botocore_reads_from_headers() -> None:
     s3 = _s3_with_object()
-    s3.put_object(Bucket="answers", Key="m", Body=b"x")
+    s3.put_object(Bucket="answers", Key="m", Body=b"x", Metadata={"Owner": "ana"})
 
     headers = s3.head_object(Bucket="answers", Key="m")["ResponseMetadata"]["HTTPHeaders"]
 
@@ -118,6 +118,7 @@ def test_response_headers_are_the_output_members_botocore_reads_from_headers() -
     assert headers["content-length"] == "1"
     assert headers["etag"] == '"9dd4e461268c8034f5c8564e155c67a6"'
     assert headers["last-modified"].endswith(" GMT")  # RFC 7231's HTTP-date
+    assert headers["x-amz-meta-owner"] == "ana"
 
 
 def test_every_response_carries_a_request_id_in_metadata_and_headers() -> None:

@@ -378,3 +378,105 @@ def test_entity_too_large_gives_the_proposed_and_the_allowed_size(s3: Any) -> No
         str(MAX_OBJECT_SIZE + 1),
         str(MAX_OBJECT_SIZE),
     )
+
+
+# --- what an object keeps beside its body ---------------------------------------------------
+
+
+def test_user_metadata_comes_back_from_get_and_head_with_keys_in_lower_case(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", Metadata={"Owner": "ana", "team": "data"})
+
+    got = s3.get_object(Bucket=BUCKET, Key="k")
+    head = s3.head_object(Bucket=BUCKET, Key="k")
+
+    assert got["Metadata"] == head["Metadata"] == {"owner": "ana", "team": "data"}
+
+
+def test_storage_class_encoding_and_redirect_are_kept_and_standard_is_not_shown(s3: Any) -> None:
+    s3.put_object(
+        Bucket=BUCKET, Key="ia", Body=b"x", StorageClass="STANDARD_IA", ContentEncoding="gzip",
+        WebsiteRedirectLocation="/elsewhere.html",
+    )  # fmt: skip
+    s3.put_object(Bucket=BUCKET, Key="std", Body=b"x")
+
+    head = s3.head_object(Bucket=BUCKET, Key="ia")
+    listed = {o["Key"]: o["StorageClass"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+
+    assert (head["StorageClass"], head["ContentEncoding"], head["WebsiteRedirectLocation"]) == (
+        "STANDARD_IA", "gzip", "/elsewhere.html",
+    )  # fmt: skip
+    assert "StorageClass" not in s3.head_object(Bucket=BUCKET, Key="std")
+    assert listed == {"ia": "STANDARD_IA", "std": "STANDARD"}
+
+
+def test_an_unknown_storage_class_is_refused(s3: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", StorageClass="COLD")
+
+    assert client_error(raised)[0] == "InvalidStorageClass"
+
+
+def test_an_archived_object_cannot_be_read_until_restored(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="old", Body=b"x", StorageClass="GLACIER")
+
+    with pytest.raises(ClientError) as raised:
+        s3.get_object(Bucket=BUCKET, Key="old")
+
+    assert client_error(raised)[:2] == (
+        "InvalidObjectState",
+        "The operation is not valid for the object's storage class",
+    )
+    assert s3.head_object(Bucket=BUCKET, Key="old")["StorageClass"] == "GLACIER"
+
+
+def test_user_metadata_over_2_kb_is_refused(s3: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket=BUCKET, Key="k", Body=b"x", Metadata={"note": "n" * 2100})
+
+    assert client_error(raised)[0] == "MetadataTooLarge"
+
+
+def test_copy_keeps_the_sources_metadata_by_default(s3: Any) -> None:
+    s3.put_object(
+        Bucket=BUCKET, Key="src", Body=b"x", Metadata={"owner": "ana"}, ContentType="text/csv",
+        ContentEncoding="gzip", StorageClass="STANDARD_IA", WebsiteRedirectLocation="/r.html",
+    )  # fmt: skip
+
+    s3.copy_object(Bucket=BUCKET, Key="dst", CopySource=f"{BUCKET}/src")
+    head = s3.head_object(Bucket=BUCKET, Key="dst")
+
+    assert (head["Metadata"], head["ContentType"], head["ContentEncoding"]) == (
+        {"owner": "ana"}, "text/csv", "gzip",
+    )  # fmt: skip
+    # The storage class is STANDARD unless asked for; the redirect is never copied.
+    assert "StorageClass" not in head
+    assert "WebsiteRedirectLocation" not in head
+
+
+def test_copy_with_replace_takes_the_requests_metadata(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="src", Body=b"x", Metadata={"owner": "ana"})
+
+    s3.copy_object(
+        Bucket=BUCKET, Key="src", CopySource=f"{BUCKET}/src", MetadataDirective="REPLACE",
+        Metadata={"owner": "ben"}, StorageClass="ONEZONE_IA",
+    )  # fmt: skip
+    head = s3.head_object(Bucket=BUCKET, Key="src")
+
+    assert (head["Metadata"], head["StorageClass"]) == ({"owner": "ben"}, "ONEZONE_IA")
+
+
+def test_an_object_saved_before_these_fields_existed_loads_with_their_defaults() -> None:
+    from simulator.model import S3Object
+    from simulator.serde import from_json, to_json
+
+    saved = to_json(S3Object(key="k", body=b"x", etag='"e"', last_modified=datetime.now(UTC)))
+    for name in ("metadata", "storage_class", "content_encoding", "website_redirect_location"):
+        del saved[name]
+
+    loaded = from_json(S3Object, saved)
+
+    assert (loaded.metadata, loaded.storage_class, loaded.content_encoding) == (
+        {},
+        "STANDARD",
+        None,
+    )
