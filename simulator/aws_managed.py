@@ -38,6 +38,7 @@ __all__ = [
     "AwsManagedEntry",
     "all_policies",
     "entries",
+    "entry_named",
     "get",
     "is_service_role_policy",
     "source",
@@ -156,6 +157,11 @@ def source() -> dict[str, str]:
     """Where the catalogue comes from: package, version, publication date, build date."""
     index = _index()
     return {key: index[key] for key in ("source", "version", "published", "built")}
+
+
+def entry_named(name: str) -> AwsManagedEntry | None:
+    """The catalogue's entry for a policy name (names are unique across paths), or None."""
+    return _catalogue()[2].get(name)
 
 
 def entries() -> tuple[AwsManagedEntry, ...]:

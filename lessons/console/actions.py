@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lessons import whatif
 from lessons.console import acting
 from lessons.outcome import Outcome, Region, Status
-from simulator import AwsError, World
+from simulator import AwsError, World, aws_managed
 from simulator.account import ADMIN
 from simulator.boto import param_error
 from simulator.iam import PolicyKind
@@ -254,6 +254,19 @@ def _launch_params(form: _Form) -> dict[str, Any]:
     return params
 
 
+def _policy_arn(form: _Form) -> str:
+    """The policy an attach form names: the chosen one, or any AWS managed policy typed by name
+    (or ARN) in `aws_policy`. A name AWS does not have becomes its ARN, for IAM to answer
+    NoSuchEntity as it would."""
+    typed = form.text("aws_policy", limit=2048)
+    if not typed:
+        return form.text("policy_arn")
+    if typed.startswith("arn:"):
+        return typed
+    entry = aws_managed.entry_named(typed)
+    return entry.arn if entry is not None else f"arn:aws:iam::aws:policy/{typed}"
+
+
 def _whole_number(text: str) -> int | str:
     """A form's number as an int; anything else as typed, for botocore's validator to name."""
     return int(text) if text.isascii() and text.isdigit() else text
@@ -361,7 +374,7 @@ API: dict[str, _Api] = {
             ),
             "attach": _Api(
                 "iam", "AttachUserPolicy",
-                lambda f: {"UserName": f.text("user_name"), "PolicyArn": f.text("policy_arn")},
+                lambda f: {"UserName": f.text("user_name"), "PolicyArn": _policy_arn(f)},
                 lambda p, r: f"Attached {p['PolicyArn']} to {p['UserName']}.",
             ),
             "detach": _Api(
@@ -385,7 +398,7 @@ API: dict[str, _Api] = {
     ),
     "console-role-attach": _Api(
         "iam", "AttachRolePolicy",
-        lambda f: {"RoleName": f.text("role_name"), "PolicyArn": f.text("policy_arn")},
+        lambda f: {"RoleName": f.text("role_name"), "PolicyArn": _policy_arn(f)},
         lambda p, r: f"Attached {p['PolicyArn']} to {p['RoleName']}.",
     ),
     "console-role-detach": _Api(

@@ -635,10 +635,26 @@ def _policy(world: World, policy: ManagedPolicy, drafts: _Drafts) -> dict[str, A
     }
 
 
+# The AWS managed policies the attach list offers: those the scenarios and AWS's tutorials use.
+# Any other of the ~1,600 is attached by typing its name (a list of them all would weigh
+# ~150 KB on every console that shows a user, group or role).
+LISTED_AWS_POLICIES = (
+    "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "ViewOnlyAccess",
+    "SecurityAudit", "IAMFullAccess", "IAMReadOnlyAccess", "AmazonEC2FullAccess",
+    "AmazonEC2ReadOnlyAccess", "AmazonS3FullAccess", "AmazonS3ReadOnlyAccess",
+    "AmazonSSMManagedInstanceCore", "AWSLambdaBasicExecutionRole", "AmazonSSMServiceRolePolicy",
+    "CloudTrailServiceRolePolicy", "CloudWatchEventsServiceRolePolicy",
+)  # fmt: skip
+
+
 @cache
 def _aws_choices() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
     attachable, service = [], []
-    for entry in aws_managed.entries():
+    by_name = {entry.name: entry for entry in aws_managed.entries()}
+    for name in LISTED_AWS_POLICIES:
+        entry = by_name.get(name)
+        if entry is None:
+            continue
         target = service if aws_managed.is_service_role_policy(entry.arn) else attachable
         target.append((entry.arn, entry.name))
     return tuple(sorted(attachable, key=lambda c: c[1])), tuple(sorted(service, key=lambda c: c[1]))

@@ -806,3 +806,30 @@ def test_a_maintenance_window_with_a_duration_in_words_is_refused_as_botocore_wo
     assert refused.status.error_code == "ParamValidationError"
     assert "CreateMaintenanceWindow was not sent" in refused.status.message
     assert attempt.load_world().state.ssm_windows == {}
+
+
+@pytest.mark.django_db
+def test_any_aws_managed_policy_is_attached_by_typing_its_name():
+    attempt = mini_attempt()
+    post(attempt, "console-user-create", user_name="bob")
+
+    attached = post(attempt, "console-user-attach", form="user-bob", user_name="bob",
+                    policy_arn="", aws_policy="ViewOnlyAccess")  # fmt: skip
+    missing = post(attempt, "console-user-attach", form="user-bob", user_name="bob",
+                   policy_arn="", aws_policy="NoSuchPolicyAnywhere")  # fmt: skip
+
+    user = attempt.load_world().state.users["bob"]
+    assert attached.status.kind == "done", attached.status.message
+    assert "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess" in user.attached_policies
+    assert missing.status.error_code == "NoSuchEntity"
+
+
+@pytest.mark.django_db
+def test_the_attach_list_stays_short_although_every_aws_policy_exists():
+    attempt = mini_attempt()
+    post(attempt, "console-user-create", user_name="bob")
+
+    shown = render(attempt, open="user-bob")
+
+    assert shown.count("<option") < 100
+    assert 'name="aws_policy"' in shown
