@@ -318,3 +318,6 @@ class State:
     # agent last reported), maintenance windows by window id.
     ssm_instances: dict[str, dict[str, str]] = field(default_factory=dict)
     ssm_windows: dict[str, dict[str, object]] = field(default_factory=dict)
+    # EC2 key pairs by name (simulator/services/ec2.py): KeyPairId, KeyFingerprint, KeyType,
+    # CreateTime (ISO 8601), Tags (JSON). No key material is kept: none is real.
+    key_pairs: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -24,9 +24,10 @@ import base64
 import copy
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.account import Account, Call, Handler, operation, settles
@@ -39,12 +40,15 @@ __all__ = [
     "INSTANCE_QUOTA",
     "KNOWN_IMAGES",
     "associate_iam_instance_profile",
+    "create_key_pair",
     "create_tags",
+    "delete_key_pair",
     "delete_tags",
     "describe_iam_instance_profile_associations",
     "describe_instance_attribute",
     "describe_instance_status",
     "describe_instances",
+    "describe_key_pairs",
     "disassociate_iam_instance_profile",
     "modify_instance_attribute",
     "modify_instance_metadata_options",
@@ -230,8 +234,8 @@ def run_instances(call: Call) -> dict[str, Any]:
 def _launch_attributes(call: Call) -> dict[str, str]:
     """What RunInstances' Placement, Monitoring, KeyName and security groups set, checked.
 
-    The account has no key pairs (the simulator offers no CreateKeyPair) and one security group,
-    the default VPC's `default`: any other is refused as AWS refuses one that does not exist.
+    A key pair must exist (CreateKeyPair below); the account has one security group, the
+    default VPC's `default`: any other is refused as AWS refuses one that does not exist.
     [UNCERTAIN: exact wording of InvalidKeyPair.NotFound, InvalidGroup.NotFound and the zone
     error.]"""
     params = call.params
@@ -243,10 +247,11 @@ def _launch_attributes(call: Call) -> dict[str, str]:
         attributes["availabilityZone"] = zone
     if (params.get("Monitoring") or {}).get("Enabled"):
         attributes["monitoring"] = "enabled"
-    if params.get("KeyName"):
-        raise AwsError(
-            "InvalidKeyPair.NotFound", f"The key pair '{params['KeyName']}' does not exist", 400
-        )
+    key_name = params.get("KeyName")
+    if key_name:
+        if key_name not in call.state.key_pairs:
+            raise _key_pair_not_found(key_name)
+        attributes["keyName"] = key_name
     default_group = _default_group(call.world)
     for group_id in params.get("SecurityGroupIds") or []:
         if group_id != default_group:
@@ -675,6 +680,8 @@ def _describe(
         described["PublicDnsName"] = _public_dns(world, instance)
     if instance.tags:
         described["Tags"] = [{"Key": key, "Value": value} for key, value in instance.tags.items()]
+    if instance.attributes.get("keyName"):
+        described["KeyName"] = instance.attributes["keyName"]
     association = instance.association
     if association is not None and association.state != "disassociated":
         described["IamInstanceProfile"] = {
@@ -718,8 +725,8 @@ def _metadata_options(instance: Instance, state: str) -> dict[str, Any]:
         "HttpTokens": instance.http_tokens,
         "HttpPutResponseHopLimit": instance.http_put_response_hop_limit,
         "HttpEndpoint": instance.http_endpoint,
-        "HttpProtocolIpv6": "disabled",
-        "InstanceMetadataTags": "disabled",
+        "HttpProtocolIpv6": instance.attributes.get("httpProtocolIpv6", "disabled"),
+        "InstanceMetadataTags": instance.attributes.get("instanceMetadataTags", "disabled"),
     }
 
 
@@ -1029,6 +1036,9 @@ def modify_instance_metadata_options(call: Call) -> dict[str, Any]:
         _check_choice("HttpTokens", params["HttpTokens"], ("optional", "required"))
     if params.get("HttpEndpoint"):
         _check_choice("HttpEndpoint", params["HttpEndpoint"], ("enabled", "disabled"))
+    for param in ("HttpProtocolIpv6", "InstanceMetadataTags"):
+        if params.get(param):
+            _check_choice(param, params[param], ("enabled", "disabled"))
     if instance.state in ("shutting-down", "terminated"):
         raise AwsError(
             "IncorrectInstanceState",
@@ -1043,10 +1053,229 @@ def modify_instance_metadata_options(call: Call) -> dict[str, Any]:
         instance.http_endpoint = params["HttpEndpoint"]
     if params.get("HttpPutResponseHopLimit", -1) != -1:
         instance.http_put_response_hop_limit = int(params["HttpPutResponseHopLimit"])
+    # Kept in the instance's attributes under botocore's member names, lower-camel-cased.
+    if params.get("HttpProtocolIpv6"):
+        instance.attributes["httpProtocolIpv6"] = params["HttpProtocolIpv6"]
+    if params.get("InstanceMetadataTags"):
+        instance.attributes["instanceMetadataTags"] = params["InstanceMetadataTags"]
     return {
         "InstanceId": instance_id,
         "InstanceMetadataOptions": _metadata_options(instance, "pending"),
     }
+
+
+# --- key pairs: CreateKeyPair, DescribeKeyPairs, DeleteKeyPair ----------------------------------
+# Shapes: botocore's ec2 model (2016-11-15: CreateKeyPairRequest, KeyPair, KeyPairInfo,
+# DeleteKeyPairResult). Actions and resource: the Service Authorization Reference for Amazon
+# EC2 (ec2:CreateKeyPair, ec2:DeleteKeyPair on `key-pair/NAME`; ec2:DescribeKeyPairs, a list
+# action, on `*`). Error codes: EC2's API error codes (InvalidKeyPair.NotFound: "The specified
+# key pair name does not exist"; InvalidKeyPair.Duplicate: "The key pair already exists. Key
+# pair names must be unique"). [UNCERTAIN: the exact message texts EC2 returns with them.]
+
+_KEY_NAME_LIMIT = 255  # "Constraints: Up to 255 ASCII characters" (CreateKeyPair's KeyName)
+_KEY_PAIR_ID = re.compile(r"^key-[0-9a-f]{17}$")
+
+
+def _key_pair_arn(call: Call, name: str) -> str:
+    return f"arn:aws:ec2:{call.state.region}:{call.state.account_id}:key-pair/{name}"
+
+
+def _key_pair_not_found(name: str) -> AwsError:
+    return AwsError("InvalidKeyPair.NotFound", f"The key pair '{name}' does not exist", 400)
+
+
+def _key_material(world: Account, key_pair_id: str, key_type: str) -> tuple[str, str]:
+    """A private key's look, and its fingerprint, derived from the world's seed and the key
+    pair's id: NOT a real key (no key is ever generated; nothing can sign or decrypt with it),
+    so that a learner's `--query KeyMaterial > my-key.pem` has something to save.
+
+    The fingerprint follows AWS's rule on these bytes: RSA, the SHA-1 digest of the (here
+    pretend) DER encoding, as colon-separated hex; ED25519, the base64 SHA-256 digest."""
+    der = b""
+    block = f"{world.state.seed}:key-pair:{key_pair_id}".encode()
+    size = 1190 if key_type == "rsa" else 119  # about a 2048-bit RSA / an ed25519 key's size
+    while len(der) < size:
+        block = hashlib.sha256(block).digest()
+        der += block
+    der = der[:size]
+    body = base64.b64encode(der).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    label = "RSA PRIVATE KEY" if key_type == "rsa" else "OPENSSH PRIVATE KEY"
+    material = "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"])
+    if key_type == "rsa":
+        digest = hashlib.sha1(der).hexdigest()  # noqa: S324 - AWS's fingerprint is SHA-1
+        fingerprint = ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+    else:
+        fingerprint = base64.b64encode(hashlib.sha256(der).digest()).decode().rstrip("=")
+    return material, fingerprint
+
+
+def _key_pair_tags(specifications: list[dict[str, Any]]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for specification in specifications:
+        if specification.get("ResourceType") != "key-pair":
+            raise AwsError(
+                "InvalidParameterValue",
+                f"'{specification.get('ResourceType')}' is not a valid taggable resource type "
+                "for this operation.",  # [UNCERTAIN: wording]
+                400,
+            )
+        for tag in specification.get("Tags") or []:
+            key, value = tag.get("Key", ""), tag.get("Value", "")
+            _check_tag(key, value)
+            tags[key] = value
+    return tags
+
+
+def _key_pair_info(name: str, pair: dict[str, str]) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "KeyPairId": pair["KeyPairId"],
+        "KeyFingerprint": pair["KeyFingerprint"],
+        "KeyName": name,
+        "KeyType": pair["KeyType"],
+        "Tags": [{"Key": k, "Value": v} for k, v in json.loads(pair.get("Tags", "{}")).items()],
+        "CreateTime": datetime.fromisoformat(pair["CreateTime"]),
+    }
+    return info
+
+
+@operation("ec2", "CreateKeyPair")
+@_guarded
+def create_key_pair(call: Call) -> dict[str, Any]:
+    params = call.params
+    name: str = params["KeyName"]
+    key_type = params.get("KeyType") or "rsa"
+    tags = _key_pair_tags(params.get("TagSpecifications") or [])
+    context: dict[str, Any] = {"ec2:Region": call.state.region, "ec2:KeyType": key_type}
+    if tags:
+        context["aws:TagKeys"] = list(tags)
+        for key, value in tags.items():
+            context[f"aws:RequestTag/{key}"] = value
+    call.authorize("ec2:CreateKeyPair", _key_pair_arn(call, name), context=context)
+    if not name or len(name) > _KEY_NAME_LIMIT or not name.isascii():
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Value ({name}) for parameter keyName is invalid. "
+            f"Up to {_KEY_NAME_LIMIT} ASCII characters.",  # [UNCERTAIN: wording]
+            400,
+        )
+    _check_choice("KeyType", key_type, ("rsa", "ed25519"))
+    _check_choice("KeyFormat", params.get("KeyFormat") or "pem", ("pem", "ppk"))
+    if name in call.state.key_pairs:
+        raise AwsError("InvalidKeyPair.Duplicate", f"The keypair '{name}' already exists.", 400)
+    if params.get("DryRun"):
+        raise _dry_run()
+    key_pair_id = call.new_id("key-", 17, _HEX)
+    material, fingerprint = _key_material(call.world, key_pair_id, key_type)
+    call.state.key_pairs[name] = {
+        "KeyPairId": key_pair_id,
+        "KeyFingerprint": fingerprint,
+        "KeyType": key_type,
+        "Tags": json.dumps(tags),
+        "CreateTime": call.state.now.isoformat(),
+    }
+    response: dict[str, Any] = {
+        "KeyFingerprint": fingerprint,
+        "KeyMaterial": material,
+        "KeyName": name,
+        "KeyPairId": key_pair_id,
+    }
+    if tags:
+        response["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return response
+
+
+_KEY_PAIR_FILTERS: dict[str, Callable[[str, dict[str, str]], list[str]]] = {
+    "key-name": lambda name, pair: [name],
+    "key-pair-id": lambda name, pair: [pair["KeyPairId"]],
+    "fingerprint": lambda name, pair: [pair["KeyFingerprint"]],
+    "key-type": lambda name, pair: [pair["KeyType"]],
+    "tag-key": lambda name, pair: list(json.loads(pair.get("Tags", "{}"))),
+}
+
+
+def _key_pair_filter(name: str, values: list[str]) -> Callable[[str, dict[str, str]], bool]:
+    globs = [_wildcard(value) for value in values]
+    if name.startswith("tag:"):
+        tag = name[4:]
+
+        def tagged(key_name: str, pair: dict[str, str]) -> bool:
+            value = json.loads(pair.get("Tags", "{}")).get(tag)
+            return value is not None and any(glob.matches(value) for glob in globs)
+
+        return tagged
+    field = _KEY_PAIR_FILTERS.get(name)
+    if field is None:
+        raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
+    return lambda key_name, pair: any(
+        glob.matches(value) for value in field(key_name, pair) for glob in globs
+    )
+
+
+@operation("ec2", "DescribeKeyPairs")
+@_guarded
+def describe_key_pairs(call: Call) -> dict[str, Any]:
+    call.authorize("ec2:DescribeKeyPairs", "*", context={"ec2:Region": call.state.region})
+    params = call.params
+    pairs = call.state.key_pairs
+    names = list(params.get("KeyNames") or [])
+    ids = list(params.get("KeyPairIds") or [])
+    for name in names:
+        if name not in pairs:
+            raise _key_pair_not_found(name)
+    by_id = {pair["KeyPairId"]: name for name, pair in pairs.items()}
+    for key_pair_id in ids:
+        if key_pair_id not in by_id:
+            raise AwsError(
+                "InvalidKeyPair.NotFound", f"The key pair ID '{key_pair_id}' does not exist", 400
+            )
+    checks = [
+        _key_pair_filter(f["Name"], f.get("Values") or []) for f in params.get("Filters") or []
+    ]
+    if params.get("DryRun"):
+        raise _dry_run()
+    wanted = set(names) | {by_id[key_pair_id] for key_pair_id in ids}
+    return {
+        "KeyPairs": [
+            _key_pair_info(name, pair)
+            for name, pair in pairs.items()
+            if (not wanted or name in wanted) and all(check(name, pair) for check in checks)
+        ]
+    }
+
+
+@operation("ec2", "DeleteKeyPair")
+@_guarded
+def delete_key_pair(call: Call) -> dict[str, Any]:
+    """By name or by id. Deleting a name that does not exist succeeds, as EC2's does
+    [UNCERTAIN: observed behaviour, not documented]; an unknown id is InvalidKeyPair.NotFound."""
+    params = call.params
+    pairs = call.state.key_pairs
+    name: str | None = params.get("KeyName")
+    key_pair_id: str | None = params.get("KeyPairId")
+    if not name and not key_pair_id:
+        raise AwsError("MissingParameter", "The request must contain the parameter KeyName", 400)
+    if key_pair_id and not name:
+        if not _KEY_PAIR_ID.match(key_pair_id):
+            raise AwsError(
+                "InvalidKeyPair.NotFound", f"The key pair ID '{key_pair_id}' does not exist", 400
+            )
+        name = next((n for n, pair in pairs.items() if pair["KeyPairId"] == key_pair_id), None)
+        if name is None:
+            raise AwsError(
+                "InvalidKeyPair.NotFound", f"The key pair ID '{key_pair_id}' does not exist", 400
+            )
+    assert name is not None
+    call.authorize(
+        "ec2:DeleteKeyPair", _key_pair_arn(call, name), context={"ec2:Region": call.state.region}
+    )
+    if params.get("DryRun"):
+        raise _dry_run()
+    removed = pairs.pop(name, None)
+    response: dict[str, Any] = {"Return": True}
+    if removed is not None:
+        response["KeyPairId"] = removed["KeyPairId"]
+    return response
 
 
 # --- tags, status, reboot, attributes (issue 13, item 8) ----------------------------------------
