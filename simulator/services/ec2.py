@@ -1068,9 +1068,12 @@ def modify_instance_metadata_options(call: Call) -> dict[str, Any]:
 # Shapes: botocore's ec2 model (2016-11-15: CreateKeyPairRequest, KeyPair, KeyPairInfo,
 # DeleteKeyPairResult). Actions and resource: the Service Authorization Reference for Amazon
 # EC2 (ec2:CreateKeyPair, ec2:DeleteKeyPair on `key-pair/NAME`; ec2:DescribeKeyPairs, a list
-# action, on `*`). Error codes: EC2's API error codes (InvalidKeyPair.NotFound: "The specified
-# key pair name does not exist"; InvalidKeyPair.Duplicate: "The key pair already exists. Key
-# pair names must be unique"). [UNCERTAIN: the exact message texts EC2 returns with them.]
+# action, on `*`). Error codes InvalidKeyPair.NotFound and InvalidKeyPair.Duplicate: EC2's API
+# error codes (the search corpus did not hold AWS's page; old EC2 SDKs list the same codes:
+# "Specified keypair name does not exist", "Attempt to create a duplicate keypair").
+# [UNCERTAIN: the exact message texts EC2 returns with them.] CreateKeyPair's docs: "If a key
+# with the specified name already exists, Amazon EC2 returns an error"; fingerprints: KeyPair's
+# KeyFingerprint member (SHA-1 of the DER private key for RSA, base64 SHA-256 for ED25519).
 
 _KEY_NAME_LIMIT = 255  # "Constraints: Up to 255 ASCII characters" (CreateKeyPair's KeyName)
 _KEY_PAIR_ID = re.compile(r"^key-[0-9a-f]{17}$")
