@@ -73,14 +73,14 @@ def _probe(world: World, variables: Mapping[str, Any], probe: Probe) -> CheckIte
     says = probe.says or (
         f"{_actor_words(probe.actor)}, {probe.service} {probe.operation}"
         + (f" {target}" if target else "")
-        + f" gives {probe.expect}"
+        + f" gives {' or '.join(probe.expect)}"
     )
     key = f"{probe.line}:{probe.service}:{probe.operation}"
     try:
         outcome = _run_probe(world, variables, probe, params)
     except (KeyError, ValueError) as error:
         return CheckItem(says, False, f"Could not run: {error}", probe.line, key)
-    passed = outcome == probe.expect
+    passed = outcome in probe.expect
     detail = f"got {outcome}" if not passed else f"{outcome}, as expected"
     return CheckItem(says, passed, detail, probe.line, key)
 

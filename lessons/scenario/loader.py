@@ -180,11 +180,19 @@ class _Reader:
         if not isinstance(service, str) or not isinstance(operation, str):
             self.problem(line, "a probe needs 'service' and 'operation'")
             return None
-        if not isinstance(expect, str) or not expect:
+        expected = [expect] if isinstance(expect, str) else expect
+        if (not isinstance(expected, list) or not expected
+                or not all(isinstance(code, str) and code for code in expected)):  # fmt: skip
             self.problem(
-                line, "a probe needs 'expect': Allowed, or an error code such as AccessDenied"
+                line,
+                "a probe needs 'expect': Allowed, Denied, an error code such as AccessDenied, "
+                "or a list of them",
             )
             return None
+        save = item.get("save") or {}
+        if not isinstance(save, dict) or not all(isinstance(path, str) for path in save.values()):
+            self.problem(line, "'save' maps names to paths in the response, such as Credentials")
+            save = {}
         params = item.get("params", {})
         if not isinstance(params, dict):
             self.problem(line, "'params' must be a mapping")
@@ -195,7 +203,16 @@ class _Reader:
             self.problem(line, "'as' is admin, {instance: NAME} or {key: VAR}: a probe never "
                                "acts as a thief; the learner does, and an `event` condition "
                                "finds the call")  # fmt: skip
-        return Probe(actor, service, operation, params, expect, line, str(item.get("says", "")))
+        return Probe(
+            actor,
+            service,
+            operation,
+            params,
+            tuple(expected),
+            line,
+            str(item.get("says", "")),
+            {str(name): path for name, path in save.items()},
+        )
 
     def places(self, raw: Any) -> tuple[Place, ...]:
         if raw is None:

@@ -7,7 +7,7 @@ classroom's "most common failing check".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 ADMIN_ACTOR = "admin"
@@ -29,9 +29,14 @@ class Probe:
     service: str
     operation: str
     params: Mapping[str, Any]
-    expect: str  # "Allowed", or an error code such as "AccessDenied"
+    # What the probe may give: "Allowed", an error code such as "AccessDenied", or "Denied"
+    # (any of the codes a denial gives: see checks.DENIAL_CODES); several means any of them.
+    expect: tuple[str, ...]
     line: int
     says: str = ""  # what it checks, for the learner (optional; made up if absent)
+    # Names to keep from an allowed probe's response for the probes after it, as `save` does
+    # in a setup call: name -> dotted path in the response ("Credentials").
+    save: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

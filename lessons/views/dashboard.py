@@ -338,7 +338,7 @@ def _probe_words(probe: Probe) -> str:
     target = next(
         (params[key] for key in ("Key", "RoleName", "UserName", "Bucket") if params.get(key)), ""
     )
-    return f"{actor}, {probe.service} {probe.operation}" + (f" {target}" if target else "") + f" gives {probe.expect}"  # fmt: skip
+    return f"{actor}, {probe.service} {probe.operation}" + (f" {target}" if target else "") + f" gives {' or '.join(probe.expect)}"  # fmt: skip
 
 
 def _unknown_check(key: str) -> str:
