@@ -15,7 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lessons.scenario.model import ADMIN_ACTOR, Probe, Step
-from lessons.scenario.run import actor_credentials, instance_id_of, saved_value, substitute
+from lessons.scenario.run import (
+    PLACEHOLDER,
+    actor_credentials,
+    instance_id_of,
+    save_from,
+    saved_value,
+    substitute,
+)
 from simulator import AwsError, World
 from simulator.authenticate import Caller
 from simulator.iam.decision import Response
@@ -26,6 +33,14 @@ from simulator.world import CONSOLE_IP
 CONSOLE_ADDRESSES = frozenset({CONSOLE_IP})
 CLI_AGENT = "aws-cli/"
 """How the AWS CLI's user agent starts (`aws-cli/1.46.3 md/Botocore#…`)."""
+
+DENIED = "Denied"
+"""A probe's `expect: Denied`: any of `DENIAL_CODES`, whichever the service words it with."""
+# The codes the services answer a denial with (simulator/iam/denials.py, iam-facts.md §2): S3,
+# IAM and STS `AccessDenied`; EC2 `UnauthorizedOperation`; JSON-protocol services such as SSM
+# `AccessDeniedException`. Not a denial: NoCredentials, InvalidClientTokenId, ExpiredToken
+# (no caller was known), NoSuchKey and the like (the call was allowed and failed).
+DENIAL_CODES = frozenset({"AccessDenied", "UnauthorizedOperation", "AccessDeniedException"})
 
 # --- Checking a step --------------------------------------------------------------------------
 
@@ -61,47 +76,141 @@ def _actor_words(actor: Any) -> str:
             }[kind]  # fmt: skip
 
 
-def _probe(world: World, variables: Mapping[str, Any], probe: Probe) -> CheckItem:
-    params = substitute(dict(probe.params), world, variables)
-    target = (
-        params.get("Key")
-        or params.get("RoleName")
-        or params.get("UserName")
-        or params.get("Bucket")
-        or ""
-    )
-    says = probe.says or (
-        f"{_actor_words(probe.actor)}, {probe.service} {probe.operation}"
-        + (f" {target}" if target else "")
-        + f" gives {' or '.join(probe.expect)}"
-    )
+def _outcome_passes(outcome: str, expect: tuple[str, ...]) -> bool:
+    return outcome in expect or (DENIED in expect and outcome in DENIAL_CODES)
+
+
+def _probe(
+    world: World, variables: dict[str, Any], probe: Probe, unsaved: Mapping[str, int]
+) -> CheckItem:
+    """Run one probe; an allowed probe keeps what its `save` names in `variables`.
+
+    `unsaved`: the names an earlier probe of the check would have saved had it been allowed,
+    with its line, to say why a probe that needs one cannot run.
+    """
     key = f"{probe.line}:{probe.service}:{probe.operation}"
+    says = probe.says
     try:
-        outcome = _run_probe(world, variables, probe, params)
+        params = substitute(dict(probe.params), world, variables)
+        if not says:
+            target = (params.get("Key") or params.get("RoleName") or params.get("UserName")
+                      or params.get("Bucket") or "")  # fmt: skip
+            says = (
+                f"{_actor_words(probe.actor)}, {probe.service} {probe.operation}"
+                + (f" {target}" if target else "")
+                + f" gives {' or '.join(probe.expect)}"
+            )
+        outcome, response = _run_probe(world, variables, probe, params)
     except (KeyError, ValueError) as error:
-        return CheckItem(says, False, f"Could not run: {error}", probe.line, key)
-    passed = outcome in probe.expect
-    detail = f"got {outcome}" if not passed else f"{outcome}, as expected"
+        missing = sorted(name for name in _names_used(probe) if name in unsaved)
+        says = says or f"{_actor_words(probe.actor)}, {probe.service} {probe.operation}"
+        if missing:
+            lines = ", ".join(str(unsaved[name]) for name in missing)
+            reason = (f"it needs {', '.join(missing)}, which the probe at line {lines} saves "
+                      "only when it is allowed")  # fmt: skip
+        else:
+            reason = _reason(error)
+        return CheckItem(says, False, f"Could not run: {reason}", probe.line, key)
+    passed = _outcome_passes(outcome, probe.expect)
+    if passed:
+        denial = " (a denial)" if outcome not in probe.expect else ""
+        detail = f"{outcome}{denial}, as expected"
+    elif DENIED in probe.expect and outcome != "Allowed":
+        detail = f"got {outcome}, which is not a denial"
+    else:
+        detail = f"got {outcome}"
+    if passed and outcome == "Allowed" and probe.save:
+        try:
+            save_from(response, probe.save, variables)
+        except KeyError as error:
+            return CheckItem(says, False, f"Could not save: {_reason(error)}", probe.line, key)
     return CheckItem(says, passed, detail, probe.line, key)
+
+
+def _reason(error: Exception) -> str:
+    """An error's message, without the quotes a KeyError's str() adds."""
+    return str(error.args[0]) if error.args else type(error).__name__
 
 
 def _run_probe(
     world: World, variables: Mapping[str, Any], probe: Probe, params: dict[str, Any]
-) -> str:
+) -> tuple[str, Any]:
+    """The probe's outcome ("Allowed" or the error code) and, when allowed, its response."""
     try:
         credentials, source_ip = actor_credentials(world, variables, probe.actor)
-        world.call(credentials, probe.service, probe.operation, params, source_ip=source_ip)
+        response = world.call(credentials, probe.service, probe.operation, params,
+                              source_ip=source_ip)  # fmt: skip
     except AwsError as error:
-        return error.code
-    return "Allowed"
+        return error.code, None
+    return "Allowed", response
+
+
+# Operations that change nothing another probe could see (they may log an event, or have an
+# instance fetch its role's credentials, as any reader does): probes making only these share
+# one copy of the world. Every other operation is taken to change it.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Simulate")
+
+
+def _names_used(probe: Probe) -> set[str]:
+    """The saved names the probe uses: its `as: {key: NAME}` and `{var:NAME…}` placeholders."""
+    names: set[str] = set()
+    if isinstance(probe.actor, Mapping) and "key" in probe.actor:
+        names.add(str(probe.actor["key"]).split(".", 1)[0])
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            names.update(match.group(2).split(".", 1)[0]
+                         for match in PLACEHOLDER.finditer(value)
+                         if match.group(1) == "var" and match.group(2))  # fmt: skip
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(dict(probe.params))
+    return names
+
+
+def probe_chains(probes: tuple[Probe, ...]) -> list[list[int]]:
+    """The probes (by index) that must run one after another on one copy of the world: a probe
+    that uses a value an earlier probe saved joins that probe's chain. Others stand alone."""
+    chains: list[list[int]] = []
+    saved_by: dict[str, int] = {}  # name -> the chain of the last probe that saves it
+    for index, probe in enumerate(probes):
+        joined = sorted({saved_by[name] for name in _names_used(probe) if name in saved_by})
+        if not joined:
+            chains.append([index])
+            chain = len(chains) - 1
+        else:
+            chain = joined[0]
+            for other in joined[1:]:  # a probe using the values of two chains joins them
+                chains[chain].extend(chains[other])
+                chains[other] = []
+                for name, owner in saved_by.items():
+                    if owner == other:
+                        saved_by[name] = chain
+            chains[chain].append(index)
+        for name in probe.save:
+            saved_by[name] = chain
+    return [sorted(chain) for chain in chains if chain]
+
+
+def _changes_world(probes: tuple[Probe, ...], chain: list[int]) -> bool:
+    return any(not probes[index].operation.startswith(READ_ONLY_PREFIXES) for index in chain)
 
 
 def check_step(
     world: World, variables: Mapping[str, Any], step: Step, *, scratch: bool = False
 ) -> CheckResult:
-    """Run the step's check on a copy of `world`; the learner's world is left as it was.
+    """Run the step's check; the learner's world and saved values are left as they were.
 
-    With `scratch` the caller's world is a throwaway: the probes call on it, uncopied.
+    Conditions read `world` first. Then each probe sees the world as the learner left it, never
+    what another probe did: a chain of probes that may change it (see `probe_chains` and
+    `READ_ONLY_PREFIXES`) runs on a copy of its own, the probes that only read share one.
+    A probe's `save` keeps values for the probes after it, never in the learner's `variables`.
+    With `scratch` the caller's world is a throwaway, and one of the probe chains runs on it.
     """
     conditions = []
     for condition in step.conditions:  # first: the probes' calls must not change what they see
@@ -115,8 +224,26 @@ def check_step(
         conditions.append(
             CheckItem(says, passed, detail, condition.line, f"{condition.line}:{condition.kind}")
         )
-    probe_world = world if scratch else world.copy()
-    items = [_probe(probe_world, variables, probe) for probe in step.probes] + conditions
+    probes = step.probes
+    chains = probe_chains(probes)
+    readers = [index for chain in chains if not _changes_world(probes, chain) for index in chain]
+    groups = [chain for chain in chains if _changes_world(probes, chain)]
+    if readers:
+        groups.append(sorted(readers))  # the probes that only read share one copy
+    found: dict[int, CheckItem] = {}
+    for number, group in enumerate(groups):
+        # The last group may use a scratch world itself: the copies are made before it runs.
+        probe_world = world if scratch and number == len(groups) - 1 else world.copy()
+        own = dict(variables)  # the probes' saved values, never the learner's
+        unsaved: dict[str, int] = {}
+        for index in group:
+            probe = probes[index]
+            found[index] = _probe(probe_world, own, probe, unsaved)
+            if probe.save and not found[index].passed:
+                unsaved.update(dict.fromkeys(probe.save, probe.line))
+                for name in probe.save:  # never a learner's value of the same name instead
+                    own.pop(name, None)
+    items = [found[index] for index in range(len(probes))] + conditions
     return CheckResult(tuple(items))
 
 

@@ -118,8 +118,14 @@ def _call(world: World, variables: dict[str, Any], data: Mapping[str, Any]) -> N
         return  # a call that must fail (a solution showing AWS's refusal)
     if expect != "Allowed":
         raise ValueError(f"{data['operation']} succeeded, but {expect} was expected")
-    for name, path in (data.get("save") or {}).items():
-        variables[name] = _jsonable(_pick(response, path))
+    save_from(response, data.get("save") or {}, variables)
+
+
+def save_from(response: Any, save: Mapping[str, Any], variables: dict[str, Any]) -> None:
+    """`save: {NAME: Path}`: keep the parts of a response (a call's, a probe's, a command's JSON
+    output) under their names; dots walk into it, a number picks a list item."""
+    for name, path in save.items():
+        variables[name] = _jsonable(_pick(response, str(path)))
 
 
 # --- A command in the terminal ------------------------------------------------------------------
@@ -173,8 +179,7 @@ def _terminal(world: World, variables: dict[str, Any], data: Mapping[str, Any]) 
             parsed = json.loads(output)
         except ValueError:
             raise ValueError(f"`{shown}` in {place} printed no JSON to save from") from None
-        for name, path in data["save"].items():
-            variables[name] = _jsonable(_pick(parsed, str(path)))
+        save_from(parsed, data["save"], variables)
     for name, pattern in (data.get("match") or {}).items():
         found = re.search(str(pattern), output)
         if found is None:

@@ -4,13 +4,22 @@ the learner did (the event log, the application's log) and the state they left."
 import pytest
 from django.conf import settings
 
-from lessons.scenario.checks import CONDITIONS, check_step
+from lessons.scenario.checks import CONDITIONS, DENIAL_CODES, check_step, probe_chains
 from lessons.scenario.loader import load_scenario
+from lessons.scenario.model import Probe, Step
 from lessons.scenario.run import build_world, instance_id_of, run_actions, substitute
 from simulator import AwsError, World
 from simulator.services import instances
 from simulator.world import CONSOLE_IP, OUTSIDE_IP, Credentials
-from tests.factories import BUCKET, admin_client, bucket_world, instance_role, launch, user_key
+from tests.factories import (
+    BUCKET,
+    admin_client,
+    allow,
+    bucket_world,
+    instance_role,
+    launch,
+    user_key,
+)
 from tests.lessons.workspace_scenarios import MINI
 
 KEYS_VS_ROLE = settings.ROLECALL_SCENARIO_DIR / "keys-vs-role.yaml"
@@ -250,3 +259,139 @@ def test_app_call_not_key_passes_once_the_application_signs_with_another_key():
     instances.tick(world)
     passed, detail = app_call(world, args, variables)
     assert passed, detail
+
+
+# --- Probes: expect lists and Denied, save, and how probes share the world --------------------
+
+
+def _probe(operation: str, params: dict, *expect: str, actor="admin", service="s3", **more):
+    return Probe(actor, service, operation, params, expect, 1, more.get("says", ""),
+                 more.get("save", {}))  # fmt: skip
+
+
+def _step(*probes: Probe) -> Step:
+    return Step("probe", "Probe", "", (), probes, (), "", 1)
+
+
+def _dev(world: World) -> dict:
+    """Saved values holding the access key of `dev`, who may only put objects."""
+    key = user_key(world, "dev", "s3:PutObject")
+    return {"dev": {"AccessKeyId": key.access_key_id, "SecretAccessKey": key.secret_access_key}}
+
+
+def test_expect_denied_passes_for_each_services_denial_code_and_says_which():
+    world = bucket_world()
+    variables = _dev(world)
+    dev = {"key": "dev"}
+    window = {"Name": "w", "Schedule": "cron(0 2 ? * * *)", "Duration": 2, "Cutoff": 1,
+              "AllowUnassociatedTargets": False}  # fmt: skip
+    step = _step(
+        _probe("GetObject", {"Bucket": BUCKET, "Key": "config/app.json"}, "Denied", actor=dev),
+        _probe("ListRoles", {}, "Denied", actor=dev, service="iam"),
+        _probe("DescribeInstances", {}, "Denied", actor=dev, service="ec2"),
+        _probe("CreateMaintenanceWindow", window, "Denied", actor=dev, service="ssm"),
+    )
+    result = check_step(world, variables, step)
+    assert [item.detail for item in result.items] == [
+        "AccessDenied (a denial), as expected",
+        "AccessDenied (a denial), as expected",
+        "UnauthorizedOperation (a denial), as expected",
+        "AccessDeniedException (a denial), as expected",
+    ]
+    assert result.items[0].says == (
+        "With the access key saved as dev, s3 GetObject config/app.json gives Denied"
+    )
+    assert {"AccessDenied", "UnauthorizedOperation", "AccessDeniedException"} <= DENIAL_CODES
+
+
+def test_expect_denied_fails_for_an_error_that_is_not_a_denial_and_says_so():
+    world = bucket_world()
+    missing = _probe("GetObject", {"Bucket": BUCKET, "Key": "nothing-here"}, "Denied")
+    allowed = _probe("GetObject", {"Bucket": BUCKET, "Key": "config/app.json"}, "Denied")
+    result = check_step(world, {}, _step(missing, allowed))
+    assert [(item.passed, item.detail) for item in result.items] == [
+        (False, "got NoSuchKey, which is not a denial"),
+        (False, "got Allowed"),
+    ]
+
+
+def test_expect_a_list_passes_for_any_outcome_in_it():
+    world = bucket_world()
+    probe = _probe("GetObject", {"Bucket": BUCKET, "Key": "nothing-here"}, "NoSuchKey", "Denied")
+    result = check_step(world, {}, _step(probe))
+    assert result.passed, result.first_failure
+    assert result.items[0].says.endswith("gives NoSuchKey or Denied")
+
+
+def _assumable_reader(world: World) -> None:
+    """ReportReader, which the account's principals may assume, may read BUCKET's objects."""
+    iam = admin_client(world, "iam")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+             '{"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]}')  # fmt: skip
+    iam.create_role(RoleName="ReportReader", AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(RoleName="ReportReader", PolicyName="read",
+                        PolicyDocument=allow("s3:GetObject", resource=f"arn:aws:s3:::{BUCKET}/*"))  # fmt: skip
+
+
+ASSUME = {"RoleArn": "arn:aws:iam::111122223333:role/ReportReader", "RoleSessionName": "check"}
+READ = {"Bucket": BUCKET, "Key": "config/app.json"}
+
+
+def test_a_probe_uses_the_credentials_an_earlier_probe_saved_and_the_learner_keeps_none():
+    world = bucket_world()
+    _assumable_reader(world)
+    variables = {"mine": "kept"}
+    assume = _probe("AssumeRole", ASSUME, "Allowed", service="sts", save={"creds": "Credentials"})
+    read = _probe("GetObject", READ, "Allowed", actor={"key": "creds"})
+    put = _probe("PutObject", {**READ, "Body": "x"}, "Denied", actor={"key": "creds"})
+    result = check_step(world, variables, _step(assume, read, put))
+    assert result.passed, result.first_failure
+    assert variables == {"mine": "kept"}, "a check never changes the learner's saved values"
+
+
+def test_a_probe_needing_what_a_refused_probe_would_have_saved_says_why_it_cannot_run():
+    world = bucket_world()  # no role ReportReader: AssumeRole is refused
+    variables = {"creds": {"AccessKeyId": "AKIAOLD", "SecretAccessKey": "x"}}
+    assume = Probe("admin", "sts", "AssumeRole", ASSUME, ("Allowed",), 7, "",
+                   {"creds": "Credentials"})  # fmt: skip
+    read = _probe("GetObject", READ, "Allowed", actor={"key": "creds"})
+    result = check_step(world, variables, _step(assume, read))
+    assert [item.passed for item in result.items] == [False, False]
+    assert result.items[1].detail == (
+        "Could not run: it needs creds, which the probe at line 7 saves only when it is allowed"
+    )
+
+
+def test_a_save_path_missing_from_the_response_fails_the_probe_with_the_path():
+    world = bucket_world()
+    _assumable_reader(world)
+    assume = _probe("AssumeRole", ASSUME, "Allowed", service="sts", save={"creds": "Creds"})
+    item = check_step(world, {}, _step(assume)).items[0]
+    assert not item.passed
+    assert item.detail == "Could not save: the response has no 'Creds'"
+
+
+def test_each_probe_sees_the_learners_world_not_what_another_probe_made():
+    world = World.new()
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+             '{"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')  # fmt: skip
+    create = _probe("CreateRole", {"RoleName": "Probe", "AssumeRolePolicyDocument": trust},
+                    "Allowed", service="iam")  # fmt: skip
+    read = _probe("GetRole", {"RoleName": "Probe"}, "NoSuchEntity", service="iam")
+    for scratch in (False, True):
+        checked = world.copy()
+        result = check_step(checked, {}, _step(create, create, read), scratch=scratch)
+        assert result.passed, result.first_failure  # not EntityAlreadyExists, not found
+    assert "Probe" not in world.state.roles
+
+
+def test_probes_chain_only_through_saved_values():
+    creds = {"key": "creds"}
+    probes = (
+        _probe("GetObject", READ, "Allowed"),
+        _probe("AssumeRole", ASSUME, "Allowed", service="sts", save={"creds": "Credentials"}),
+        _probe("GetObject", READ, "Allowed", actor=creds),
+        _probe("PutObject", {**READ, "Body": "{var:creds.AccessKeyId}"}, "Allowed"),
+        _probe("ListBuckets", {}, "Allowed"),
+    )
+    assert probe_chains(probes) == [[0], [1, 2, 3], [4]]
