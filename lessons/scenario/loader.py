@@ -6,8 +6,9 @@ problems of structure; `load_scenario` raises the first.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +44,29 @@ class ScenarioError(ValueError):
 
 
 class _Lines:
-    """Line numbers (1-based) of every mapping and sequence item, by id of the Python value."""
+    """Line numbers (1-based) of every mapping and sequence item, by id of the Python value,
+    and of each key of every mapping."""
 
     def __init__(self) -> None:
         self.by_id: dict[int, int] = {}
+        self.keys: dict[int, dict[str, int]] = {}
 
     def of(self, value: Any, default: int = 1) -> int:
         return self.by_id.get(id(value), default)
+
+    def of_key(self, mapping: Mapping[str, Any], key: str) -> int:
+        return self.keys.get(id(mapping), {}).get(key) or self.of(mapping)
 
 
 def _construct(node: yaml.Node, lines: _Lines) -> Any:
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
+        keys: dict[str, int] = {}
         for key_node, value_node in node.value:
             result[str(key_node.value)] = _construct(value_node, lines)
+            keys[str(key_node.value)] = key_node.start_mark.line + 1
         lines.by_id[id(result)] = node.start_mark.line + 1
+        lines.keys[id(result)] = keys
         return result
     if isinstance(node, yaml.SequenceNode):
         items = [_construct(child, lines) for child in node.value]
@@ -79,10 +88,114 @@ def _load_yaml(text: str, file: str) -> tuple[Any, _Lines]:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error)
+        if "mapping values are not allowed" in problem:
+            # `title: Note: read this` — the second ': ' starts a mapping where none may be.
+            problem += " (a text holding ': ' must be in quotes)"
         raise ScenarioError(file, line, f"not valid YAML: {problem}") from None
     if node is None:
         raise ScenarioError(file, 1, "the file is empty")
     return _construct(node, lines), lines
+
+
+# --- What a file may say ----------------------------------------------------------------------
+
+# The keys each part of a file may have: any other is a mistake ("hint:" for "hints:" would
+# otherwise lose the step's hints without a word), reported with the nearest known key.
+SCENARIO_KEYS = (
+    "slug", "title", "summary", "outcomes", "minutes", "level", "order", "sandbox", "setup",
+    "places", "steps", "questions", "solution", "tick_seconds",
+)  # fmt: skip
+STEP_KEYS = ("id", "title", "text", "hints", "check", "explanation")
+CHECK_KEYS = ("probes", "conditions")
+PROBE_KEYS = ("as", "service", "operation", "params", "expect", "says", "save")
+QUESTION_KEYS = ("id", "prompt", "options")
+OPTION_KEYS = ("text", "correct", "explanation")
+PLACE_KEYS = ("id", "label", "files", "env")
+CALL_KEYS = ("service", "operation", "params", "save", "as", "expect")
+TERMINAL_KEYS = ("place", "command", "save", "expect", "match")
+# The arguments of each fact written as a mapping (run.FACTS; see docs/authoring.md). A fact
+# missing here takes any arguments.
+FACT_KEYS: Mapping[str, tuple[str, ...]] = {
+    "write_file": ("instance", "path", "text"),
+    "delete_file": ("instance", "path"),
+    "set_env": ("instance", "name", "value"),
+    "set_app": ("instance", "instances", "name", "calls"),
+    "launch_app": ("image", "tags", "name", "calls"),
+    "advance": ("seconds",),
+    "run_fleet": ("ticks",),
+    "in_use": ("role", "by"),
+    "vpc_endpoint": ("service",),
+}
+# The arguments of each condition (checks.CONDITIONS; see docs/authoring.md). A condition
+# missing here takes any arguments.
+CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
+    "instance_role": ("instance", "role"),
+    "file_absent": ("instance", "path"),
+    "env_absent": ("instance", "name"),
+    "user_keys": ("user", "total", "active", "without"),
+    "key_status": ("key", "status"),
+    "role_exists": ("role", "trusts"),
+    "profile_role": ("profile", "role"),
+    "policy_versions": ("policy", "default_not"),
+    "event": (
+        "operation",
+        "error",
+        "from",
+        "outside",
+        "key",
+        "user",
+        "role",
+        "delivered_to",
+        "params",
+        "message",
+        "user_agent",
+        "invoked_by",
+    ),  # fmt: skip
+    "clock_advanced": ("seconds",),
+    "fleet_ran": ("instance", "ticks"),
+    "app_call": (
+        "instance",
+        "instances",
+        "operation",
+        "result",
+        "role",
+        "key",
+        "not_key",
+        "message",
+    ),  # fmt: skip
+    "deletion_task": ("role", "status"),
+    "bucket_policy": ("bucket", "present"),
+    "role_has_policy": ("role", "policy"),
+    "decision": ("user", "role", "action", "resource", "context", "result"),
+}
+
+
+def _described(value: Any) -> str:
+    """A value in the words of a problem: "5.5", "the text '10'", "a mapping"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text '{_shortened(value)}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return str(value)
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _read_as_mapping(value: Any) -> str | None:
+    """The text YAML read as a mapping because it holds ': ' (`Note: quote me`), or None."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, item),) = value.items()
+        if isinstance(item, str | int | float) and not isinstance(item, bool):
+            return f"{key}: {item}"
+    return None
 
 
 # --- Reading a file into the model ------------------------------------------------------------
@@ -101,6 +214,12 @@ class _Reader:
         line = where if isinstance(where, int) else self.line(where, default)
         self.problems.append(ScenarioError(self.file, line, message))
 
+    def known_keys(self, data: Mapping[str, Any], known: Sequence[str], what: str) -> None:
+        """A problem for each key of `data` not in `known`, with the nearest known key."""
+        for key in data:
+            if key not in known:
+                self.problem(self.lines.of_key(data, key), _unknown_key(key, known, what))
+
     def text(
         self, data: Mapping[str, Any], key: str, *, required: bool = True, default: str = ""
     ) -> str:
@@ -109,10 +228,84 @@ class _Reader:
             if required:
                 self.problem(data, f"'{key}' is missing")
             return default
-        if not isinstance(value, str | int | float):
-            self.problem(data, f"'{key}' must be text")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            line = self.lines.of_key(data, key)
+            quoted = _read_as_mapping(value)
+            if quoted is not None:
+                self.problem(line, f"'{key}' was read as a mapping because of ': ' in "
+                                   f"'{_shortened(quoted)}'; quote the text")  # fmt: skip
+            else:
+                self.problem(line, f"'{key}' must be text, not {_described(value)}")
             return default
         return str(value)
+
+    def texts(self, data: Mapping[str, Any], key: str, item: str) -> tuple[str, ...]:
+        """A list of texts (`hints`, `outcomes`); each item that is not text says why."""
+        value = data.get(key)
+        if value is None:
+            return ()
+        line = self.lines.of_key(data, key)
+        if not isinstance(value, list):
+            self.problem(line, f"'{key}' must be a list of texts, not {_described(value)}: "
+                               "write each after '- ' on a line of its own")  # fmt: skip
+            return ()
+        found = []
+        for number, each in enumerate(value, start=1):
+            if isinstance(each, str | int | float) and not isinstance(each, bool):
+                found.append(str(each))
+                continue
+            quoted = _read_as_mapping(each)
+            if quoted is not None:
+                self.problem(self.line(each, line),
+                             f"{item} {number} was read as a mapping because of ': ' in "
+                             f"'{_shortened(quoted)}'; quote the text")  # fmt: skip
+            else:
+                self.problem(line, f"{item} {number} of '{key}' must be text, not "
+                                   f"{_described(each)}")  # fmt: skip
+        return tuple(found)
+
+    def whole(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        default: int,
+        *,
+        low: int = 0,
+        high: int | None = None,
+    ) -> int:
+        """A whole number from `low` to `high` (`order: 5.5` is a problem, not 99)."""
+        value = data.get(key, default)
+        if type(value) is not int:
+            self.problem(self.lines.of_key(data, key),
+                         f"'{key}' must be a whole number, not {_described(value)}")  # fmt: skip
+            return default
+        if value < low or (high is not None and value > high):
+            upper = f" to {high}" if high is not None else " or more"
+            self.problem(self.lines.of_key(data, key),
+                         f"'{key}' must be a whole number from {low}{upper}, not {value}")  # fmt: skip
+            return default
+        return value
+
+    def flag(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
+        """true or false: `correct: "false"` is a text, which would count as true."""
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            unquote = ": write it without quotes" if str(value).lower() in ("true", "false") else ""
+            self.problem(self.lines.of_key(data, key),
+                         f"'{key}' must be true or false, not {_described(value)}{unquote}")  # fmt: skip
+            return default
+        return value
+
+    def listed(self, data: Mapping[str, Any], key: str, what: str) -> list[Any]:
+        """A list (`probes`, `options`...), or [] with a problem when it is something else."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(self.lines.of_key(data, key),
+                         f"'{key}' must be a list of {what}, not {_described(value)}")  # fmt: skip
+            return []
+        return value
 
     def actions(self, raw: Any, where: str) -> tuple[Action, ...]:
         if raw is None:
@@ -127,11 +320,16 @@ class _Reader:
                 self.problem(line, f"each item of {where} must be a mapping")
                 continue
             if "operation" in item:
+                self.known_keys(item, CALL_KEYS, "an API call")
                 for key in ("service", "operation"):
                     if not isinstance(item.get(key), str):
                         self.problem(line, f"a call needs '{key}'")
                 if not isinstance(item.get("params", {}), dict):
                     self.problem(line, "'params' must be a mapping")
+                if not isinstance(item.get("save") or {}, dict):
+                    self.problem(line, "'save' maps names to paths in the response")
+                if not isinstance(item.get("expect", ""), str):
+                    self.problem(line, "'expect' is an error code, such as AccessDenied")
                 actor = item.get("as", ADMIN_ACTOR)
                 if not (actor == ADMIN_ACTOR or (isinstance(actor, dict) and len(actor) == 1
                         and next(iter(actor)) in ACTORS)):  # fmt: skip
@@ -140,12 +338,14 @@ class _Reader:
                 found.append(Action("call", item, line))
                 continue
             if "terminal" in item:
+                self.known_keys(item, ("terminal",), "a terminal command")
                 command = item["terminal"]
                 if (not isinstance(command, dict) or not isinstance(command.get("place"), str)
                         or not isinstance(command.get("command"), str)
                         or not command["command"].strip()):  # fmt: skip
                     self.problem(line, "'terminal' takes {place: WHERE, command: TEXT}")
                     continue
+                self.known_keys(command, TERMINAL_KEYS, "a terminal command")
                 for key in ("save", "match"):
                     if not isinstance(command.get(key) or {}, dict):
                         self.problem(line, f"'{key}' maps names to what to keep")
@@ -153,21 +353,23 @@ class _Reader:
                 continue
             kinds = [kind for kind in FACTS if kind in item]
             if len(kinds) != 1:
+                strays = [key for key in item if key not in FACTS]
+                if strays and not kinds:
+                    self.known_keys(item, (*CALL_KEYS, "terminal", *FACTS), f"an item of {where}")
                 self.problem(
                     line,
                     f"each item of {where} is an API call (service, operation, params), "
                     "a terminal command, or one of " + ", ".join(FACTS),
                 )
                 continue
-            found.append(
-                Action(
-                    kinds[0],
-                    item[kinds[0]]
-                    if isinstance(item[kinds[0]], dict)
-                    else {"value": item[kinds[0]]},
-                    line,
-                )
-            )
+            self.known_keys(item, kinds, f"the fact '{kinds[0]}'")
+            data = item[kinds[0]]
+            if isinstance(data, dict):
+                if kinds[0] in FACT_KEYS:
+                    self.known_keys(data, FACT_KEYS[kinds[0]], f"'{kinds[0]}'")
+            else:
+                data = {"value": data}
+            found.append(Action(kinds[0], data, line))
         return tuple(found)
 
     def probe(self, item: Any) -> Probe | None:
@@ -175,6 +377,7 @@ class _Reader:
         if not isinstance(item, dict):
             self.problem(line, "a probe must be a mapping")
             return None
+        self.known_keys(item, PROBE_KEYS, "a probe")
         service, operation = item.get("service"), item.get("operation")
         expect = item.get("expect")
         if not isinstance(service, str) or not isinstance(operation, str):
@@ -210,7 +413,7 @@ class _Reader:
             params,
             tuple(expected),
             line,
-            str(item.get("says", "")),
+            self.text(item, "says", required=False),
             {str(name): path for name, path in save.items()},
         )
 
@@ -226,6 +429,7 @@ class _Reader:
             if not isinstance(item, dict):
                 self.problem(line, "a place is a mapping: id, label, files, env")
                 continue
+            self.known_keys(item, PLACE_KEYS, "a place")
             place_id = self.text(item, "id")
             if place_id and not re.fullmatch(r"[a-z][a-z0-9-]*", place_id):
                 self.problem(line, "a place's 'id' is lower-case letters, digits and hyphens")
@@ -248,16 +452,92 @@ class _Reader:
         if not isinstance(item, dict):
             self.problem(line, "a condition must be a mapping")
             return None
-        says = str(item.get("says", ""))
-        kinds = [key for key in item if key != "says"]
-        if len(kinds) != 1 or kinds[0] not in CONDITIONS:
-            self.problem(line, "a condition is one of: " + ", ".join(sorted(CONDITIONS)))
+        says = self.text(item, "says", required=False)
+        known = (*sorted(CONDITIONS), "says")
+        strays = [key for key in item if key not in known]
+        for key in strays:
+            self.problem(self.lines.of_key(item, key), _unknown_key(key, known, "a condition"))
+        kinds = [key for key in item if key in CONDITIONS]
+        if len(kinds) > 1:
+            self.problem(line, f"a condition states one thing: give '{kinds[0]}' and "
+                               f"'{kinds[1]}' an item each")  # fmt: skip
+            return None
+        if not kinds:
+            if not strays:
+                self.problem(line, "a condition is one of: " + ", ".join(sorted(CONDITIONS)))
             return None
         args = item[kinds[0]]
         if not isinstance(args, dict):
             self.problem(line, f"'{kinds[0]}' takes a mapping of arguments")
             return None
+        if kinds[0] in CONDITION_KEYS:
+            self.known_keys(args, CONDITION_KEYS[kinds[0]], f"'{kinds[0]}'")
         return Condition(kinds[0], args, line, says)
+
+    def step(self, raw: Any, seen: set[str]) -> Step | None:
+        line = self.line(raw)
+        if not isinstance(raw, dict):
+            self.problem(line, "each step must be a mapping")
+            return None
+        self.known_keys(raw, STEP_KEYS, "a step")
+        step_id = self.text(raw, "id")
+        if step_id in seen:
+            self.problem(line, f"step id '{step_id}' is used twice")
+        seen.add(step_id)
+        check = raw.get("check") or {}
+        if not isinstance(check, dict):
+            self.problem(line, "'check' must be a mapping with probes and/or conditions")
+            check = {}
+        self.known_keys(check, CHECK_KEYS, "a check")
+        probes = tuple(
+            p for p in (self.probe(item) for item in self.listed(check, "probes", "probes")) if p
+        )
+        conditions = tuple(
+            c
+            for c in (self.condition(i) for i in self.listed(check, "conditions", "conditions"))
+            if c
+        )
+        if not check.get("probes") and not check.get("conditions"):
+            self.problem(line, f"step '{step_id}' has no check: give probes or conditions")
+        return Step(
+            step_id,
+            self.text(raw, "title"),
+            self.text(raw, "text"),
+            self.texts(raw, "hints", "hint"),
+            probes,
+            conditions,
+            self.text(raw, "explanation", required=False),
+            line,
+        )
+
+    def question(self, raw: Any, number: int) -> Question | None:
+        line = self.line(raw)
+        if not isinstance(raw, dict) or not isinstance(raw.get("options"), list):
+            self.problem(line, "a question needs 'prompt' and a list of 'options'")
+            return None
+        self.known_keys(raw, QUESTION_KEYS, "a question")
+        options = []
+        for option in raw["options"]:
+            where = self.line(option, line)
+            if not isinstance(option, dict) or "text" not in option or "explanation" not in option:
+                self.problem(where, "each option needs 'text', 'explanation' and 'correct'")
+                continue
+            self.known_keys(option, OPTION_KEYS, "an option")
+            options.append(Option(self.text(option, "text"), self.flag(option, "correct", False),
+                                  self.text(option, "explanation")))  # fmt: skip
+        if sum(option.correct for option in options) != 1:
+            self.problem(line, "a question needs exactly one correct option")
+        question_id = self.text(raw, "id", required=False, default=f"q{number}")
+        return Question(question_id, self.text(raw, "prompt"), tuple(options), line)
+
+
+def _unknown_key(key: str, known: Sequence[str], what: str) -> str:
+    """The problem of an unknown key: the nearest known key ("did you mean 'hints'?"), or the
+    keys `what` may have."""
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f"unknown key '{key}': did you mean '{close[0]}'?"
+    return f"unknown key '{key}': {what} has " + ", ".join(f"'{k}'" for k in known)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -273,77 +553,32 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
     """The scenario in one file (None when it is no YAML mapping) and its problems of structure."""
     file = path.name
     try:
-        data, lines = _load_yaml(path.read_text(encoding="utf-8"), file)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, [ScenarioError(file, 1, f"not UTF-8 text: {error.reason}")]
+    try:
+        data, lines = _load_yaml(text, file)
     except ScenarioError as error:
         return None, [error]
     reader = _Reader(file, lines)
     if not isinstance(data, dict):
         return None, [ScenarioError(file, 1, "a scenario is a mapping of keys to values")]
+    reader.known_keys(data, SCENARIO_KEYS, "a scenario")
     slug = reader.text(data, "slug")
     if slug and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         reader.problem(data, "'slug' must be lower-case letters, digits and hyphens")
-    sandbox = bool(data.get("sandbox", False))
-    steps: list[Step] = []
+    sandbox = reader.flag(data, "sandbox", False)
     seen_steps: set[str] = set()
     raw_steps = data.get("steps", [])
     if not isinstance(raw_steps, list) or (not raw_steps and not sandbox):
         reader.problem(data, "'steps' must be a non-empty list")
         raw_steps = []
-    for raw in raw_steps:
-        line = reader.line(raw)
-        if not isinstance(raw, dict):
-            reader.problem(line, "each step must be a mapping")
-            continue
-        step_id = reader.text(raw, "id")
-        if step_id in seen_steps:
-            reader.problem(line, f"step id '{step_id}' is used twice")
-        seen_steps.add(step_id)
-        check = raw.get("check") or {}
-        if not isinstance(check, dict):
-            reader.problem(line, "'check' must be a mapping with probes and/or conditions")
-            check = {}
-        probes = tuple(p for p in (reader.probe(item) for item in check.get("probes") or []) if p)
-        conditions = tuple(
-            c for c in (reader.condition(item) for item in check.get("conditions") or []) if c
-        )
-        if not probes and not conditions:
-            reader.problem(line, f"step '{step_id}' has no check: give probes or conditions")
-        hints = raw.get("hints") or []
-        if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-            reader.problem(line, "'hints' must be a list of texts")
-            hints = []
-        steps.append(
-            Step(
-                step_id,
-                reader.text(raw, "title"),
-                reader.text(raw, "text"),
-                tuple(hints),
-                probes,
-                conditions,
-                reader.text(raw, "explanation", required=False),
-                line,
-            )  # fmt: skip
-        )
-    questions: list[Question] = []
-    for number, raw in enumerate(data.get("questions") or [], start=1):
-        line = reader.line(raw)
-        if not isinstance(raw, dict) or not isinstance(raw.get("options"), list):
-            reader.problem(line, "a question needs 'prompt' and a list of 'options'")
-            continue
-        options = []
-        for option in raw["options"]:
-            if not isinstance(option, dict) or "text" not in option or "explanation" not in option:
-                reader.problem(
-                    reader.line(option, line),
-                    "each option needs 'text', 'explanation' and 'correct'",
-                )
-                continue
-            options.append(Option(str(option["text"]), bool(option.get("correct", False)),
-                                  str(option["explanation"])))  # fmt: skip
-        if sum(option.correct for option in options) != 1:
-            reader.problem(line, "a question needs exactly one correct option")
-        questions.append(Question(str(raw.get("id", f"q{number}")), reader.text(raw, "prompt"),
-                                  tuple(options), line))  # fmt: skip
+    steps = [step for step in (reader.step(raw, seen_steps) for raw in raw_steps) if step]
+    questions = [
+        question
+        for number, raw in enumerate(reader.listed(data, "questions", "questions"), start=1)
+        if (question := reader.question(raw, number))
+    ]
     solution: dict[str, tuple[Action, ...]] = {}
     raw_solution = data.get("solution") or {}
     if not isinstance(raw_solution, dict):
@@ -351,31 +586,20 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         raw_solution = {}
     for step_id, actions in raw_solution.items():
         if step_id not in seen_steps:
-            reader.problem(actions, f"the solution names a step '{step_id}' that does not exist")
+            reader.problem(lines.of_key(raw_solution, step_id),
+                           f"the solution names a step '{step_id}' that does not exist")  # fmt: skip
         solution[step_id] = reader.actions(actions, f"solution of '{step_id}'")
     for step in steps:
         if step.id not in solution:
             reader.problem(step.line, f"step '{step.id}' has no reference solution")
-    try:
-        minutes = int(data.get("minutes", 0))
-    except (TypeError, ValueError):
-        reader.problem(data, "'minutes' must be a number")
-        minutes = 0
-    tick_seconds = data.get("tick_seconds", 60)
-    if type(tick_seconds) is not int or not 1 <= tick_seconds <= MAX_TICK_SECONDS:
-        reader.problem(
-            data, f"'tick_seconds' is a whole number of seconds, 1 to {MAX_TICK_SECONDS}"
-        )
-        tick_seconds = 60
-    outcomes = data.get("outcomes") or []
     scenario = Scenario(
         slug=slug,
         title=reader.text(data, "title"),
         summary=reader.text(data, "summary"),
-        outcomes=tuple(str(item) for item in outcomes) if isinstance(outcomes, list) else (),
-        minutes=minutes,
+        outcomes=reader.texts(data, "outcomes", "outcome"),
+        minutes=reader.whole(data, "minutes", 0),
         level=reader.text(data, "level", required=False, default="Foundational"),
-        order=int(data.get("order", 99)) if str(data.get("order", 99)).isdigit() else 99,
+        order=reader.whole(data, "order", 99),
         setup=reader.actions(data.get("setup"), "setup"),
         steps=tuple(steps),
         questions=tuple(questions),
@@ -383,9 +607,22 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         file=file,
         sandbox=sandbox,
         places=reader.places(data.get("places")),
-        tick_seconds=tick_seconds,
+        tick_seconds=reader.whole(data, "tick_seconds", 60, low=1, high=MAX_TICK_SECONDS),
     )
     return scenario, reader.problems
+
+
+def scenario_files(folder: Path) -> list[Path]:
+    """The scenario files in `folder`: `*.yaml` and `*.yml` alike, by name.
+
+    Both are read: `.yml` is as common a spelling (GitHub's workflows, Compose files), and a
+    file left unread would be a lesson silently missing from the catalogue.
+    """
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.suffix in (".yaml", ".yml") and not path.name.startswith(".") and path.is_file()
+    )
 
 
 def load_scenarios(folder: Path) -> list[Scenario]:
@@ -393,5 +630,5 @@ def load_scenarios(folder: Path) -> list[Scenario]:
 
     A broken file raises ScenarioError: `validate_scenarios` reports every problem first.
     """
-    found = [load_scenario(path) for path in sorted(folder.glob("*.yaml"))]
+    found = [load_scenario(path) for path in scenario_files(folder)]
     return sorted(found, key=lambda scenario: (scenario.order, scenario.title))
