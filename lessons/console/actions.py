@@ -267,6 +267,21 @@ def _policy_arn(form: _Form) -> str:
     return entry.arn if entry is not None else f"arn:aws:iam::aws:policy/{typed}"
 
 
+def _boundary_set(name: str, arn: str) -> str:
+    # "An entity's permissions boundary allows it to perform only the actions that are allowed
+    # by both its identity-based policies and its permissions boundaries"; "Policies that are
+    # used as permissions boundaries do not provide permissions" (IAM User Guide,
+    # access_policies_boundaries.html; IAM API Reference, PutUserPermissionsBoundary).
+    return (
+        f"{arn.rsplit('/', 1)[-1]} is now the permissions boundary of {name}: its policies "
+        "grant only what this policy allows too."
+    )
+
+
+def _boundary_removed(name: str) -> str:
+    return f"Removed the permissions boundary of {name}: its policies alone decide again."
+
+
 def _whole_number(text: str) -> int | str:
     """A form's number as an int; anything else as typed, for botocore's validator to name."""
     return int(text) if text.isascii() and text.isdigit() else text
@@ -382,6 +397,16 @@ API: dict[str, _Api] = {
                 lambda f: {"UserName": f.text("user_name"), "PolicyArn": f.text("policy_arn")},
                 lambda p, r: f"Detached {p['PolicyArn']} from {p['UserName']}.",
             ),
+            "boundary-put": _Api(
+                "iam", "PutUserPermissionsBoundary",
+                lambda f: {"UserName": f.text("user_name"), "PermissionsBoundary": _policy_arn(f)},
+                lambda p, r: _boundary_set(p["UserName"], p["PermissionsBoundary"]),
+            ),
+            "boundary-delete": _Api(
+                "iam", "DeleteUserPermissionsBoundary",
+                lambda f: {"UserName": f.text("user_name")},
+                lambda p, r: _boundary_removed(p["UserName"]),
+            ),
         }.items()
     },
     "console-role-policy-put": _Api(
@@ -405,6 +430,15 @@ API: dict[str, _Api] = {
         "iam", "DetachRolePolicy",
         lambda f: {"RoleName": f.text("role_name"), "PolicyArn": f.text("policy_arn")},
         lambda p, r: f"Detached {p['PolicyArn']} from {p['RoleName']}.",
+    ),
+    "console-role-boundary-put": _Api(
+        "iam", "PutRolePermissionsBoundary",
+        lambda f: {"RoleName": f.text("role_name"), "PermissionsBoundary": _policy_arn(f)},
+        lambda p, r: _boundary_set(p["RoleName"], p["PermissionsBoundary"]),
+    ),
+    "console-role-boundary-delete": _Api(
+        "iam", "DeleteRolePermissionsBoundary", lambda f: {"RoleName": f.text("role_name")},
+        lambda p, r: _boundary_removed(p["RoleName"]),
     ),
     "console-slr-create": _Api(
         "iam", "CreateServiceLinkedRole", lambda f: {"AWSServiceName": f.text("service")},

@@ -336,7 +336,9 @@ def panels(
             (n for n, role in state.roles.items() if not role.service_linked), key=natural_key
         ),
         "policies": [_policy(world, policy, drafts) for policy in customer],
-        "policy_choices": _policy_choices(customer),
+        "policy_choices": (choices := _policy_choices(customer)),
+        # A boundary is a managed policy you could attach: not a service-linked role's.
+        "boundary_choices": choices[:2],
         "profiles": [
             _profile(world, name, drafts)
             for name in sorted(state.instance_profiles, key=natural_key)
@@ -480,7 +482,6 @@ def _permissions(
     world: World, entity: User | Role, kind: str, dom: str, drafts: _Drafts
 ) -> dict[str, Any]:
     """The inline and attached policies of a user or role, with their editors."""
-    state = world.state
     owner = {f"{kind}_name": entity.name}
     inline = [
         {
@@ -499,22 +500,16 @@ def _permissions(
         }
         for name, text in sorted(entity.inline_policies.items())
     ]
-    attached = []
-    for arn in entity.attached_policies:
-        managed = state.policies.get(arn) or aws_managed.get(arn)
-        attached.append(
-            {
-                "arn": arn,
-                "name": arn.rsplit("/", 1)[-1],
-                "aws_managed": arn.startswith("arn:aws:iam::aws:"),
-                "text": pretty(managed.default_document()) if managed else "",
-                "version": managed.default_version_id if managed else "",
-            }
-        )
+    boundary = entity.permissions_boundary
     return {
         "kind": kind,
         "inline": inline,
-        "attached": attached,
+        "attached": [_managed_view(world, arn, drafts) for arn in entity.attached_policies],
+        "boundary": _managed_view(world, boundary, drafts) if boundary else None,
+        "boundary_form": f"{dom}--boundary",
+        "boundary_outcome": drafts.exactly(f"{dom}--boundary"),
+        "boundary_draft": (typed := drafts.of(f"{dom}--boundary") or _NO_DRAFT),
+        "boundary_selected": typed["policy_arn"] or boundary or "",
         "new_inline": drafts.editor(
             Editor(
                 f"{dom}--inline-new",
@@ -528,6 +523,36 @@ def _permissions(
             )  # fmt: skip
         ),
     }
+
+
+class ManagedView:
+    """A managed policy where it is used (attached, or as a permissions boundary): its name and
+    ARN, who manages it, a link to it in the console's list of customer managed policies, and
+    its default version's document, read only when the template shows it (an AWS managed
+    policy's is inflated from the catalogue: lazily, and only for an item that is open)."""
+
+    def __init__(self, arn: str, policy: ManagedPolicy | None, href: str) -> None:
+        self.arn = arn
+        self.name = arn.rsplit("/", 1)[-1]
+        self.aws_managed = arn.startswith("arn:aws:iam::aws:")
+        self.href = href  # "" when the console lists no such policy (AWS managed, or deleted)
+        self.policy = policy
+
+    @property
+    def version(self) -> str:
+        return self.policy.default_version_id if self.policy is not None else ""
+
+    @cached_property
+    def text(self) -> str:
+        return pretty(self.policy.default_document()) if self.policy is not None else ""
+
+
+def _managed_view(world: World, arn: str, drafts: _Drafts) -> ManagedView:
+    customer = world.state.policies.get(arn)
+    if customer is not None:
+        dom = dom_id("policy", customer.name)
+        return ManagedView(arn, customer, f"{drafts.toggles.href(dom, False)}#{dom}")
+    return ManagedView(arn, aws_managed.get(arn), "")
 
 
 def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
@@ -595,18 +620,25 @@ def _policy(world: World, policy: ManagedPolicy, drafts: _Drafts) -> dict[str, A
         *(f"user {n}" for n in users),
         *(f"group {n}" for n in groups),
     ]  # fmt: skip
+    bounds = [
+        *(f"role {r.name}" for r in state.roles.values() if r.permissions_boundary == policy.arn),
+        *(f"user {u.name}" for u in state.users.values() if u.permissions_boundary == policy.arn),
+    ]  # fmt: skip
     toggle = drafts.toggles.item(
         dom,
         drafts.within(dom),
         policy.name,
         f"default {policy.default_version_id} of {len(versions)}",
         f"attached to {', '.join(attached_to)}" if attached_to else "",
+        f"the permissions boundary of {', '.join(bounds)}" if bounds else "",
     )
     return {
         "toggle": toggle,
         "name": policy.name,
         "arn": policy.arn,
         "default": policy.default_version_id,
+        "document": pretty(policy.default_document()),
+        "bounds": bounds,
         "versions": [
             {
                 "id": version.version_id,
@@ -649,7 +681,8 @@ LISTED_AWS_POLICIES = (
 
 @cache
 def _aws_choices() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    attachable, service = [], []
+    attachable: list[tuple[str, str]] = []
+    service: list[tuple[str, str]] = []
     by_name = {entry.name: entry for entry in aws_managed.entries()}
     for name in LISTED_AWS_POLICIES:
         entry = by_name.get(name)

@@ -295,6 +295,11 @@ def test_editing_a_service_linked_role_is_refused_with_unmodifiable_entity():
             "console-role-detach",
             {"policy_arn": "arn:aws:iam::aws:policy/aws-service-role/AmazonSSMServiceRolePolicy"},
         ),
+        (
+            "console-role-boundary-put",
+            {"policy_arn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"},
+        ),
+        ("console-role-boundary-delete", {}),
         ("console-role-delete", {}),
     ]:
         outcome = post(attempt, action, role_name=name, **fields)
@@ -306,7 +311,7 @@ def test_editing_a_service_linked_role_is_refused_with_unmodifiable_entity():
 
     role = next(r for r in panels(attempt.load_world())["roles"] if r["name"] == name)
     assert role["service_linked"] == "ssm.amazonaws.com"
-    assert [p["name"] for p in role["attached"]] == ["AmazonSSMServiceRolePolicy"]
+    assert [p.name for p in role["attached"]] == ["AmazonSSMServiceRolePolicy"]
     assert "ssm.amazonaws.com" in role["trust"]
 
 
