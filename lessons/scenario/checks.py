@@ -9,6 +9,7 @@ passed, and what actually happened.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,8 @@ from lessons.scenario.run import (
 )
 from simulator import AwsError, World
 from simulator.authenticate import Caller
-from simulator.iam.decision import Response
+from simulator.iam import PolicyKind, Request, Response, evaluate, parse_policy
+from simulator.iam.wildcard import action_glob
 from simulator.services import instances
 from simulator.world import CONSOLE_IP
 
@@ -229,7 +231,7 @@ def check_step(
             args = substitute(dict(condition.args), world, variables)
             passed, detail = function(world, args, variables)
         except (KeyError, ValueError) as error:
-            passed, detail = False, str(error)
+            passed, detail = False, _reason(error)
         says = condition.says or detail
         conditions.append(
             CheckItem(says, passed, detail, condition.line, f"{condition.line}:{condition.kind}")
@@ -701,6 +703,219 @@ def _decision(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple
     return allowed == wanted, f"{action} on {resource} is {said} for {who}"
 
 
+def _identity(world: World, args: Mapping[str, Any], kinds: tuple[str, ...]) -> tuple[str, Any]:
+    """The user, role or group `args` names ({role: NAME}, ...), in words, and the entity.
+
+    Raises KeyError, said plainly, when it does not exist or `args` names none."""
+    tables: dict[str, Mapping[str, Any]] = {
+        "user": world.state.users,
+        "role": world.state.roles,
+        "group": world.state.groups,
+    }
+    for kind in kinds:
+        if args.get(kind):
+            name = str(args[kind])
+            entity = tables[kind].get(name)
+            if entity is None:
+                raise KeyError(f"There is no {kind} {name}")
+            return f"{kind.capitalize()} {name}", entity
+    raise KeyError("name " + " or ".join(f"a {kind}" for kind in kinds))
+
+
+def _names_policy(arn: str, wanted: str) -> bool:
+    """Whether `wanted` (a managed policy's name or ARN) is the policy `arn`."""
+    return wanted in (arn, arn.rsplit("/", 1)[-1])
+
+
+def _permissions_boundary(
+    world: World, args: dict[str, Any], _: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """{role: NAME or user: NAME, policy: NAME or ARN, or null for none} — the permissions
+    boundary the role or user has (PutRolePermissionsBoundary, PutUserPermissionsBoundary)."""
+    who, entity = _identity(world, args, ("role", "user"))
+    boundary: str | None = entity.permissions_boundary
+    wanted = args.get("policy")
+    passed = boundary is None if wanted is None else (
+        boundary is not None and _names_policy(boundary, str(wanted)))  # fmt: skip
+    have = f"{boundary.rsplit('/', 1)[-1]} as its permissions boundary" if boundary else (
+        "no permissions boundary")  # fmt: skip
+    want = f"{wanted}" if wanted is not None else "none"
+    return passed, f"{who} has {have}" + ("" if passed else f"; it should have {want}")
+
+
+def _policy_not_attached(
+    world: World, args: dict[str, Any], _: Mapping[str, Any]
+) -> tuple[bool, str]:
+    """{policy: NAME or ARN, user: NAME or role: NAME or group: NAME} — the managed policy is
+    not attached to it, and it has no inline policy of that name. A user's groups are not
+    looked at: only what is attached to the user itself."""
+    who, entity = _identity(world, args, ("user", "role", "group"))
+    wanted = str(args["policy"])
+    attached = [arn for arn in entity.attached_policies if _names_policy(arn, wanted)]
+    if attached:
+        return False, f"Policy {wanted} is still attached to {who.lower()}"
+    if wanted in entity.inline_policies:
+        return False, f"{who} still has an inline policy {wanted}"
+    return True, f"Policy {wanted} is not attached to {who.lower()}"
+
+
+def _managed_policy(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{policy: NAME or ARN, allows: ACTION(S), denies: ACTION(S), resource: ARN (default *),
+    context: {KEY: VALUE}} — a customer managed policy of that name exists (or any managed
+    policy of that ARN, AWS's too); with `allows` or `denies`, its default version, weighed
+    alone as an identity policy by the policy engine, allows (or does not allow) each action
+    on `resource`. It reads the document: no call is made."""
+    wanted = str(args["policy"])
+    if wanted.startswith("arn:"):
+        policy = world.managed_policy(wanted)
+    else:
+        policy = next((p for p in world.state.policies.values() if p.name == wanted), None)
+    if policy is None:
+        kind = "managed policy" if wanted.startswith("arn:") else "customer managed policy"
+        return False, f"There is no {kind} {wanted}"
+    said = f"Policy {policy.name} ({policy.default_version_id})"
+    resource = str(args.get("resource") or "*")
+    document = parse_policy(json.loads(policy.default_document()), name=policy.name,
+                            kind=PolicyKind.IDENTITY)  # fmt: skip
+    principal = f"arn:aws:iam::{world.account_id}:user/check"
+    problems: list[str] = []
+    facts: list[str] = []
+    for key, want_allowed in (("allows", True), ("denies", False)):
+        for action in (str(name) for name in _listed(args.get(key) or [])):
+            request = Request.build(principal=principal, action=action, resource=resource,
+                                    context=dict(args.get("context") or {}), now=world.now)  # fmt: skip
+            allowed = evaluate(request, identity_policies=[document]).response is Response.ALLOWED
+            words = f"{'allows' if allowed else 'does not allow'} {action}"
+            (facts if allowed == want_allowed else problems).append(words)
+    on = "" if resource == "*" else f" on {resource}"
+    if problems:
+        return False, f"{said} {', '.join(problems)}{on}"
+    return True, f"{said} exists" + (f" and {', '.join(facts)}{on}" if facts else "")
+
+
+# The STS actions that let a principal in through a role's trust policy.
+ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity")
+
+
+def _principal_key(value: str) -> tuple[str, str]:
+    """A trust policy's principal, or an author's name for one, as (kind, value) compared as
+    IAM stores them: an account id is its root ARN, a service name is lower case."""
+    value = value.strip()
+    if re.fullmatch(r"\d{12}", value):
+        return "AWS", f"arn:aws:iam::{value}:root"
+    if value.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        return "Service", value.lower()
+    if re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:(saml|oidc)-provider/.+", value):
+        return "Federated", value
+    return "AWS", value
+
+
+def _principal_words(key: tuple[str, str]) -> str:
+    kind, value = key
+    account = re.fullmatch(r"arn:aws[\w-]*:iam::(\d{12}):root", value)
+    if account:
+        return f"account {account.group(1)}"
+    if kind == "Service":
+        return f"service {value}"
+    if value == "*":
+        return "everyone (*)"
+    return value
+
+
+def _trusting_statements(trust: Any) -> list[tuple[set[tuple[str, str]], dict[str, Any]]]:
+    """The Allow statements of a trust policy that let someone assume the role: each one's
+    principals (as `_principal_key`s) and its Condition block."""
+    found = []
+    for statement in _listed(trust.get("Statement") or []):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        actions = [str(action).lower() for action in _listed(statement.get("Action") or [])]
+        if not any(action_glob(action).matches(wanted)
+                   for action in actions for wanted in ASSUME_ACTIONS):  # fmt: skip
+            continue
+        principal = statement.get("Principal")
+        principals: set[tuple[str, str]] = set()
+        if principal == "*":
+            principals.add(("AWS", "*"))
+        elif isinstance(principal, Mapping):
+            for kind, values in principal.items():
+                for value in (str(value) for value in _listed(values)):
+                    if kind == "AWS" and re.fullmatch(r"\d{12}", value):
+                        value = f"arn:aws:iam::{value}:root"
+                    principals.add((str(kind), value.lower() if kind == "Service" else value))
+        condition = statement.get("Condition")
+        found.append((principals, dict(condition) if isinstance(condition, Mapping) else {}))
+    return found
+
+
+def _required_values(condition: Mapping[str, Any], key: str) -> list[str] | None:
+    """The values a Condition block requires `key` to have ([] for any value), or None when it
+    lets a request without the key in: only a positive operator requires it (StringEquals,
+    StringLike, ...; not a Not… operator, not …IfExists), or Null with "false"."""
+    for operator, tests in condition.items():
+        if not isinstance(tests, Mapping):
+            continue
+        for name, values in tests.items():
+            if str(name).lower() != key.lower():
+                continue
+            listed = [str(value) for value in _listed(values)]
+            if operator == "Null":
+                if listed == ["false"]:
+                    return []
+            elif "Not" not in operator and not operator.endswith("IfExists"):
+                return listed
+    return None
+
+
+def _role_trust(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
+    """{role: NAME, principal: WHO or [WHO, ...], only: true, requires: {KEY: VALUE}} — the
+    role's trust policy lets WHO assume it (an account id, an ARN, a service such as
+    ec2.amazonaws.com); with `only`, nobody else; with `requires`, every Allow statement that
+    lets WHO in requires each condition key (with that value; null for any value), as
+    sts:ExternalId for a vendor's account. It reads the trust policy: no one assumes the role.
+    """
+    name = str(args["role"])
+    role = world.state.roles.get(name)
+    if role is None:
+        return False, f"There is no role {name}"
+    statements = _trusting_statements(json.loads(role.trust_policy))
+    wanted = [_principal_key(str(who)) for who in _listed(args.get("principal") or [])]
+    who = " and ".join(_principal_words(key) for key in wanted) or "anyone"
+    trusted = set().union(*(principals for principals, _ in statements))
+    missing = [key for key in wanted if key not in trusted and ("AWS", "*") not in trusted]
+    if missing or not trusted:
+        have = ", ".join(sorted(_principal_words(key) for key in trusted)) or "no one"
+        return False, f"Role {name} does not trust {who}; it trusts {have}"
+    problems = []
+    others = sorted(_principal_words(key) for key in trusted - set(wanted))
+    if args.get("only") and others:
+        problems.append(f"it also trusts {', '.join(others)}")
+    required = dict(args.get("requires") or {})
+    for key in wanted or sorted(trusted):
+        letting_in = [condition for principals, condition in statements
+                      if key in principals or ("AWS", "*") in principals]  # fmt: skip
+        for condition_key, value in required.items():
+            for condition in letting_in:
+                values = _required_values(condition, str(condition_key))
+                if values is None:
+                    problems.append(f"it lets {_principal_words(key)} in without "
+                                    f"{condition_key}")  # fmt: skip
+                    break
+                if value is not None and str(value) not in values:
+                    shown = ", ".join(values) or "any value"
+                    problems.append(f"it wants {condition_key} {shown}, not {value}")
+                    break
+    needs = " and ".join(
+        str(key) + ("" if value is None else f" {value}") for key, value in required.items()
+    )
+    words = f"Role {name} trusts {'only ' if args.get('only') and not needs else ''}{who}"
+    if needs:
+        words += (" (and no one else)" if args.get("only") else "") + f" only with {needs}"
+    if problems:
+        return False, f"{words}: no, {'; '.join(dict.fromkeys(problems))}"
+    return True, words
+
+
 # Each condition a check may state, by its name in a scenario file: a function of the world, the
 # condition's arguments (placeholders replaced) and the saved values, saying whether it holds
 # and what it found.
@@ -721,4 +936,8 @@ CONDITIONS: dict[str, Callable[[World, dict[str, Any], Mapping[str, Any]], tuple
     "bucket_policy": _bucket_policy,
     "role_has_policy": _role_has_policy,
     "decision": _decision,
+    "permissions_boundary": _permissions_boundary,
+    "policy_not_attached": _policy_not_attached,
+    "managed_policy": _managed_policy,
+    "role_trust": _role_trust,
 }

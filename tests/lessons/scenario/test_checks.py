@@ -6,13 +6,14 @@ from django.conf import settings
 
 from lessons.scenario.checks import CONDITIONS, DENIAL_CODES, check_step, probe_chains
 from lessons.scenario.loader import load_scenario
-from lessons.scenario.model import Probe, Step
+from lessons.scenario.model import Condition, Probe, Step
 from lessons.scenario.run import build_world, instance_id_of, run_actions, substitute
 from simulator import AwsError, World
 from simulator.services import instances
 from simulator.world import CONSOLE_IP, OUTSIDE_IP, Credentials
 from tests.factories import (
     BUCKET,
+    EC2_TRUST,
     admin_client,
     allow,
     bucket_world,
@@ -395,3 +396,154 @@ def test_probes_chain_only_through_saved_values():
         _probe("ListBuckets", {}, "Allowed"),
     )
     assert probe_chains(probes) == [[0], [1, 2, 3], [4]]
+
+
+# --- Conditions: boundaries, policies not attached, managed policies, trust --------------------
+
+
+def _boundary_world() -> World:
+    """Role Dev and user dev; policy Boundary (s3 only) is Dev's boundary; dev has none."""
+    world = World.new()
+    iam = admin_client(world, "iam")
+    iam.create_role(RoleName="Dev", AssumeRolePolicyDocument=EC2_TRUST)
+    iam.create_user(UserName="dev")
+    arn = iam.create_policy(PolicyName="Boundary", PolicyDocument=allow("s3:*"))["Policy"]["Arn"]
+    iam.put_role_permissions_boundary(RoleName="Dev", PermissionsBoundary=arn)
+    return world
+
+
+def test_permissions_boundary_names_the_boundary_or_none():
+    world = _boundary_world()
+    boundary = CONDITIONS["permissions_boundary"]
+    arn = "arn:aws:iam::111122223333:policy/Boundary"
+    assert boundary(world, {"role": "Dev", "policy": "Boundary"}, {}) == (
+        True,
+        "Role Dev has Boundary as its permissions boundary",
+    )
+    assert boundary(world, {"role": "Dev", "policy": arn}, {})[0]
+    assert boundary(world, {"role": "Dev", "policy": None}, {}) == (
+        False,
+        "Role Dev has Boundary as its permissions boundary; it should have none",
+    )
+    assert boundary(world, {"user": "dev", "policy": "Boundary"}, {}) == (
+        False,
+        "User dev has no permissions boundary; it should have Boundary",
+    )
+    assert boundary(world, {"user": "dev", "policy": None}, {})[0]
+
+
+def test_a_condition_naming_nothing_that_exists_says_so_plainly():
+    step = Step("s", "s", "", (), (), (Condition("permissions_boundary", {"role": "Nope"}, 3),),
+                "", 1)  # fmt: skip
+    (item,) = check_step(_boundary_world(), {}, step).items
+    assert (item.passed, item.detail) == (False, "There is no role Nope")
+
+
+def test_policy_not_attached_fails_while_it_is_attached_or_inline():
+    world = _boundary_world()
+    iam = admin_client(world, "iam")
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    iam.attach_user_policy(UserName="dev", PolicyArn=admin)
+    not_attached = CONDITIONS["policy_not_attached"]
+    args = {"user": "dev", "policy": "AdministratorAccess"}
+    assert not_attached(world, args, {}) == (
+        False,
+        "Policy AdministratorAccess is still attached to user dev",
+    )
+    iam.detach_user_policy(UserName="dev", PolicyArn=admin)
+    assert not_attached(world, args, {}) == (
+        True,
+        "Policy AdministratorAccess is not attached to user dev",
+    )
+    iam.put_role_policy(RoleName="Dev", PolicyName="extra", PolicyDocument=allow("s3:GetObject"))
+    assert not_attached(world, {"role": "Dev", "policy": "extra"}, {}) == (
+        False,
+        "Role Dev still has an inline policy extra",
+    )
+    assert not_attached(world, {"role": "Dev", "policy": admin}, {})[0]
+
+
+def test_managed_policy_exists_and_allows_what_its_default_version_allows():
+    world = _boundary_world()
+    managed = CONDITIONS["managed_policy"]
+    reports = f"arn:aws:s3:::{BUCKET}/reports/*"
+    admin_client(world, "iam").create_policy(
+        PolicyName="ReadReports", PolicyDocument=allow("s3:GetObject", resource=reports)
+    )
+    assert managed(world, {"policy": "ReadReports"}, {}) == (True, "Policy ReadReports (v1) exists")
+    key = f"arn:aws:s3:::{BUCKET}/reports/q1.csv"
+    args = {"policy": "ReadReports", "resource": key}
+    assert managed(world, {**args, "allows": "s3:GetObject", "denies": ["s3:PutObject"]}, {}) == (
+        True,
+        f"Policy ReadReports (v1) exists and allows s3:GetObject, does not allow s3:PutObject "
+        f"on {key}",
+    )
+    assert managed(world, {**args, "allows": ["s3:GetObject", "s3:PutObject"]}, {}) == (
+        False,
+        f"Policy ReadReports (v1) does not allow s3:PutObject on {key}",
+    )
+    assert managed(world, {"policy": "ReadOnly"}, {}) == (
+        False,
+        "There is no customer managed policy ReadOnly",
+    )
+    assert managed(world, {"policy": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, {})[0]
+
+
+VENDOR_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+    '"444455556666"}, "Action": "sts:AssumeRole"%s}]}'
+)
+EXTERNAL_ID = ', "Condition": {"StringEquals": {"sts:ExternalId": "Unicorn-7"}}'
+
+
+def _vendor_role(world: World, trust: str) -> None:
+    admin_client(world, "iam").create_role(RoleName="VendorAccess", AssumeRolePolicyDocument=trust)
+
+
+def test_role_trust_says_who_may_assume_the_role_and_with_which_condition_keys():
+    world = World.new()
+    _vendor_role(world, VENDOR_TRUST % EXTERNAL_ID)
+    trust = CONDITIONS["role_trust"]
+    vendor = {"role": "VendorAccess", "principal": "444455556666"}
+    assert trust(world, {**vendor, "requires": {"sts:ExternalId": "Unicorn-7"}}, {}) == (
+        True,
+        "Role VendorAccess trusts account 444455556666 only with sts:ExternalId Unicorn-7",
+    )
+    assert trust(world, {**vendor, "requires": {"sts:ExternalId": None}}, {})[0]
+    assert trust(world, {**vendor, "only": True}, {}) == (
+        True,
+        "Role VendorAccess trusts only account 444455556666",
+    )
+    assert trust(world, {**vendor, "requires": {"sts:ExternalId": "other"}}, {}) == (
+        False,
+        "Role VendorAccess trusts account 444455556666 only with sts:ExternalId other: "
+        "no, it wants sts:ExternalId Unicorn-7, not other",
+    )
+    assert trust(world, {"role": "VendorAccess", "principal": "999988887777"}, {}) == (
+        False,
+        "Role VendorAccess does not trust account 999988887777; it trusts account 444455556666",
+    )
+
+
+def test_role_trust_fails_a_trust_that_lets_the_vendor_in_without_an_external_id():
+    world = World.new()
+    _vendor_role(world, VENDOR_TRUST % "")
+    trust = CONDITIONS["role_trust"]
+    args = {"role": "VendorAccess", "principal": "444455556666",
+            "requires": {"sts:ExternalId": "Unicorn-7"}}  # fmt: skip
+    passed, detail = trust(world, args, {})
+    assert not passed
+    assert detail.endswith("no, it lets account 444455556666 in without sts:ExternalId")
+    iam = admin_client(world, "iam")
+    iam.update_assume_role_policy(
+        RoleName="VendorAccess",
+        PolicyDocument=(
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+            '"arn:aws:iam::444455556666:root", "Service": "ec2.amazonaws.com"}, '
+            f'"Action": "sts:AssumeRole"{EXTERNAL_ID}}}]}}'
+        ),
+    )
+    assert trust(world, args, {})[0]
+    passed, detail = trust(world, {**args, "only": True}, {})
+    assert not passed
+    assert detail.endswith("no, it also trusts service ec2.amazonaws.com")
