@@ -9,22 +9,31 @@ world so that checking changes nothing. Every scenario carries a reference `solu
 `validate_scenarios` proves each step fails before its solution and passes after.
 
 - `model.py`: the frozen values a file becomes (Scenario, Step, Probe, Condition, Question...);
-- `loader.py`: YAML with line numbers, read into the model (`load_scenario`, `ScenarioError`);
+- `loader.py`: YAML with line numbers, read into the model (`load_scenario`, `ScenarioError`),
+  and a folder into the `Catalogue` the site serves, broken files left out (`read_catalogue`);
 - `run.py`: actions run on a world (`build_world`, `run_actions`, placeholders, actors);
 - `checks.py`: a step's check (`check_step`), its probes and the table of `CONDITIONS`;
-- `validate.py`: every problem in a file or folder (`validate_scenario`, `problems_in`).
+- `validate.py`: every problem in a file or folder (`validate_file`, `problems_in`).
 
 The package does not import Django: the app reads the folder from its settings
 (`ROLECALL_SCENARIO_DIR`, in `lessons.models.catalogue` and `validate_scenarios`) and passes it.
 """
 
 from lessons.scenario.checks import CheckResult, check_step
-from lessons.scenario.loader import ScenarioError, load_scenario, load_scenarios
+from lessons.scenario.loader import (
+    Catalogue,
+    ScenarioError,
+    load_scenario,
+    load_scenarios,
+    read_catalogue,
+    scenario_files,
+)
 from lessons.scenario.model import Probe, Scenario, Step
 from lessons.scenario.run import build_world, run_actions
-from lessons.scenario.validate import problems_in, validate_scenario
+from lessons.scenario.validate import problems_in, validate_file, validate_scenario
 
 __all__ = [
+    "Catalogue",
     "CheckResult",
     "Probe",
     "Scenario",
@@ -35,6 +44,9 @@ __all__ = [
     "load_scenario",
     "load_scenarios",
     "problems_in",
+    "read_catalogue",
     "run_actions",
+    "scenario_files",
+    "validate_file",
     "validate_scenario",
 ]

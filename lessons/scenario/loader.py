@@ -1,14 +1,17 @@
 """Reading scenario files: YAML with the line of every mapping and list, into the model.
 
 Every problem names its place, `file:line: message`. `read_scenario` gathers all of a file's
-problems of structure; `load_scenario` raises the first.
+problems of structure; `load_scenario` raises the first; `read_catalogue` reads a folder, leaving
+out (and logging) the files that cannot be served, so that one broken file does not take the
+site down.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,17 @@ from lessons.scenario.model import (
     Scenario,
     Step,
 )
-from lessons.scenario.run import ACTORS, BUILTIN_PLACES, FACTS, PROBE_ACTORS
+from lessons.scenario.run import (
+    ACTORS,
+    BUILTIN_PLACES,
+    FACTS,
+    PROBE_ACTORS,
+    build_world,
+    run_actions,
+)
+from simulator import AwsError, World
+
+logger = logging.getLogger(__name__)
 
 MAX_TICK_SECONDS = 3600
 """A fleet tick moves the clock at most an hour: role credentials rotate hourly (iam-facts §3)."""
@@ -626,9 +639,84 @@ def scenario_files(folder: Path) -> list[Path]:
 
 
 def load_scenarios(folder: Path) -> list[Scenario]:
-    """Every scenario in `folder` (the app's: settings.ROLECALL_SCENARIO_DIR), in catalogue order.
+    """Every scenario in `folder` that can be served, in catalogue order (`read_catalogue`)."""
+    return list(read_catalogue(folder).values())
 
-    A broken file raises ScenarioError: `validate_scenarios` reports every problem first.
+
+class Catalogue(dict[str, Scenario]):
+    """A folder's scenarios that can be served, by slug in catalogue order (`order`, then
+    title), and the files that cannot, each with its problems."""
+
+    def __init__(
+        self, scenarios: Iterable[Scenario], broken: Mapping[str, Sequence[ScenarioError]]
+    ) -> None:
+        ordered = sorted(scenarios, key=lambda scenario: (scenario.order, scenario.title))
+        super().__init__((scenario.slug, scenario) for scenario in ordered)
+        self.broken: Mapping[str, tuple[ScenarioError, ...]] = {
+            file: tuple(problems) for file, problems in broken.items()
+        }
+
+
+def read_catalogue(folder: Path) -> Catalogue:
+    """The scenarios of `folder` (the app's: settings.ROLECALL_SCENARIO_DIR) that can be served.
+
+    One broken file must not take the site down: a file with a problem of structure, whose
+    setup fails, or whose slug an earlier file (by name) has, is left out and logged, one line
+    per problem (`file:line: message`); `Catalogue.broken` keeps them for the instructor's note
+    on the catalogue. `validate_scenarios` checks far more (each step against its solution).
     """
-    found = [load_scenario(path) for path in scenario_files(folder)]
-    return sorted(found, key=lambda scenario: (scenario.order, scenario.title))
+    served: dict[str, Scenario] = {}
+    broken: dict[str, list[ScenarioError]] = {}
+    for path in scenario_files(folder):
+        try:
+            scenario, problems = read_scenario(path)
+        except Exception as error:  # a fault in the reader must not cost the other files
+            scenario, problems = None, [ScenarioError(path.name, 1, _error_words(error))]
+        if scenario is not None and not problems:
+            if scenario.slug in served:
+                other = served[scenario.slug].file
+                problems = [ScenarioError(path.name, 1, f"slug '{scenario.slug}' is also used "
+                                                        f"by {other}")]  # fmt: skip
+            elif (failure := setup_problem(scenario)) is not None:
+                problems = [failure]
+        if problems:
+            broken[path.name] = problems
+            for problem in problems:
+                logger.error("scenario file %s is not served: %s", path, problem)
+            continue
+        assert scenario is not None
+        served[scenario.slug] = scenario
+    return Catalogue(served.values(), broken)
+
+
+def setup_problem(scenario: Scenario, *, seed: int = 0) -> ScenarioError | None:
+    """Why the scenario's setup cannot build its world, at the failing item's line; or None."""
+    try:
+        build_world(scenario, seed=seed)
+    except Exception as error:  # any failure, not only AWS's: the file is what is wrong
+        line = _failing_setup_line(scenario, seed)
+        return ScenarioError(scenario.file, line, f"setup fails: {_error_words(error)}")
+    return None
+
+
+def _failing_setup_line(scenario: Scenario, seed: int) -> int:
+    """The line of the first setup item that fails when run one by one, as build_world runs
+    them (or of the first place, when every item runs and the places fail)."""
+    world = World.new(seed=seed)
+    world.state.tick_seconds = scenario.tick_seconds
+    variables: dict[str, Any] = {}
+    for action in scenario.setup:
+        try:
+            run_actions(world, variables, (action,))
+        except Exception:  # the same failure setup_problem reports
+            return action.line
+    return scenario.places[0].line if scenario.places else 1
+
+
+def _error_words(error: Exception) -> str:
+    """An error in a problem's words: AWS's code and message, a missing name, or the type."""
+    if isinstance(error, AwsError | ValueError):
+        return str(error)
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return f"{type(error).__name__}: {error}"

@@ -1,8 +1,10 @@
 """`python manage.py validate_scenarios [PATH ...]`: every problem in every scenario file.
 
 Prints one line per problem, `file:line: message`, then a summary ("5 scenarios, 0 problems").
-Exits with status 1 when there is any problem. A PATH is a scenario file or a folder of them;
-without one, the app's own folder is checked: settings.ROLECALL_SCENARIO_DIR (lessons/scenarios/).
+Exits with status 1 when there is any problem. A PATH is a scenario file or a folder of them
+(`*.yaml` and `*.yml`); without one, the app's own folder is checked:
+settings.ROLECALL_SCENARIO_DIR (lessons/scenarios/). A file checked alone is still compared with
+the other files of its folder, whose slugs it may not take.
 """
 
 from __future__ import annotations
@@ -34,11 +36,11 @@ class Command(BaseCommand):
         problems: list[scenarios.ScenarioError] = []
         for path in paths:
             if path.is_dir():
-                count += len(list(path.glob("*.yaml")))
+                count += len(scenarios.scenario_files(path))
                 problems.extend(scenarios.problems_in(path))
             elif path.is_file():
                 count += 1
-                problems.extend(scenarios.validate_scenario(path))
+                problems.extend(scenarios.validate_file(path))
             else:
                 raise CommandError(f"{path}: no such file or folder")
         for problem in problems:

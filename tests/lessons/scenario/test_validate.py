@@ -4,7 +4,13 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from lessons.scenario.validate import problems_in, validate_scenario
+from lessons.scenario.loader import read_scenario
+from lessons.scenario.validate import (
+    policy_problems,
+    problems_in,
+    validate_file,
+    validate_scenario,
+)
 from tests.lessons.workspace_scenarios import MINI
 
 
@@ -80,3 +86,95 @@ def test_a_terminal_command_in_a_place_the_scenario_lacks_is_reported(tmp_path):
     )
     problems = _problems(tmp_path, text)
     assert any("no place 'web-2'" in p for p in problems), problems
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(number for number, row in enumerate(text.splitlines(), 1) if fragment in row)
+
+
+def test_a_duplicate_slug_is_found_when_one_file_is_validated_alone(tmp_path):
+    shutil.copy(MINI, tmp_path / "mini.yaml")
+    shutil.copy(MINI, tmp_path / "mini-copy.yml")
+    assert validate_scenario(tmp_path / "mini-copy.yml") == []
+    problems = [str(p) for p in validate_file(tmp_path / "mini-copy.yml")]
+    assert problems == [
+        f"mini-copy.yml:{_line_of(MINI.read_text(), 'slug:')}: slug 'mini' is also used by mini.yaml"
+    ]
+
+
+def test_a_folder_reports_a_shared_slug_once(tmp_path):
+    shutil.copy(MINI, tmp_path / "a.yaml")
+    shutil.copy(MINI, tmp_path / "b.yaml")
+    clashes = [str(p) for p in problems_in(tmp_path) if "is also used" in str(p)]
+    assert clashes == ["b.yaml:1: slug 'mini' is also used by a.yaml"]
+
+
+def test_a_failing_setup_item_is_reported_at_its_own_line(tmp_path):
+    text = MINI.read_text().replace(
+        "params: {InstanceProfileName: AppRole, RoleName: AppRole}",
+        "params: {InstanceProfileName: AppRole, RoleName: NoSuchRole}",
+    )
+    line = _line_of(text, "RoleName: NoSuchRole") - 2  # the item's `- service:` line
+    problems = _problems(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"broken.yaml:{line}: setup fails: NoSuchEntity: "), problems
+
+
+def test_policy_errors_in_setup_are_reported_at_the_call(tmp_path):
+    text = MINI.read_text().replace('"Action": "s3:PutObject"', '"Action": "s3PutObject"')
+    line = _line_of(text, "operation: PutRolePolicy") - 1
+    problems = _problems(tmp_path, text)
+    assert any(
+        p.startswith(f"broken.yaml:{line}: PutRolePolicy's PolicyDocument at Statement[0].Action")
+        for p in problems
+    ), problems
+
+
+def test_a_trust_policy_with_a_resource_is_reported(tmp_path):
+    text = MINI.read_text().replace(
+        '"Action": "sts:AssumeRole"}', '"Action": "sts:AssumeRole", "Resource": "*"}'
+    )
+    problems = _problems(tmp_path, text)
+    assert any("CreateRole's AssumeRolePolicyDocument" in p for p in problems), problems
+
+
+def test_a_bucket_policy_in_a_solution_is_checked(tmp_path):
+    text = MINI.read_text() + (
+        "    - service: s3\n"
+        "      operation: PutBucketPolicy\n"
+        "      params:\n"
+        "        Bucket: reports-bucket\n"
+        '        Policy: \'{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", '
+        '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports-bucket/*"}]}\'\n'
+    )
+    problems = _problems(tmp_path, text)
+    line = _line_of(text, "operation: PutBucketPolicy") - 1
+    assert any(p.startswith(f"broken.yaml:{line}: PutBucketPolicy's Policy") for p in problems), (
+        problems
+    )
+
+
+def test_policy_warnings_are_not_problems(tmp_path):
+    # Too broad, as a lesson may set up on purpose: Access Analyzer warns, it is no error.
+    text = MINI.read_text().replace(
+        '"Action": "s3:PutObject", "Resource": "arn:aws:s3:::reports-bucket/*"',
+        '"Action": "iam:PassRole", "Resource": "*"',
+    )
+    path = tmp_path / "broad.yaml"
+    path.write_text(text)
+    scenario, problems = read_scenario(path)
+    assert problems == []
+    assert policy_problems(scenario) == []
+
+
+def test_placeholders_in_a_policy_stand_for_the_world_s_account(tmp_path):
+    text = MINI.read_text().replace(
+        '"Action": "s3:PutObject", "Resource": "arn:aws:s3:::reports-bucket/*"',
+        '"Action": "iam:PassRole", "Resource": "arn:aws:iam::{account}:role/AppRole"',
+    )
+    path = tmp_path / "placeholder.yaml"
+    path.write_text(text)
+    assert policy_problems(read_scenario(path)[0]) == []
+    path.write_text(text.replace("{account}", "1111"))
+    (problem,) = policy_problems(read_scenario(path)[0])
+    assert "The resource ARN account ID is not valid" in str(problem)

@@ -139,3 +139,28 @@ def test_the_default_folder_is_the_one_DJANGO_SCENARIO_DIR_names(tmp_path: Path)
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.stdout.strip() == "1 scenario, 0 problems", result.stdout + result.stderr
+
+
+def test_command_finds_a_slug_another_file_has_when_one_file_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "first.yaml").write_text(GOOD)
+    (tmp_path / "second.yaml").write_text(GOOD)
+    with pytest.raises(SystemExit):
+        call_command("validate_scenarios", str(tmp_path / "first.yaml"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"first.yaml:{_line_of(GOOD, 'slug:')}: slug 'mini' is also used by second.yaml",
+        "1 scenario, 1 problem",
+    ]
+
+
+def test_command_reads_yml_files_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "tiny.yml").write_text(GOOD.replace("hints:", "hint:"))
+    with pytest.raises(SystemExit):
+        call_command("validate_scenarios", str(tmp_path))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"tiny.yml:{_line_of(GOOD, 'hints:')}: unknown key 'hint': did you mean 'hints'?",
+        "1 scenario, 1 problem",
+    ]
