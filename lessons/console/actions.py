@@ -356,6 +356,48 @@ API: dict[str, _Api] = {
         lambda f: {"UserName": f.text("user_name"), "AccessKeyId": f.text("access_key_id")},
         lambda p, r: f"Deleted access key {p['AccessKeyId']}.",
     ),
+    # user groups: a group's policies apply to every user in it (IAM User Guide, id_groups.html)
+    "console-group-create": _Api(
+        "iam", "CreateGroup", lambda f: {"GroupName": f.text("group_name")},
+        lambda p, r: f"Created group {p['GroupName']}.",
+    ),
+    "console-group-delete": _Api(
+        "iam", "DeleteGroup", lambda f: {"GroupName": f.text("group_name")},
+        lambda p, r: f"Deleted group {p['GroupName']}.",
+    ),
+    "console-group-add-user": _Api(
+        "iam", "AddUserToGroup",
+        lambda f: {"GroupName": f.text("group_name"), "UserName": f.text("user_name")},
+        lambda p, r: (f"Added {p['UserName']} to {p['GroupName']}: the group's policies now "
+                      f"apply to {p['UserName']} too."),
+    ),
+    "console-group-remove-user": _Api(
+        "iam", "RemoveUserFromGroup",
+        lambda f: {"GroupName": f.text("group_name"), "UserName": f.text("user_name")},
+        lambda p, r: f"Removed {p['UserName']} from {p['GroupName']}.",
+    ),
+    "console-group-policy-put": _Api(
+        "iam", "PutGroupPolicy",
+        lambda f: {"GroupName": f.text("group_name"), "PolicyName": f.text("policy_name"),
+                   "PolicyDocument": f.document()},
+        lambda p, r: f"Saved inline policy {p['PolicyName']} of group {p['GroupName']}.",
+        document="PolicyDocument",
+    ),
+    "console-group-policy-delete": _Api(
+        "iam", "DeleteGroupPolicy",
+        lambda f: {"GroupName": f.text("group_name"), "PolicyName": f.text("policy_name")},
+        lambda p, r: f"Deleted inline policy {p['PolicyName']} of group {p['GroupName']}.",
+    ),
+    "console-group-attach": _Api(
+        "iam", "AttachGroupPolicy",
+        lambda f: {"GroupName": f.text("group_name"), "PolicyArn": _policy_arn(f)},
+        lambda p, r: f"Attached {p['PolicyArn']} to group {p['GroupName']}.",
+    ),
+    "console-group-detach": _Api(
+        "iam", "DetachGroupPolicy",
+        lambda f: {"GroupName": f.text("group_name"), "PolicyArn": f.text("policy_arn")},
+        lambda p, r: f"Detached {p['PolicyArn']} from group {p['GroupName']}.",
+    ),
     # roles
     "console-role-create": _Api(
         "iam", "CreateRole", _role_params,

@@ -43,7 +43,7 @@ from lessons.whatif import Preview
 from simulator import World, aws_managed
 from simulator.account import ADMIN
 from simulator.iam.findings import Finding, FindingType
-from simulator.model import Instance, ManagedPolicy, Role, User
+from simulator.model import Group, Instance, ManagedPolicy, Role, User
 from simulator.services import imds, instances
 from simulator.world import OUTSIDE_IP
 
@@ -331,6 +331,8 @@ def panels(
         "users": [
             _user(world, user_name, drafts) for user_name in sorted(state.users, key=natural_key)
         ],
+        "groups": [_group(world, name, drafts) for name in sorted(state.groups, key=natural_key)],
+        "user_names": sorted(state.users, key=natural_key),
         "roles": [_role(world, role, drafts) for role in _roles(world)],
         "role_names": sorted(
             (n for n, role in state.roles.items() if not role.service_linked), key=natural_key
@@ -375,7 +377,7 @@ def panels(
         },
         "drafts": {
             name.replace("-", "_"): drafts.of(name) or _NO_DRAFT
-            for name in ("user-new", "profile-new", "launch", "bucket-new")
+            for name in ("user-new", "group-new", "profile-new", "launch", "bucket-new")
         },
         "instances": [
             _instance_view(world, instance, tile, drafts, copied)
@@ -457,6 +459,14 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
         "created": user.created,
         "keys": keys,
         "is_console": name == ADMIN,
+        "groups": sorted(user.groups, key=natural_key),
+        "group_links": [
+            (
+                group,
+                f"{drafts.toggles.href(dom_id('group', group), False)}#{dom_id('group', group)}",
+            )
+            for group in sorted(user.groups, key=natural_key)
+        ],
         **_permissions(world, user, "user", dom, drafts),
         "dom": dom,
         "open": drafts.within(dom),
@@ -471,6 +481,36 @@ def _user(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
     }
 
 
+def _group(world: World, name: str, drafts: _Drafts) -> dict[str, Any]:
+    """A user group: its members, and its policies, which apply to each of them."""
+    group = world.state.groups[name]
+    dom = dom_id("group", name)
+    members = sorted(
+        (user.name for user in world.state.users.values() if name in user.groups), key=natural_key
+    )
+    permissions = _permissions(world, group, "group", dom, drafts)
+    policy_count = len(permissions["inline"]) + len(permissions["attached"])
+    return {
+        **permissions,
+        "name": name,
+        "arn": group.arn,
+        "members": members,
+        "others": [
+            user for user in sorted(world.state.users, key=natural_key) if user not in members
+        ],
+        "dom": dom,
+        "open": drafts.within(dom),
+        "toggle": drafts.toggles.item(
+            dom,
+            drafts.within(dom),
+            name,
+            _plural(len(members), "user"),
+            _plural(policy_count, "policy", "policies"),
+        ),  # fmt: skip
+        "outcome": drafts.exactly(dom),
+    }
+
+
 def _roles(world: World) -> list[Role]:
     return sorted(
         world.state.roles.values(),
@@ -479,9 +519,10 @@ def _roles(world: World) -> list[Role]:
 
 
 def _permissions(
-    world: World, entity: User | Role, kind: str, dom: str, drafts: _Drafts
+    world: World, entity: User | Group | Role, kind: str, dom: str, drafts: _Drafts
 ) -> dict[str, Any]:
-    """The inline and attached policies of a user or role, with their editors."""
+    """The inline and attached policies of a user, group or role, with their editors, and the
+    permissions boundary of a user or role (a group has none)."""
     owner = {f"{kind}_name": entity.name}
     inline = [
         {
@@ -500,7 +541,7 @@ def _permissions(
         }
         for name, text in sorted(entity.inline_policies.items())
     ]
-    boundary = entity.permissions_boundary
+    boundary = None if isinstance(entity, Group) else entity.permissions_boundary
     return {
         "kind": kind,
         "inline": inline,

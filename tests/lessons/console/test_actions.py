@@ -625,9 +625,16 @@ def test_put_and_get_a_text_object():
 def test_every_console_form_posts_a_console_action_to_the_workspace():
     attempt = attempt_with(fleet_world(size=2, stored_key=True))
     post(attempt, "console-run-fleet", ticks="1")
+    attempt.act("iam", "CreateGroup", {"GroupName": "readers"})
+    attempt.act("iam", "AddUserToGroup", {"GroupName": "readers", "UserName": "app-user"})
+    attempt.act("iam", "PutGroupPolicy", {"GroupName": "readers", "PolicyName": "p",
+                                          "PolicyDocument": PUT_ONLY})  # fmt: skip
+    attempt.act("iam", "PutRolePermissionsBoundary", {"RoleName": "AppRole",
+                                                      "PermissionsBoundary": policy_arn(attempt)})  # fmt: skip
     world = attempt.load_world()
     items = [dom_id("instance", i) for i in world.state.instances]
     items += [dom_id("role", r) for r in world.state.roles] + [dom_id("user", "app-user")]
+    items += [dom_id("group", "readers")]
     items += [dom_id("policy", "ReportsAccess"), dom_id("bucket", BUCKET)]
     html = "".join(render(attempt, open=item) for item in items)
     forms = re.findall(r"<form\b.*?</form>", html, re.S)

@@ -241,3 +241,77 @@ def test_a_closed_item_reads_no_aws_managed_document(client: Client) -> None:
     page = client.get(URL).content.decode()
 
     assert "s3:Get*" not in unescape(page)
+
+
+# --- User groups ---------------------------------------------------------------------------------
+
+
+def _bobs_key(client: Client, attempt: Attempt) -> tuple[str, str]:
+    client.post(URL, {"action": "console-user-create", "user_name": "bob"})
+    client.post(URL, {"action": "console-key-create", "user_name": "bob"})
+    key = next(k for k in _world(attempt).state.access_keys.values() if k.user_name == "bob")
+    return key.access_key_id, key.secret_access_key
+
+
+def _bob_may_list_buckets(attempt: Attempt, key: tuple[str, str]) -> bool:
+    try:
+        _world(attempt).call(key, "s3", "ListBuckets", {})
+    except AwsError as error:
+        if error.code != "AccessDenied":
+            raise
+        return False
+    return True
+
+
+def test_a_groups_policy_applies_to_the_users_added_to_it_from_the_console(
+    client: Client,
+) -> None:
+    attempt = started(client, "two-steps")
+    key = _bobs_key(client, attempt)
+    group = dom_id("group", "readers")
+    assert not _bob_may_list_buckets(attempt, key)
+
+    client.post(
+        URL, {"action": "console-group-create", "form": "group-new", "group_name": "readers"}
+    )
+    client.post(URL, {"action": "console-group-attach", "form": group, "group_name": "readers",
+                      "policy_arn": READ_ONLY})  # fmt: skip
+    added = client.post(URL, {"action": "console-group-add-user", "form": group,
+                              "group_name": "readers", "user_name": "bob"}, follow=True)  # fmt: skip
+
+    assert "Added bob to readers: the group's policies now apply to bob too." in _text(
+        added.content.decode()
+    )
+    assert _bob_may_list_buckets(attempt, key)
+    shown = _text(client.get(URL, {"open": group}).content.decode())
+    assert "readers · 1 user · 1 policy" in shown
+    assert "Remove bob from readers" in shown
+    assert "AmazonS3ReadOnlyAccess (AWS managed, default version v" in shown
+    assert "Permissions boundary" not in shown  # a group has none
+    user = _text(client.get(URL, {"open": dom_id("user", "bob")}).content.decode())
+    assert "Groups: readers (their policies apply to bob too)" in user
+
+    client.post(URL, {"action": "console-group-remove-user", "form": group,
+                      "group_name": "readers", "user_name": "bob"})  # fmt: skip
+    assert not _bob_may_list_buckets(attempt, key)
+
+
+def test_a_group_with_a_policy_is_not_deleted_and_aws_says_why(client: Client) -> None:
+    attempt = started(client, "two-steps")
+    group = dom_id("group", "readers")
+    client.post(
+        URL, {"action": "console-group-create", "form": "group-new", "group_name": "readers"}
+    )
+    client.post(URL, {"action": "console-group-policy-put", "form": f"{group}--inline-new",
+                      "group_name": "readers", "policy_name": "list",
+                      "document": allow("s3:ListAllMyBuckets")})  # fmt: skip
+
+    response = client.post(
+        URL, {"action": "console-group-delete", "form": group, "group_name": "readers"}
+    )
+
+    assert response.status_code == 200  # shown again at once
+    page = _text(response.content.decode())
+    assert "DeleteGroup failed." in page
+    assert "DeleteConflict" in page
+    assert "readers" in _world(attempt).state.groups
