@@ -51,10 +51,10 @@ def seed_for(key: str) -> int:
 
 
 @cache
-def catalogue() -> dict[str, Scenario]:
-    """Every scenario, by slug, loaded once per process from settings.ROLECALL_SCENARIO_DIR."""
-    found = scenarios.load_scenarios(settings.ROLECALL_SCENARIO_DIR)
-    return {scenario.slug: scenario for scenario in found}
+def catalogue() -> scenarios.Catalogue:
+    """Every scenario, by slug, loaded once per process from settings.ROLECALL_SCENARIO_DIR;
+    a broken file is left out, logged, and kept in `.broken` for the instructors' note."""
+    return scenarios.read_catalogue(settings.ROLECALL_SCENARIO_DIR)
 
 
 class DocumentField(models.TextField):  # type: ignore[type-arguments]

@@ -1,5 +1,6 @@
 """The catalogue (/): every scenario with the learner's progress, or their class's scenarios."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET
 from lessons import models, quiz
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, with_browser
-from lessons.scenario import Scenario
+from lessons.scenario import Scenario, ScenarioError
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,16 @@ def _card(scenario: Scenario, reached: tuple[int, list[object]] | None) -> Card:
 @require_GET
 @with_browser
 def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
-    """Every scenario with the learner's progress, the sandbox, and the policy simulator."""
+    """Every scenario with the learner's progress, the sandbox, and the policy simulator.
+
+    An instructor (any signed-in user: see createinstructor) also sees the scenario files that
+    are not served, each with its problems; learners never do.
+    """
+    broken = models.catalogue().broken if request.user.is_authenticated else {}
     membership = browser.membership()
     if membership is not None:
-        return _class_catalogue(request, membership, _reached(membership.attempts.all()))
+        reached = _reached(membership.attempts.all())
+        return _class_catalogue(request, membership, reached, broken)
     learner = browser.learner()
     reached: Reached = {}
     if learner is not None:
@@ -71,12 +78,16 @@ def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
         {
             "cards": [card for card in cards if not card.scenario.sandbox],
             "sandboxes": [card for card in cards if card.scenario.sandbox],
+            "broken": broken,
         },
     )
 
 
 def _class_catalogue(
-    request: HtmxHttpRequest, membership: models.Membership, reached: Reached
+    request: HtmxHttpRequest,
+    membership: models.Membership,
+    reached: Reached,
+    broken: Mapping[str, tuple[ScenarioError, ...]],
 ) -> HttpResponse:
     """A learner in a class sees the class's scenarios, in its order; locked ones say so."""
     classroom = membership.classroom
@@ -87,5 +98,11 @@ def _class_catalogue(
         else Card(scenario, "locked", "Locked: your instructor opens it later", "")
         for scenario in classroom.definitions()
     ]
-    context = {"cards": cards, "sandboxes": [], "membership": membership, "classroom": classroom}
+    context = {
+        "cards": cards,
+        "sandboxes": [],
+        "membership": membership,
+        "classroom": classroom,
+        "broken": broken,
+    }
     return render(request, "lessons/catalogue.html", context)

@@ -1,11 +1,18 @@
 """The catalogue at /: every scenario with what it teaches and the learner's progress."""
 
-import pytest
-from django.test import Client
+import logging
+from pathlib import Path
 
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from pytest_django.fixtures import Settings
+
+from lessons import models
 from lessons.models import Attempt, Learner
+from lessons.warm import warm_up
 from tests.factories import learner_key, started
-from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
+from tests.lessons.workspace_scenarios import MINI, scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
 
@@ -117,3 +124,96 @@ def test_offers_the_sandbox_and_the_policy_simulator(client: Client) -> None:
 
 def test_catalogue_is_get_only(client: Client) -> None:
     assert client.post("/").status_code == 405
+
+
+# --- A broken scenario file ------------------------------------------------------------------
+
+BROKEN_SETUP = "  - service: iam\n    operation: AddRoleToInstanceProfile\n"
+
+
+@pytest.fixture
+def one_broken(scenarios: Path) -> Path:  # noqa: F811 -- the fixture, imported
+    """The scenarios' folder with two broken files: one misspells a key, one's setup fails."""
+    two_steps = (scenarios / "two-steps.yaml").read_text()
+    (scenarios / "two-steps.yaml").write_text(two_steps.replace("    hints: [", "    hint: ["))
+    (scenarios / "failing-setup.yml").write_text(
+        MINI.read_text()
+        .replace("slug: mini", "slug: failing-setup")
+        .replace("RoleName: AppRole}", "RoleName: NoSuchRole}")
+    )
+    models.catalogue.cache_clear()
+    return scenarios
+
+
+def test_a_broken_file_leaves_the_others_served(client: Client, one_broken: Path) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert 'aria-labelledby="card-mini"' in response.text
+    assert 'aria-labelledby="card-sandbox"' in response.text
+    assert "card-two-steps" not in response.text
+    assert "card-failing-setup" not in response.text
+    assert client.get("/s/two-steps/").status_code == 404
+
+
+def test_learners_see_no_note_of_broken_files(client: Client, one_broken: Path) -> None:
+    page = client.get("/").text
+
+    assert "not served" not in page
+    assert "two-steps.yaml" not in page
+
+
+def test_instructors_see_a_note_naming_each_broken_file_and_its_problems(
+    client: Client, one_broken: Path
+) -> None:
+    client.force_login(User.objects.create_user("teacher", password="a long password 1"))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    start = response.text.index('aria-labelledby="broken-heading"')
+    note = response.text[start : response.text.index("</section>", start)]
+    assert "2 scenario files not served" in note
+    two_steps = (one_broken / "two-steps.yaml").read_text()
+    hint_line = next(n for n, row in enumerate(two_steps.splitlines(), 1) if "hint: [" in row)
+    assert "<code>two-steps.yaml</code>" in note
+    assert (
+        f"line {hint_line}: unknown key &#x27;hint&#x27;: did you mean &#x27;hints&#x27;?" in note
+    )
+    assert "<code>failing-setup.yml</code>" in note
+    assert "setup fails: NoSuchEntity" in note
+    assert 'aria-labelledby="card-mini"' in response.text
+
+
+def test_loading_a_folder_with_broken_files_logs_them_and_does_not_raise(
+    one_broken: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="lessons.scenario.loader"):
+        catalogue = models.catalogue()
+
+    assert list(catalogue) == ["mini", "sandbox"]
+    assert sorted(catalogue.broken) == ["failing-setup.yml", "two-steps.yaml"]
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(
+        "two-steps.yaml is not served: two-steps.yaml:" in m and "'hint'" in m for m in logged
+    )
+    assert any("failing-setup.yml is not served: failing-setup.yml:" in m for m in logged)
+
+
+def test_a_server_starts_with_a_broken_file(one_broken: Path) -> None:
+    warm_up()  # what config/wsgi.py runs at start: it built every scenario's world
+
+    assert "mini" in models.catalogue()
+
+
+def test_of_two_files_with_one_slug_the_first_is_served(settings: Settings) -> None:
+    (settings.ROLECALL_SCENARIO_DIR / "zz-mini-again.yaml").write_text(
+        MINI.read_text().replace("title: Attach a role", "title: Another")
+    )
+    models.catalogue.cache_clear()
+
+    catalogue = models.catalogue()
+
+    assert catalogue["mini"].title == "Attach a role"
+    (problem,) = catalogue.broken["zz-mini-again.yaml"]
+    assert problem.message == "slug 'mini' is also used by mini.yaml"
