@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -28,7 +29,7 @@ from simulator import aws_managed, ids, network, serde
 from simulator.authenticate import Caller, Credentials, authenticate
 from simulator.clock import EPOCH, iso
 from simulator.errors import AwsError
-from simulator.events import record_call
+from simulator.events import record_call, share_event
 from simulator.iam import (
     Decision,
     Policy,
@@ -61,6 +62,12 @@ CONSOLE_IP = "203.0.113.10"
 """The learner's own computer, for calls made from the console panels."""
 ADMIN = "admin"
 """The IAM user a new account starts with."""
+_STS_ROLE_ACTIONS = {
+    "sts:assumerole": "sts:AssumeRole",
+    "sts:tagsession": "sts:TagSession",
+    "sts:setsourceidentity": "sts:SetSourceIdentity",
+}
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _CALLED_VIA = frozenset({"athena", "cloudformation", "dynamodb", "kms"})
 """Services that set aws:CalledVia (IAM User Guide, reference_policies_condition-keys.html
 #calledvia-services)."""
@@ -76,6 +83,7 @@ class Call:
     """One call in progress: what a service handler gets."""
 
     __slots__ = (
+        "also_recorded_in",
         "caller",
         "decisions",
         "evaluated",
@@ -107,6 +115,9 @@ class Call:
         self.decisions: list[Decision] = []
         # The policies the last decision weighed ((policy, is resource-based)), for the log.
         self.evaluated: tuple[tuple[Policy, bool], ...] = ()
+        # Another account whose event log also records this call (a cross-account AssumeRole
+        # is logged in the caller's account and in the role's: simulator/services/sts.py).
+        self.also_recorded_in: Account | None = None
 
     @property
     def state(self) -> State:
@@ -203,10 +214,19 @@ def settle(account: Account) -> None:
 
 
 class Account:
-    """A simulated AWS account: its state, its clock, and `call`."""
+    """A simulated AWS account: its state, its clock, and `call`.
 
-    def __init__(self, state: State) -> None:
+    A world may hold several accounts (`add_account`). The first one, made by `new` or
+    `from_dict`, is the world's *root*: it owns the others' states (`State.accounts`), the
+    clock they share, and the JSON. Every other account is reached as a view (`account(...)`),
+    an `Account` over that account's state whose `root` is the world's first account. A call
+    runs in the account its credentials belong to, whichever account object it is made on.
+    """
+
+    def __init__(self, state: State, root: Account | None = None) -> None:
         self.state = state
+        self.root: Account = root if root is not None else self
+        self._views: dict[str, Account] = {}  # the root's views of the other accounts
 
     # --- creation, persistence ----------------------------------------------------------
 
@@ -241,14 +261,23 @@ class Account:
         state.access_keys[key.access_key_id] = key
 
     def admin_credentials(self) -> Credentials:
-        """The `admin` user's first active access key."""
+        """The `admin` user's first active access key (of this account: `account(...)` for
+        another's)."""
         for key in self.state.access_keys.values():
             if key.user_name == ADMIN and key.status == "Active":
                 return Credentials(key.access_key_id, key.secret_access_key)
         raise LookupError("The admin user has no active access key.")
 
     def to_dict(self) -> dict[str, Any]:
-        return serde.to_json(self.state)
+        """The whole world as JSON-shaped data: this account and every other one it holds.
+
+        `name` and `accounts` are left out while empty, so a one-account world's JSON is what
+        it was before worlds had several accounts (and such saved worlds load unchanged)."""
+        data = serde.to_json(self.root.state)
+        _drop_empty(data)
+        for nested in data.get("accounts", {}).values():
+            _drop_empty(nested)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -257,6 +286,77 @@ class Account:
     def copy(self) -> Self:
         """An independent copy (for step checks that probe without changing the world)."""
         return self.from_dict(copy.deepcopy(self.to_dict()))
+
+    # --- several accounts ---------------------------------------------------------------------
+
+    def add_account(self, account_id: str, *, name: str = "") -> Account:
+        """A new account in this world, with its own `admin` user (AdministratorAccess and one
+        access key), as `new` makes the first one; returns it. Its ids are deterministic from
+        the world's seed and its account id, so they never repeat the first account's.
+
+            vendor = world.add_account("444455556666", name="vendor")
+            world.session(account="vendor").client("sts").get_caller_identity()
+        """
+        root = self.root
+        if not isinstance(account_id, str) or not _ACCOUNT_ID.match(account_id):
+            raise ValueError(f"An account id is 12 digits, not {account_id!r}.")
+        if any(other.account_id == account_id for other in root.accounts):
+            raise ValueError(f"The world already has account {account_id}.")
+        if name and any(other.state.name == name for other in root.accounts):
+            raise ValueError(f"The world already has an account named {name!r}.")
+        state = State(
+            seed=root.state.seed * 10**12 + int(account_id),
+            account_id=account_id,
+            region=root.state.region,
+            now=root.state.now,
+            name=name,
+        )
+        root.state.accounts[account_id] = state
+        account = root._view(state)
+        account._add_admin()
+        return account
+
+    @property
+    def accounts(self) -> list[Account]:
+        """Every account of the world, the first one first."""
+        root = self.root
+        return [root, *(root._view(state) for state in root.state.accounts.values())]
+
+    def account(self, key: str) -> Account:
+        """One account of the world, by its id or its name; KeyError if there is none."""
+        for candidate in self.root.accounts:
+            if key in (candidate.account_id, candidate.state.name) and key:
+                return candidate
+        raise KeyError(f"The world has no account {key!r}.")
+
+    def account_by_id(self, account_id: str) -> Account | None:
+        """The world's account with this id, or None (an account the world does not hold)."""
+        root = self.root
+        if account_id == root.state.account_id:
+            return root
+        state = root.state.accounts.get(account_id)
+        return root._view(state) if state is not None else None
+
+    def _view(self, state: State) -> Account:
+        """The root's Account over one of its states (the same object each time)."""
+        if state is self.state:
+            return self
+        view = self._views.get(state.account_id)
+        if view is None or view.state is not state:
+            view = Account(state, self)
+            self._views[state.account_id] = view
+        return view
+
+    def _owner(self, access_key_id: str) -> Account:
+        """The account whose credentials these are: the one a call with them runs in."""
+        root = self.root
+        others = root.state.accounts
+        if not others:
+            return root
+        for state in (root.state, *others.values()):
+            if access_key_id in state.access_keys or access_key_id in state.sessions:
+                return root._view(state)
+        return self
 
     # --- identifiers and the clock -------------------------------------------------------
 
@@ -283,8 +383,11 @@ class Account:
         """Move the simulated clock on; time-driven work (deletions, associations) catches up."""
         if seconds < 0:
             raise ValueError("The clock only moves forward.")
-        self.state.now = self.state.now + timedelta(seconds=seconds)
-        settle(self)
+        root = self.root
+        root.state.now = root.state.now + timedelta(seconds=seconds)
+        for account in root.accounts:
+            account.state.now = root.state.now  # one clock for the whole world
+            settle(account)
 
     # --- the one path ----------------------------------------------------------------------
 
@@ -306,6 +409,19 @@ class Account:
         credentials on the caller's behalf (a forward access session): aws:ViaAWSService is
         true, and the record says `invokedBy` that service, from that service's address."""
         creds = Credentials(*credentials)
+        owner = self._owner(creds.access_key_id)
+        if owner is not self:  # the call runs in the account the credentials belong to
+            return owner.call(
+                creds,
+                service,
+                operation,
+                params,
+                source_ip=source_ip,
+                user_agent=user_agent,
+                via_service=via_service,
+            )
+        if self.root is not self:
+            self.state.now = self.root.state.now  # one clock for the whole world
         params = dict(params or {})
         handler = _HANDLERS.get((service, operation))
         caller: Caller | None = None
@@ -324,10 +440,17 @@ class Account:
         except AwsError as error:
             self._record(service, operation, params, ip, creds, caller, call, error, user_agent)
             self._annotate(service, ip, via_service)
+            self._share(call)
             raise
         self._record(service, operation, params, ip, creds, caller, call, None, user_agent)
         self._annotate(service, ip, via_service)
+        self._share(call)
         return response
+
+    def _share(self, call: Call | None) -> None:
+        """A copy of the call's record in the other account that logs it too, if any."""
+        if call is not None and call.also_recorded_in is not None and self.state.events:
+            share_event(self.state, call.also_recorded_in.state, self.state.events[-1])
 
     def _annotate(self, service: str, source_ip: str, via_service: str | None) -> None:
         """What the record says of the road: a call through a VPC endpoint shows the caller's
@@ -487,11 +610,21 @@ class Account:
                 context["aws:VpcSourceIp"] = path.private_ip
         entity = caller.user or caller.role
         tags = entity.tags if entity is not None else {}
+        session = caller.session
+        if session is not None and session.tags:
+            # "New session tags override existing assumed role or federated user tags with the
+            # same tag key, regardless of case" (IUG id_session-tags, Things to know).
+            passed = {key.lower() for key in session.tags}
+            tags = {k: v for k, v in tags.items() if k.lower() not in passed} | session.tags
         for key, value in tags.items():
             context[f"aws:PrincipalTag/{key}"] = value
-        session = caller.session
         if session is not None:
             context["aws:TokenIssueTime"] = iso(session.issued)
+            if session.source_identity is not None:
+                # Present "for all actions taken with the role by the source identity" (IUG
+                # reference_policies_iam-condition-keys, sts:SourceIdentity; the global key
+                # is aws:SourceIdentity, reference_policies_condition-keys).
+                context["aws:SourceIdentity"] = session.source_identity
             if session.instance_id is not None:
                 context["ec2:SourceInstanceARN"] = (
                     f"arn:aws:ec2:{state.region}:{state.account_id}:instance/{session.instance_id}"
@@ -559,11 +692,9 @@ class Account:
         )
         resource_doc: Policy | None = None
         if resource_policy:
-            kind = (
-                PolicyKind.TRUST
-                if action.lower().startswith("sts:assumerole")
-                else PolicyKind.RESOURCE
-            )
+            # STS's only resource policies are roles' trust policies (sts:AssumeRole*, and
+            # sts:TagSession and sts:SetSourceIdentity, which the trust policy must allow too).
+            kind = PolicyKind.TRUST if action.lower().startswith("sts:") else PolicyKind.RESOURCE
             name = "trust policy" if kind is PolicyKind.TRUST else "resource-based policy"
             try:
                 resource_doc = compile_policy(resource_policy, name, kind)
@@ -590,13 +721,20 @@ class Account:
             encoded = self._encode_authorization_message(decision)
         error = denied_error(decision, encoded_message=encoded)
         assert error is not None
-        if decision.request.action_key in ("sts:assumerole",):
-            # STS names the role and leaves out the reason (iam-facts §2).
+        if decision.request.action_key in _STS_ROLE_ACTIONS:
+            # STS names the role and leaves out the reason (iam-facts §2), across accounts as
+            # within one. [UNCERTAIN] sts:TagSession and sts:SetSourceIdentity assumed alike.
             message = (
                 f"User: {decision.request.principal.display} is not authorized to perform: "
-                f"sts:AssumeRole on resource: {decision.request.resource}"
+                f"{_STS_ROLE_ACTIONS[decision.request.action_key]} on resource: "
+                f"{decision.request.resource}"
             )
             return AwsError("AccessDenied", message, 403, decision=decision)
+        if decision.request.service == "s3" and not decision.request.same_account:
+            # S3 explains a denial only to callers of the same account or organization; a
+            # caller of another account gets plain "Access Denied" (iam-facts §2, S3 User
+            # Guide troubleshoot-403-errors). The world's accounts share no organization.
+            return AwsError("AccessDenied", "Access Denied", 403, decision=decision)
         return AwsError(error.code, error.message, error.status, decision=decision)
 
     def _encode_authorization_message(self, decision: Decision) -> str:
@@ -656,6 +794,14 @@ class Account:
             env.pop(name, None)
         else:
             env[name] = value
+
+
+def _drop_empty(data: dict[str, Any]) -> None:
+    """Leave out a State's `name` and `accounts` while they are empty (see `to_dict`)."""
+    if not data.get("name"):
+        data.pop("name", None)
+    if not data.get("accounts"):
+        data.pop("accounts", None)
 
 
 def _home(path: str) -> str:

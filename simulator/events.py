@@ -10,6 +10,7 @@ Only the newest `MAX_EVENTS` are kept, so a saved world stays small.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "decision_summary",
     "record",
     "record_call",
+    "share_event",
     "statement_summary",
 ]
 
@@ -112,6 +114,29 @@ def record(
             event["decision"].update(condition_summary(evidence))
     events = state.events
     events.append(event)
+    if len(events) > MAX_EVENTS:
+        del events[: len(events) - MAX_EVENTS]
+
+
+def share_event(state: State, other: State, event: dict[str, Any]) -> None:
+    """Log one call in a second account too: a copy of `event` (the caller's account's record)
+    with its own eventID and `recipientAccountId`, both records carrying one `sharedEventID`.
+
+    CloudTrail logs a cross-account AssumeRole "in the calling account and the account where
+    the AWS STS operation is performed" (IUG cloudtrail-integration, Logging sign-in events for
+    temporary credentials). `sharedEventID` is how CloudTrail ties the records "from the same
+    AWS action that is sent to different AWS accounts" together (CloudTrail User Guide,
+    cloudtrail-event-reference-record-contents) [UNCERTAIN: that page was not re-read here].
+    """
+    shared = event.get("sharedEventID")
+    if not isinstance(shared, str):
+        shared = new_id(state, "shared-", 32, "0123456789abcdef")[len("shared-") :]
+        event["sharedEventID"] = shared
+    copied = copy.deepcopy(event)
+    copied["eventID"] = new_id(other, "evt-", 32, "0123456789abcdef")[4:]
+    copied["recipientAccountId"] = other.account_id
+    events = other.events
+    events.append(copied)
     if len(events) > MAX_EVENTS:
         del events[: len(events) - MAX_EVENTS]
 

@@ -151,6 +151,12 @@ class StsSession:
     instance_id: str | None = None
     caller_arn: str | None = None  # who assumed the role (AssumeRole)
     delivery: str | None = None  # "1.0" | "2.0": the IMDS version that delivered them
+    # What AssumeRole's caller set (simulator/services/sts.py): the source identity, which
+    # never changes along a role chain; session tags (aws:PrincipalTag/..., over the role's
+    # own tags) and which of them pass on to the next session in a chain.
+    source_identity: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    transitive_tag_keys: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -289,7 +295,13 @@ class PlaceState:
 
 @dataclass(slots=True)
 class State:
-    """One simulated AWS account."""
+    """One simulated AWS account.
+
+    A world's first account holds the others in `accounts` (by account id); each of those is a
+    whole State of its own (its IAM, S3, EC2, events), with `accounts` empty. `name` is how a
+    scenario calls an account ("vendor"). Both are left out of the JSON while they are empty,
+    so a one-account world saves as it always has (simulator/account.py, `to_dict`).
+    """
 
     seed: int
     account_id: str
@@ -321,3 +333,5 @@ class State:
     # EC2 key pairs by name (simulator/services/ec2.py): KeyPairId, KeyFingerprint, KeyType,
     # CreateTime (ISO 8601), Tags (JSON). No key material is kept: none is real.
     key_pairs: dict[str, dict[str, str]] = field(default_factory=dict)
+    name: str = ""
+    accounts: dict[str, State] = field(default_factory=dict)

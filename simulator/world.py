@@ -5,6 +5,8 @@
     world.session().client("iam")          # a real botocore client answered in-process
     world.instance_session("i-...")        # AWS as software on that instance sees it
     world.imds("i-...", "GET", "/latest/meta-data/iam/security-credentials/", headers={})
+    world.add_account("444455556666", name="vendor")   # a second account, with its own admin
+    world.session(account="vendor")        # boto3 as that account's admin
 
 `Account` (account.py) is the account itself and the one path every call takes; it knows no
 service. `World` is where the account meets the services (importing this module registers
@@ -38,13 +40,17 @@ class World(Account):
         session_token: str | None = None,
         *,
         source_ip: str | None = None,
+        account: str | None = None,
     ) -> boto3.Session:
         """A real boto3.Session whose clients are answered by this world, in-process.
 
-        With no access key id, the session acts as the account's `admin` user.
+        With no access key id, the session acts as the `admin` user of `account` (an account
+        id or name, `add_account`), or of the world's first account. Each call runs in the
+        account its credentials belong to.
         """
+        target = self if account is None else self.account(account)
         return boto.session(
-            self, access_key_id, secret_access_key, session_token, source_ip=source_ip
+            target, access_key_id, secret_access_key, session_token, source_ip=source_ip
         )
 
     def instance_session(self, instance_id: str) -> boto3.Session:

@@ -147,11 +147,25 @@ def _aws_owned(request: Request) -> str | None:
     )
 
 
+_TRUST_ACTIONS = frozenset({"sts:tagsession", "sts:setsourceidentity", "sts:setcontext"})
+"""Permissions-only actions a role's trust policy must allow beside sts:AssumeRole*: "trust
+policies ... must have the sts:TagSession permission. For roles that don't have this permission
+in the trust policy, the AssumeRole operation will fail" (IUG id_session-tags); "You must grant
+permissions for the sts:SetSourceIdentity action" in the trust policy (IUG
+reference_policies_iam-condition-keys, sts:SourceIdentity; id_credentials_temp_control-access_
+monitor). sts:SetContext alike [UNCERTAIN: by analogy, trusted identity propagation]."""
+
+
+def _trust_action(action: str) -> bool:
+    """An action a role's trust policy must allow (`action` lower-cased)."""
+    return action.startswith("sts:assumerole") or action in _TRUST_ACTIONS
+
+
 def _requires_resource_policy(request: Request) -> bool:
     """Role trust policies and KMS key policies must allow the caller explicitly."""
     resource = request.resource
     action = request.action_key
-    if action.startswith("sts:assumerole") and ":role/" in resource:
+    if _trust_action(action) and ":role/" in resource:
         return True
     return resource.startswith("arn:aws:kms:") and ":key/" in resource
 
@@ -556,7 +570,7 @@ class _Trace:
         )  # fmt: skip
 
     def no_resource_policy(self, request: Request) -> Decision:
-        if request.action_key.startswith("sts:assumerole"):
+        if _trust_action(request.action_key):
             what = "the role's trust policy must name the caller (or its account)"
         elif request.resource.startswith("arn:aws:kms:"):
             what = "the key policy must allow the caller (or its account)"

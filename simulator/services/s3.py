@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from simulator.account import Call, operation
+from simulator.account import Account, Call, operation
 from simulator.errors import AwsError
 from simulator.iam import Decision, Policy, PolicyGrammarError, PolicyKind, catalog
 from simulator.iam.conditions import OPERATORS
@@ -192,9 +192,12 @@ def _valid_bucket_name(name: str) -> bool:
 # --- authorization ---------------------------------------------------------------------------
 
 
-def _context(call: Call, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The condition keys every S3 request carries, plus the operation's own."""
-    account = call.state.account_id
+def _context(
+    call: Call, extra: Mapping[str, Any] | None = None, bucket: Bucket | None = None
+) -> dict[str, Any]:
+    """The condition keys every S3 request carries, plus the operation's own. The resource's
+    account is the bucket owner's (the caller's, for a bucket that does not exist)."""
+    account = _owner(call, bucket).account_id
     context: dict[str, Any] = {
         "aws:ResourceAccount": account,
         "s3:ResourceAccount": account,
@@ -217,10 +220,52 @@ def _authorize(
     return call.authorize(
         action,
         resource,
-        context=_context(call, extra),
+        context=_context(call, extra, bucket),
         resource_policy=bucket.policy if bucket is not None else None,
-        resource_account=call.state.account_id,
+        resource_account=_owner(call, bucket).account_id,
     )
+
+
+def _find(call: Call, name: str) -> Bucket | None:
+    """The bucket of that name in whichever of the world's accounts owns it: S3's bucket
+    namespace is global (S3 User Guide, bucketnamingrules: "Bucket names must be unique across
+    all AWS accounts in all the AWS Regions within a partition")."""
+    found = call.state.buckets.get(name)
+    if found is not None or not call.world.root.state.accounts:
+        return found
+    for account in call.world.accounts:
+        found = account.state.buckets.get(name)
+        if found is not None:
+            return found
+    return None
+
+
+def _owner(call: Call, bucket: Bucket | None) -> Account:
+    """The account that owns the bucket (the caller's when there is none). A request for a
+    bucket of another account is a cross-account request: the bucket policy must allow it,
+    and the caller's own identity policies too (IUG reference_policies_evaluation-logic-
+    cross-account; S3 User Guide, example-walkthroughs-managing-access-example2)."""
+    if bucket is None or call.state.buckets.get(bucket.name) is bucket:
+        return call.world
+    for account in call.world.accounts:
+        if account.state.buckets.get(bucket.name) is bucket:
+            return account
+    return call.world
+
+
+def _owner_only(call: Call, bucket: Bucket) -> None:
+    """The bucket-policy operations answer an allowed caller of another account 405: "If you
+    have the correct permissions, but you're not using an identity that belongs to the bucket
+    owner's account, Amazon S3 returns a 405 Method Not Allowed error" (S3 API Reference,
+    PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy); the text is S3's for the
+    MethodNotAllowed code (S3 API Reference, ErrorResponses)."""
+    if _owner(call, bucket) is not call.world:
+        raise AwsError(
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+            405,
+            fields={"BucketName": bucket.name},
+        )
 
 
 def _missing_key(call: Call, bucket: Bucket, key: str) -> AwsError:
@@ -233,9 +278,9 @@ def _missing_key(call: Call, bucket: Bucket, key: str) -> AwsError:
     check = call.decide(
         "s3:ListBucket",
         bucket_arn(bucket.name),
-        context=_context(call),
+        context=_context(call, None, bucket),
         resource_policy=bucket.policy,
-        resource_account=call.state.account_id,
+        resource_account=_owner(call, bucket).account_id,
     )
     if call.decisions and call.decisions[-1] is check:
         call.decisions.pop()
@@ -246,15 +291,15 @@ def _missing_key(call: Call, bucket: Bucket, key: str) -> AwsError:
 
 def _bucket(call: Call, name: str) -> Bucket:
     """The bucket, after authorization: NoSuchBucket if there is none."""
-    bucket = call.state.buckets.get(name)
+    bucket = _find(call, name)
     if bucket is None:
         raise _no_such_bucket(name)
-    _check_owner(call, call.params.get("ExpectedBucketOwner"))
+    _check_owner(call, call.params.get("ExpectedBucketOwner"), bucket)
     return bucket
 
 
-def _check_owner(call: Call, expected: Any) -> None:
-    if expected is not None and expected != call.state.account_id:
+def _check_owner(call: Call, expected: Any, bucket: Bucket) -> None:
+    if expected is not None and expected != _owner(call, bucket).account_id:
         raise AwsError("AccessDenied", "Access Denied", 403)
 
 
@@ -283,6 +328,16 @@ def create_bucket(call: Call) -> dict[str, Any]:
         raise AwsError("InvalidBucketName", "The specified bucket is not valid.", 400)
     region = _bucket_region(call, constraint)
     state = call.state
+    elsewhere = _find(call, name)
+    if elsewhere is not None and _owner(call, elsewhere) is not call.world:
+        # S3 API Reference, ErrorResponses: BucketAlreadyExists (409), its text word for word.
+        raise AwsError(
+            "BucketAlreadyExists",
+            "The requested bucket name is not available. The bucket namespace is shared by "
+            "all users of the system. Please select a different name and try again.",
+            409,
+            fields={"BucketName": name},
+        )
     existing = state.buckets.get(name)
     if existing is not None:
         if state.region == "us-east-1" and existing.region == "us-east-1":
@@ -348,7 +403,7 @@ def _bucket_region(call: Call, constraint: str | None) -> str:
 @operation("s3", "DeleteBucket")
 def delete_bucket(call: Call) -> dict[str, Any]:
     name: str = _params(call, "Bucket")["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:DeleteBucket", bucket_arn(name), found)
     bucket = _bucket(call, name)
     if bucket.objects:
@@ -358,7 +413,7 @@ def delete_bucket(call: Call) -> dict[str, Any]:
             409,
             fields={"BucketName": name},
         )
-    del call.state.buckets[name]
+    del _owner(call, bucket).state.buckets[name]
     return {}
 
 
@@ -401,7 +456,7 @@ def list_buckets(call: Call) -> dict[str, Any]:
 @operation("s3", "HeadBucket")
 def head_bucket(call: Call) -> dict[str, Any]:
     name: str = _params(call, "Bucket")["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:ListBucket", bucket_arn(name), found)
     bucket = _bucket(call, name)
     return {"BucketRegion": bucket.region, "AccessPointAlias": False}
@@ -410,7 +465,7 @@ def head_bucket(call: Call) -> dict[str, Any]:
 @operation("s3", "GetBucketLocation")
 def get_bucket_location(call: Call) -> dict[str, Any]:
     name: str = _params(call, "Bucket")["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:GetBucketLocation", bucket_arn(name), found)
     bucket = _bucket(call, name)
     # us-east-1 buckets have no location constraint: S3 answers an empty one (None in boto3).
@@ -572,7 +627,7 @@ def put_object(call: Call) -> dict[str, Any]:
     params = _params(call, "Bucket", "Key")
     name: str = params["Bucket"]
     key: str = params["Key"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:PutObject", object_arn(name, key), found, _write_context(params))
     bucket = _bucket(call, name)
     _check_key(key)
@@ -591,7 +646,7 @@ def put_object(call: Call) -> dict[str, Any]:
     sums = _upload_checksum(params, body)
     metadata = _user_metadata(params)
     storage_class = _storage_class(params)
-    _make_room(call.state, bucket, key, len(body))
+    _make_room(_owner(call, bucket).state, bucket, key, len(body))
     etag = _etag(body)
     content_type = params.get("ContentType") or "binary/octet-stream"
     bucket.objects[key] = S3Object(
@@ -668,7 +723,7 @@ def _object_for_read(call: Call) -> tuple[Bucket, S3Object]:
     params = _params(call, "Bucket", "Key")
     name: str = params["Bucket"]
     key: str = params["Key"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:GetObject", object_arn(name, key), found)
     bucket = _bucket(call, name)
     obj = bucket.objects.get(key)
@@ -830,7 +885,7 @@ def delete_object(call: Call) -> dict[str, Any]:
     params = _params(call, "Bucket", "Key")
     name: str = params["Bucket"]
     key: str = params["Key"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:DeleteObject", object_arn(name, key), found)
     bucket = _bucket(call, name)
     bucket.objects.pop(key, None)  # deleting a key that is not there succeeds
@@ -868,10 +923,11 @@ def delete_objects(call: Call) -> dict[str, Any]:
             "published schema",
             400,
         )
-    bucket = call.state.buckets.get(name)
+    bucket = _find(call, name)
     if bucket is None:
         raise _no_such_bucket(name)  # [UNCERTAIN] S3's order: no one key's decision to ask first
-    _check_owner(call, params.get("ExpectedBucketOwner"))
+    _check_owner(call, params.get("ExpectedBucketOwner"), bucket)
+    owner = _owner(call, bucket).account_id
     quiet = bool(delete.get("Quiet"))
     deleted: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
@@ -879,8 +935,8 @@ def delete_objects(call: Call) -> dict[str, Any]:
         key: str = entry["Key"]
         version = entry.get("VersionId")
         decision = call.decide(
-            "s3:DeleteObject", object_arn(name, key), context=_context(call),
-            resource_policy=bucket.policy, resource_account=call.state.account_id,
+            "s3:DeleteObject", object_arn(name, key), context=_context(call, None, bucket),
+            resource_policy=bucket.policy, resource_account=owner,
         )  # fmt: skip
         if not decision.allowed:
             errors.append({"Key": key, "Code": "AccessDenied", "Message": "Access Denied"})
@@ -917,7 +973,7 @@ def get_object_attributes(call: Call) -> dict[str, Any]:
     wanted = params["ObjectAttributes"]
     if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
         raise _invalid_argument("Invalid type for parameter ObjectAttributes")
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:GetObject", object_arn(name, key), found)
     _authorize(call, "s3:GetObjectAttributes", object_arn(name, key), found)
     bucket = _bucket(call, name)
@@ -985,17 +1041,16 @@ def copy_object(call: Call) -> dict[str, Any]:
     source_name, source_key, source_version = _copy_source(params["CopySource"])
     name: str = params["Bucket"]
     key: str = params["Key"]
-    state = call.state
-    source_bucket = state.buckets.get(source_name)
+    source_bucket = _find(call, source_name)
     _authorize(call, "s3:GetObject", object_arn(source_name, source_key), source_bucket)
     extra = _write_context(params)
     extra["s3:x-amz-copy-source"] = f"{source_name}/{source_key}"
-    target = state.buckets.get(name)
+    target = _find(call, name)
     _authorize(call, "s3:PutObject", object_arn(name, key), target, extra)
     if source_bucket is None:
         raise _no_such_bucket(source_name)
     bucket = _bucket(call, name)
-    _check_owner(call, params.get("ExpectedSourceBucketOwner"))
+    _check_owner(call, params.get("ExpectedSourceBucketOwner"), source_bucket)
     _check_key(key)
     _check_version(source_version)
     source = source_bucket.objects.get(source_key)
@@ -1030,12 +1085,12 @@ def copy_object(call: Call) -> dict[str, Any]:
         encoding = params.get("ContentEncoding") or None
         metadata = _user_metadata(params)
     storage_class = _storage_class(params)
-    _make_room(state, bucket, key, len(source.body))
+    _make_room(_owner(call, bucket).state, bucket, key, len(source.body))
     copy = S3Object(
         key=key,
         body=source.body,
         etag=source.etag,
-        last_modified=state.now,
+        last_modified=call.state.now,
         content_type=content_type,
         metadata=metadata,
         storage_class=storage_class,
@@ -1134,7 +1189,7 @@ def _entry(obj: S3Object, *, url: bool, owner: str | None) -> dict[str, Any]:
 def _listing(call: Call) -> Bucket:
     params = _params(call, "Bucket")
     name: str = params["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:ListBucket", bucket_arn(name), found, _list_context(params))
     if params.get("EncodingType") not in (None, "url"):
         raise _invalid_argument(
@@ -1167,7 +1222,7 @@ def list_objects_v2(call: Call) -> dict[str, Any]:
         bucket, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys
     )
     url = params.get("EncodingType") == "url"
-    owner = canonical_user_id(call.state.account_id) if params.get("FetchOwner") else None
+    owner = canonical_user_id(_owner(call, bucket).account_id) if params.get("FetchOwner") else None
     response: dict[str, Any] = {"IsTruncated": truncated, "Name": bucket.name}
     if objects:
         response["Contents"] = [_entry(obj, url=url, owner=owner) for obj in objects]
@@ -1207,7 +1262,7 @@ def list_objects(call: Call) -> dict[str, Any]:
         bucket, prefix=prefix, delimiter=delimiter, after=marker, max_keys=max_keys
     )
     url = params.get("EncodingType") == "url"
-    owner = canonical_user_id(call.state.account_id)
+    owner = canonical_user_id(_owner(call, bucket).account_id)
     response: dict[str, Any] = {
         "IsTruncated": truncated,
         "Marker": _encoded(marker, url),
@@ -1239,9 +1294,10 @@ def _encoded(text: str, url: bool) -> str:
 def put_bucket_policy(call: Call) -> dict[str, Any]:
     params = _params(call, "Bucket", "Policy")
     name: str = params["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:PutBucketPolicy", bucket_arn(name), found)
     bucket = _bucket(call, name)
+    _owner_only(call, bucket)
     text: str = params["Policy"]
     _validate_bucket_policy(call, bucket.name, text)
     bucket.policy = text
@@ -1251,9 +1307,10 @@ def put_bucket_policy(call: Call) -> dict[str, Any]:
 @operation("s3", "GetBucketPolicy")
 def get_bucket_policy(call: Call) -> dict[str, Any]:
     name: str = _params(call, "Bucket")["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:GetBucketPolicy", bucket_arn(name), found)
     bucket = _bucket(call, name)
+    _owner_only(call, bucket)
     if bucket.policy is None:
         raise AwsError(
             "NoSuchBucketPolicy",
@@ -1267,9 +1324,10 @@ def get_bucket_policy(call: Call) -> dict[str, Any]:
 @operation("s3", "DeleteBucketPolicy")
 def delete_bucket_policy(call: Call) -> dict[str, Any]:
     name: str = _params(call, "Bucket")["Bucket"]
-    found = call.state.buckets.get(name)
+    found = _find(call, name)
     _authorize(call, "s3:DeleteBucketPolicy", bucket_arn(name), found)
     bucket = _bucket(call, name)
+    _owner_only(call, bucket)
     bucket.policy = None  # deleting a policy that is not there succeeds (204)
     return {}
 
