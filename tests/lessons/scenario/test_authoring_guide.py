@@ -1,23 +1,93 @@
-"""docs/authoring.md stays true: its example is a valid scenario, and it documents every
-condition, fact, actor and place a scenario file may use."""
+"""docs/authoring.md stays true: its examples are a valid scenario and a passing check, and it
+documents every condition, fact, actor, place, probe outcome, console call, terminal command and
+management command an author needs."""
 
+import argparse
 from pathlib import Path
 
-from lessons.scenario.checks import CONDITIONS
+import yaml
+from django.core.management import load_command_class
+
+from lessons.console.actions import API
+from lessons.scenario.checks import CONDITIONS, DENIAL_CODES, DENIED, check_step
+from lessons.scenario.model import ADMIN_ACTOR, Probe, Step
 from lessons.scenario.run import ACTORS, BUILTIN_PLACES, FACTS
 from lessons.scenario.validate import validate_scenario
+from simulator import World
+from simulator.terminal.shell import COMMANDS
+from tests.factories import admin_client, allow
 
 ROOT = Path(__file__).resolve().parents[3]
+GUIDE = (ROOT / "docs" / "authoring.md").read_text()
+
+
+def _yaml_blocks() -> list[str]:
+    return [block.split("```", 1)[0] for block in GUIDE.split("```yaml\n")[1:]]
+
+
+def _options(command: str) -> set[str]:
+    parser = argparse.ArgumentParser()
+    load_command_class("lessons", command).add_arguments(parser)
+    return {option for action in parser._actions for option in action.option_strings}
 
 
 def test_the_example_in_the_authoring_guide_is_a_valid_scenario(tmp_path: Path) -> None:
-    guide = (ROOT / "docs" / "authoring.md").read_text()
-    example = guide.split("```yaml\n", 1)[1].split("```\n", 1)[0]
-    (tmp_path / "attach-a-role.yaml").write_text(example)
+    (tmp_path / "attach-a-role.yaml").write_text(_yaml_blocks()[0])
     assert [str(problem) for problem in validate_scenario(tmp_path / "attach-a-role.yaml")] == []
 
 
 def test_the_authoring_guide_documents_every_condition_fact_actor_and_place() -> None:
-    guide = (ROOT / "docs" / "authoring.md").read_text()
     for name in (*CONDITIONS, *FACTS, *ACTORS, *BUILTIN_PLACES, "terminal", "places"):
-        assert f"`{name}`" in guide or f"{{{name}:" in guide, name
+        assert f"`{name}`" in GUIDE or f"{{{name}:" in GUIDE, name
+
+
+def test_the_authoring_guide_says_what_denied_covers_and_how_probes_save_and_share() -> None:
+    assert f"`{DENIED}`" in GUIDE
+    for code in DENIAL_CODES:
+        assert f"`{code}`" in GUIDE, code
+    assert "**`save`: one probe's answer for the next.**" in GUIDE
+    assert "**How probes share the world.**" in GUIDE
+
+
+def test_the_save_example_in_the_authoring_guide_passes_on_a_world_it_describes() -> None:
+    (block,) = [block for block in _yaml_blocks() if "save: {creds: Credentials}" in block]
+    probes = tuple(
+        Probe(
+            raw.get("as", ADMIN_ACTOR),
+            raw["service"],
+            raw["operation"],
+            raw["params"],
+            tuple(raw["expect"]) if isinstance(raw["expect"], list) else (raw["expect"],),
+            line,
+            "",
+            raw.get("save", {}),
+        )
+        for line, raw in enumerate(yaml.safe_load(block)["probes"], start=1)
+    )
+    world = World.new()
+    admin_client(world, "s3").create_bucket(Bucket="demo-reports")
+    admin_client(world, "s3").put_object(Bucket="demo-reports", Key="reports/q1.csv", Body=b"q1")
+    iam = admin_client(world, "iam")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+             '{"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]}')  # fmt: skip
+    iam.create_role(RoleName="ReportReader", AssumeRolePolicyDocument=trust)
+    iam.put_role_policy(RoleName="ReportReader", PolicyName="read", PolicyDocument=allow(
+        "s3:GetObject", resource="arn:aws:s3:::demo-reports/*"))  # fmt: skip
+    result = check_step(world, {}, Step("s", "s", "", (), probes, (), "", 1))
+    assert result.passed, result.first_failure
+
+
+def test_the_authoring_guide_names_every_call_the_console_makes_and_every_terminal_command():
+    for api in API.values():
+        assert f"`{api.operation}`" in GUIDE, api.operation
+    for command in COMMANDS:
+        assert f"`{command}`" in GUIDE, command
+
+
+def test_the_authoring_guide_documents_the_commands_an_author_and_an_instructor_run() -> None:
+    assert "--password-from-env" in _options("createinstructor")
+    assert "createinstructor alice --password-from-env" in GUIDE
+    assert "--setup-only" in _options("dryrun_scenario")
+    assert "python manage.py dryrun_scenario" in GUIDE
+    assert "--setup-only" in GUIDE
+    assert "`../shared/iam-facts.md`" in GUIDE
