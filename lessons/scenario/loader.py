@@ -139,6 +139,8 @@ FACT_KEYS: Mapping[str, tuple[str, ...]] = {
     "in_use": ("role", "by"),
     "vpc_endpoint": ("service",),
 }
+# The facts that may be written with a bare value (`advance: 60`): it comes as {"value": 60}.
+VALUE_FACTS = ("advance", "run_fleet", "vpc_endpoint")
 # The arguments of each condition (checks.CONDITIONS; see docs/authoring.md). A condition
 # missing here takes any arguments.
 CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -320,11 +322,12 @@ class _Reader:
             return []
         return value
 
-    def actions(self, raw: Any, where: str) -> tuple[Action, ...]:
+    def actions(self, raw: Any, where: str, line: int) -> tuple[Action, ...]:
+        """The actions of `setup` or of a step's solution, whose key is at `line`."""
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            self.problem(raw, f"{where} must be a list")
+            self.problem(line, f"{where} must be a list, not {_described(raw)}")
             return ()
         found: list[Action] = []
         for item in raw:
@@ -380,8 +383,12 @@ class _Reader:
             if isinstance(data, dict):
                 if kinds[0] in FACT_KEYS:
                     self.known_keys(data, FACT_KEYS[kinds[0]], f"'{kinds[0]}'")
-            else:
+            elif kinds[0] in VALUE_FACTS:
                 data = {"value": data}
+            else:
+                arguments = ", ".join(FACT_KEYS.get(kinds[0], ()))
+                self.problem(line, f"'{kinds[0]}' takes a mapping of arguments: {arguments}")
+                continue
             found.append(Action(kinds[0], data, line))
         return tuple(found)
 
@@ -601,7 +608,8 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         if step_id not in seen_steps:
             reader.problem(lines.of_key(raw_solution, step_id),
                            f"the solution names a step '{step_id}' that does not exist")  # fmt: skip
-        solution[step_id] = reader.actions(actions, f"solution of '{step_id}'")
+        where = lines.of_key(raw_solution, step_id)
+        solution[step_id] = reader.actions(actions, f"the solution of '{step_id}'", where)
     for step in steps:
         if step.id not in solution:
             reader.problem(step.line, f"step '{step.id}' has no reference solution")
@@ -613,7 +621,7 @@ def read_scenario(path: Path) -> tuple[Scenario | None, list[ScenarioError]]:
         minutes=reader.whole(data, "minutes", 0),
         level=reader.text(data, "level", required=False, default="Foundational"),
         order=reader.whole(data, "order", 99),
-        setup=reader.actions(data.get("setup"), "setup"),
+        setup=reader.actions(data.get("setup"), "setup", lines.of_key(data, "setup")),
         steps=tuple(steps),
         questions=tuple(questions),
         solution=solution,
@@ -671,7 +679,7 @@ def read_catalogue(folder: Path) -> Catalogue:
         try:
             scenario, problems = read_scenario(path)
         except Exception as error:  # a fault in the reader must not cost the other files
-            scenario, problems = None, [ScenarioError(path.name, 1, _error_words(error))]
+            scenario, problems = None, [ScenarioError(path.name, 1, error_words(error))]
         if scenario is not None and not problems:
             if scenario.slug in served:
                 other = served[scenario.slug].file
@@ -695,7 +703,7 @@ def setup_problem(scenario: Scenario, *, seed: int = 0) -> ScenarioError | None:
         build_world(scenario, seed=seed)
     except Exception as error:  # any failure, not only AWS's: the file is what is wrong
         line = _failing_setup_line(scenario, seed)
-        return ScenarioError(scenario.file, line, f"setup fails: {_error_words(error)}")
+        return ScenarioError(scenario.file, line, f"setup fails: {error_words(error)}")
     return None
 
 
@@ -713,7 +721,7 @@ def _failing_setup_line(scenario: Scenario, seed: int) -> int:
     return scenario.places[0].line if scenario.places else 1
 
 
-def _error_words(error: Exception) -> str:
+def error_words(error: Exception) -> str:
     """An error in a problem's words: AWS's code and message, a missing name, or the type."""
     if isinstance(error, AwsError | ValueError):
         return str(error)

@@ -21,7 +21,13 @@ from typing import Any
 from botocore.exceptions import UnknownServiceError
 
 from lessons.scenario.checks import check_step
-from lessons.scenario.loader import ScenarioError, read_scenario, scenario_files, setup_problem
+from lessons.scenario.loader import (
+    ScenarioError,
+    error_words,
+    read_scenario,
+    scenario_files,
+    setup_problem,
+)
 from lessons.scenario.model import Scenario
 from lessons.scenario.run import BUILTIN_PLACES, PLACEHOLDER, build_world, run_actions
 from simulator import AwsError
@@ -84,7 +90,7 @@ def validate_scenario(path: Path) -> list[ScenarioError]:
             run_actions(world, variables, scenario.solution.get(step.id, ()))
         except (AwsError, KeyError, ValueError) as error:
             problems.append(ScenarioError(scenario.file, step.line,
-                                          f"the solution of step '{step.id}' fails: {error}"))  # fmt: skip
+                                          f"the solution of step '{step.id}' fails: {error_words(error)}"))  # fmt: skip
             break
         after = check_step(world, variables, step)
         for item in after.items:

@@ -232,3 +232,20 @@ def test_a_yml_file_is_read_as_well_as_a_yaml_one(tmp_path):
     (tmp_path / "other.yaml").write_text(MINI.read_text().replace("slug: mini", "slug: other"))
     (tmp_path / "notes.txt").write_text("not a scenario")
     assert [scenario.file for scenario in load_scenarios(tmp_path)] == ["mini.yml", "other.yaml"]
+
+
+def test_a_solution_that_is_not_a_list_is_reported_at_its_step_id(tmp_path):
+    text = MINI.read_text().split("solution:")[0] + "solution:\n  attach: 5\n"
+    problems = _problems(tmp_path, text)
+    assert problems == [
+        f"broken.yaml:{_line_of(text, 'attach: 5')}: the solution of 'attach' must be a list, not 5"
+    ]
+
+
+def test_a_fact_that_needs_arguments_given_a_bare_value_says_which(tmp_path):
+    text = MINI.read_text() + "    - write_file: notes.txt\n"
+    problems = _problems(tmp_path, text)
+    assert problems == [
+        f"broken.yaml:{_line_of(text, 'write_file:')}: 'write_file' takes a mapping of "
+        "arguments: instance, path, text"
+    ]
