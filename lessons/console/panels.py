@@ -338,6 +338,8 @@ def panels(
             (n for n, role in state.roles.items() if not role.service_linked), key=natural_key
         ),
         "policies": [_policy(world, policy, drafts) for policy in customer],
+        "aws_policy": _aws_policy_lookup(world, query, drafts),
+        "keep_but_aws_policy": kept_query(query, without=("read_policy", "reset")),
         "policy_choices": (choices := _policy_choices(customer)),
         # A boundary is a managed policy you could attach: not a service-linked role's.
         "boundary_choices": choices[:2],
@@ -594,6 +596,34 @@ def _managed_view(world: World, arn: str, drafts: _Drafts) -> ManagedView:
         dom = dom_id("policy", customer.name)
         return ManagedView(arn, customer, f"{drafts.toggles.href(dom, False)}#{dom}")
     return ManagedView(arn, aws_managed.get(arn), "")
+
+
+MAX_POLICY_NAME = 128  # IAM's PolicyName: 1-128 characters (IAM API Reference, CreatePolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class AwsPolicyLookup:
+    """An AWS managed policy asked for by name or ARN (`?read_policy=`): a GET, nothing saved."""
+
+    asked: str
+    found: ManagedView | None
+    description: str = ""
+
+
+def _aws_policy_lookup(
+    world: World, query: Mapping[str, Any] | None, drafts: _Drafts
+) -> AwsPolicyLookup | None:
+    asked = " ".join(str(query.get("read_policy", "") or "").split())[:2048] if query else ""
+    if not asked:
+        return None
+    arn = asked
+    if not asked.startswith("arn:"):
+        entry = aws_managed.entry_named(asked[:MAX_POLICY_NAME])
+        arn = entry.arn if entry is not None else ""
+    policy = aws_managed.get(arn) if arn else None
+    if policy is None:
+        return AwsPolicyLookup(asked, None)
+    return AwsPolicyLookup(asked, _managed_view(world, arn, drafts), policy.description or "")
 
 
 def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:

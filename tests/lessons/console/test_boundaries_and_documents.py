@@ -315,3 +315,25 @@ def test_a_group_with_a_policy_is_not_deleted_and_aws_says_why(client: Client) -
     assert "DeleteGroup failed." in page
     assert "DeleteConflict" in page
     assert "readers" in _world(attempt).state.groups
+
+
+def test_any_aws_managed_policys_document_is_read_by_name_and_the_get_stores_nothing(
+    client: Client,
+) -> None:
+    page = client.get(URL, {"read_policy": "AmazonS3ReadOnlyAccess"}).content.decode()
+
+    assert "AmazonS3ReadOnlyAccess (AWS managed, default version v" in _text(page)
+    assert f"<code>{READ_ONLY}</code>" in page
+    assert '"s3:Get*"' in unescape(page)
+    assert not Attempt.objects.exists()  # a GET stores nothing
+    missing = _text(client.get(URL, {"read_policy": "NoSuchPolicyAnywhere"}).content.decode())
+    assert "AWS has no managed policy “NoSuchPolicyAnywhere”" in missing
+
+
+def test_reading_an_aws_managed_policy_with_htmx_answers_with_the_console(client: Client) -> None:
+    response = client.get(
+        URL, {"read_policy": "ReadOnlyAccess"}, headers={**HTMX, "HX-Target": "console"}
+    )
+
+    assert response.text.lstrip().startswith('<section id="console"')
+    assert "arn:aws:iam::aws:policy/ReadOnlyAccess" in response.text
