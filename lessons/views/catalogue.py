@@ -65,8 +65,7 @@ def catalogue(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     broken = models.catalogue().broken if request.user.is_authenticated else {}
     membership = browser.membership()
     if membership is not None:
-        reached = _reached(membership.attempts.all())
-        return _class_catalogue(request, membership, reached, broken)
+        return _class_catalogue(request, membership, _reached(membership.attempts.all()), broken)
     learner = browser.learner()
     reached: Reached = {}
     if learner is not None:
