@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -53,7 +54,6 @@ from lessons.views.status import flash, forget_flash, take_flash
 
 STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
 STUCK_FAILED_CHECKS = 3  # default of settings.ROLECALL_STUCK_FAILED_CHECKS
-SHORT_TITLE = 14  # characters of a step's title in a column header
 FLASH_KEY = "rolecall_dashboard_status"  # cookie: the status to show after a redirect
 CONFIRMED = ("end", "remove", "remove-selected", "reset")  # actions that ask first
 
@@ -72,15 +72,16 @@ class Cell:
     def html(self) -> str:
         """The grid's <td>. Built here, not in the template: 200 learners x 20 steps are 4,000
         cells, and the template language would take most of the page's time budget on them.
-        Kept short for the same reason: the icon comes from the stylesheet (with empty
-        alternative text), and "not started" is for screen readers, beside a visible dot."""
-        if self.state == "not-started":
+        Narrow, so that a class's steps fit the window: the state shows as its mark (app.css
+        adds it, ✔ ▶ ⚠ ·, with empty alternative text) and the time on the step; the state in
+        words and why a learner is stuck are for screen readers (the legend says the marks)."""
+        if not self.time:
             return format_html('<td class="cell--{}"><span class="visually-hidden">{}</span></td>', self.state, self.label)  # fmt: skip
         return format_html(
-            '<td class="cell--{}">{}{}{}</td>',
+            '<td class="cell--{}"><span class="visually-hidden">{} </span>{}{}</td>',
             self.state,
             self.label,
-            format_html(' <span class="cell__time">{}</span>', self.time) if self.time else "",
+            self.time,
             format_html('<span class="visually-hidden">: {}</span>', self.why) if self.why else "",
         )
 
@@ -97,7 +98,7 @@ class Column:
     scenario: Scenario
     step: Step
     number: int  # within its scenario, from 1
-    short: str  # the title, abbreviated for the header
+    key: str  # "<scenario's position>.<number>", e.g. "2.3": the column's short name
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,8 @@ class Row:
     hints: int = 0
     checks: int = 0
     quizzes: list[tuple[str, str]] = field(default_factory=list)  # quiz_words, per Board.quizzes
+    stuck: bool = False  # on some step
+    reached: int = -1  # the index of the furthest column started (-1: none)
 
     @property
     def cells_html(self) -> SafeString:
@@ -175,6 +178,12 @@ class Board:
     def stuck(self) -> int:
         return sum(summary.stuck for summary in self.steps)
 
+    @property
+    def untouched(self) -> set[str]:
+        """The slugs of the scenarios no one has started: the summary gives each one line."""
+        started = {s.column.scenario.slug for s in self.steps if s.done or s.working or s.stuck}
+        return {group.scenario.slug for group in self.groups} - started
+
 
 def build_board(
     classroom: Classroom, *, include_removed: bool = False, now: datetime | None = None
@@ -189,15 +198,7 @@ def build_board(
     members = sorted(members, key=lambda member: (member.display_name.casefold(), member.pk))
     attempts = classroom.progress_by_member(include_removed=include_removed)
 
-    groups: list[Group] = []
-    columns: list[Column] = []
-    for position, scenario in enumerate(classroom.definitions(), start=1):
-        groups.append(
-            Group(scenario, len(scenario.steps), classroom.is_locked(scenario.slug), position)
-        )
-        for number, step in enumerate(scenario.steps, start=1):
-            short = step.title if len(step.title) <= SHORT_TITLE else step.title[: SHORT_TITLE - 1].rstrip() + "…"  # fmt: skip
-            columns.append(Column(scenario, step, number, short))
+    groups, columns = layout(classroom)
     summaries = [StepSummary(column) for column in columns]
     quizzes = [group for group in groups if group.scenario.questions]
     # Per column, per check key: how often it failed in all, and for how many learners.
@@ -222,6 +223,8 @@ def build_board(
                 cell = _cell(attempt, column, latest, now, stuck_minutes, stuck_checks)
             row.cells.append(cell)
             summary = summaries[index]
+            if cell is not NOT_STARTED and cell.state != "not-started":
+                row.reached = index
             if cell is DONE:
                 summary.done += 1
                 row.done += 1
@@ -229,6 +232,7 @@ def build_board(
                 summary.working += 1
             elif cell.state == "stuck":
                 summary.stuck += 1
+                row.stuck = True
             if attempt is not None:
                 step_id = column.step.id
                 row.hints += attempt.hints.get(step_id, 0)
@@ -252,6 +256,19 @@ def build_board(
     return Board(
         classroom, groups, columns, rows, summaries, now, stuck_minutes, stuck_checks, quizzes
     )
+
+
+def layout(classroom: Classroom) -> tuple[list[Group], list[Column]]:
+    """The class's scenarios, and their steps as the grid's columns."""
+    groups: list[Group] = []
+    columns: list[Column] = []
+    for position, scenario in enumerate(classroom.definitions(), start=1):
+        groups.append(
+            Group(scenario, len(scenario.steps), classroom.is_locked(scenario.slug), position)
+        )
+        for number, step in enumerate(scenario.steps, start=1):
+            columns.append(Column(scenario, step, number, f"{position}.{number}"))
+    return groups, columns
 
 
 def _cell(
@@ -303,6 +320,62 @@ def _duration(minutes: int) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+# --- Which learners the grid shows, in which order (GET ?sort=…&show=…) ---------------------------
+
+SORTS = {
+    "name": "By name",
+    "stuck": "Stuck first",
+    "step": "By step reached, furthest behind first",
+}
+SHOWS = {"all": "Everyone", "stuck": "Only the stuck"}  # and "on:<column key>": on that step
+
+
+class GridViewForm(forms.Form):
+    """How the grid lists the learners: a GET, so it stores nothing and a link keeps it. A
+    value that is not one of the choices is said next to its field; the grid then uses the
+    default."""
+
+    sort = forms.ChoiceField(label="Order", choices=list(SORTS.items()), required=False)
+    show = forms.ChoiceField(label="Show", required=False)
+
+    def __init__(self, data: QueryDict, columns: list[Column]) -> None:
+        super().__init__({name: data[name] for name in ("sort", "show") if name in data})
+        self.fields["show"].choices = [
+            *SHOWS.items(),
+            *(
+                (f"on:{column.key}", f"On step {column.key}: {column.step.title}")
+                for column in columns
+            ),
+        ]
+
+    def chosen(self) -> tuple[str, str]:
+        """(sort, show), each the default where missing or not a choice."""
+        cleaned = self.cleaned_data if self.is_valid() else {}
+        valid = {name: value for name, value in cleaned.items() if name not in self.errors}
+        return valid.get("sort") or "name", valid.get("show") or "all"
+
+    def query(self) -> str:
+        """The chosen view as a query string without its defaults ("" for the default view)."""
+        sort, show = self.chosen()
+        chosen = {"sort": sort if sort != "name" else "", "show": show if show != "all" else ""}
+        return urlencode({name: value for name, value in chosen.items() if value})
+
+
+def arrange(board: Board, sort: str, show: str) -> list[Row]:
+    """The rows to show, in order: `board.rows` is every learner, by name."""
+    rows = board.rows
+    if show == "stuck":
+        rows = [row for row in rows if row.stuck]
+    elif show.startswith("on:"):
+        index = next((i for i, column in enumerate(board.columns) if column.key == show[3:]), None)
+        rows = [row for row in rows if index is not None and row.cells[index].state in ("working", "stuck")]  # fmt: skip
+    if sort == "stuck":
+        return sorted(rows, key=lambda row: not row.stuck)  # stable: by name within each
+    if sort == "step":
+        return sorted(rows, key=lambda row: (row.reached, row.done))
+    return list(rows)
 
 
 # --- A check's words, from its key ----------------------------------------------------------------
@@ -400,11 +473,25 @@ def _context(
     status: Status | None = None,
     message_form: MessageForm | None = None,
 ) -> dict[str, Any]:
+    built = build_board(classroom) if board else None
+    view = GridViewForm(request.GET, built.columns if built else layout(classroom)[1])
+    sort, show = view.chosen()
+    query = view.query()
+    dashboard_url = reverse("lessons:dashboard", args=[classroom.join_code])
     return {
         "classroom": classroom,
-        "board": build_board(classroom) if board else None,
+        "board": built,
+        "shown": arrange(built, sort, show) if built else None,
+        "view": view,
+        "show": show,
+        "filtered": show != "all",
+        "everyone_url": dashboard_url + (f"?sort={sort}" if sort != "name" else ""),
         "status": status,
-        "dashboard_url": reverse("lessons:dashboard", args=[classroom.join_code]),
+        "dashboard_url": dashboard_url,
+        # The page as the instructor sees it (order and filter kept): the grid's refresh, the
+        # forms' actions, the learner links.
+        "here_url": dashboard_url + ("?" + query if query else ""),
+        "learner_url": dashboard_url + "?" + (query + "&" if query else "") + "learner=",
         "message_form": message_form or MessageForm(initial={"message": classroom.message}),
         "scenario_count": len(classroom.scenarios),
         "roster": _roster(classroom) if board else None,
@@ -552,6 +639,9 @@ def _respond(request: HtmxHttpRequest, classroom: Classroom, acted: Acted) -> Ht
             context["learner"] = _learner(classroom, acted.member)
             return render(request, "lessons/dashboard.html", context)
         query = QueryDict(mutable=True)
+        for name in ("sort", "show"):
+            if request.GET.get(name):
+                query[name] = request.GET[name]
         if acted.member is not None:
             query["learner"] = str(acted.member.pk)
         for name, value in (acted.confirm or {}).items():

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from lessons.models import Classroom, Membership, catalogue
 from tests.e2e.helpers import Guard, Learner, scenario
 
 ATTACH = scenario("attach-replace")
@@ -42,8 +43,8 @@ class Room:
         self.guards: dict[str, Guard] = {}
         self.contexts: list[BrowserContext] = []
 
-    def page(self, who: str) -> Page:
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+    def page(self, who: str, *, width: int = 1280, height: int = 900) -> Page:
+        context = self.browser.new_context(viewport={"width": width, "height": height})
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -114,7 +115,7 @@ def start_link(page: Page, title: str) -> Locator:
 
 
 def grid_row(page: Page, name: str) -> Locator:
-    return page.locator("#grid tbody tr").filter(
+    return page.locator("#grid-scroll tbody tr").filter(
         has=page.get_by_role("rowheader", name=name, exact=True)
     )
 
@@ -231,13 +232,16 @@ def test_an_instructor_runs_a_class_for_three_learners(
     expect(grid_row(teacher, "Sam")).to_have_count(1)
     expect(first_step(teacher, "Sam")).to_have_text("done")
     expect(first_step(teacher, "Riya")).to_have_class("cell--working")
-    expect(teacher.locator("#grid tbody tr")).to_have_count(3)
+    expect(teacher.locator("#grid-scroll tbody tr")).to_have_count(3)
     expect(teacher.locator(".dash-grid__meta")).to_contain_text("3 learners, 1 stuck.")
+    # Step by step, above the grid: done, working, stuck, the most often failing check.
     step_one = teacher.locator(".step-sum").first
-    expect(step_one).to_contain_text(f"1. {ATTACH['steps'][0]['title']}")
-    expect(step_one).to_contain_text("1 of 3 done (33%), 1 working, 1 stuck.")
+    expect(step_one.get_by_role("rowheader")).to_have_text(f"1.1 {ATTACH['steps'][0]['title']}")
+    expect(step_one.locator("td").nth(0)).to_have_text("1 of 3 (33%)")
+    expect(step_one.locator("td").nth(1)).to_have_text("1")
+    expect(step_one.locator("td").nth(2)).to_have_text("1")
     expect(step_one.locator(".step-sum__failing")).to_contain_text(
-        "Most often failing: app-1 has the role UploadRole (3 times, 1 learner)"
+        "app-1 has the role UploadRole (3 times, 1 learner)"
     )
 
     # --- A hint to everyone: each learner's page shows the next hint of their step ---------------
@@ -292,7 +296,7 @@ def test_an_instructor_runs_a_class_for_three_learners(
     acted(teacher, "Riya is removed from the class.")
     assert asked[-1].startswith("Remove Riya from the class?"), asked
     expect(grid_row(teacher, "Riya")).to_have_count(0)
-    expect(teacher.locator("#grid tbody tr")).to_have_count(2)
+    expect(teacher.locator("#grid-scroll tbody tr")).to_have_count(2)
     expect(teacher.locator(".dash-grid__meta")).to_contain_text("2 learners")
 
     # --- The results as CSV: every learner, the removed one marked -----------------------------------
@@ -341,6 +345,70 @@ def test_an_instructor_runs_a_class_for_three_learners(
     second.page.reload()
     expect(second.page.locator("#class-message")).to_contain_text("This class has ended.")
 
+    room.assert_clean()
+
+
+def sign_in(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/teach/")
+    page.get_by_label("User name").fill(USERNAME)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your classes")
+
+
+def test_the_dashboard_of_100_learners_fits_the_window_and_keeps_its_header_in_view(
+    live_server: LiveServer, room: Room
+) -> None:
+    """At 1280x800: the page is no wider than the window (the grid scrolls in its own box),
+    the summary comes before the grid, and the grid's header stays at the top of its box
+    however far down it is scrolled; a step's full name shows when its number has focus."""
+    classroom = Classroom.start(
+        instructor=User.objects.create_user(USERNAME, password=PASSWORD),
+        title=CLASS,
+        scenarios=[slug for slug in catalogue() if not catalogue()[slug].sandbox],
+    )
+    for number in range(100):
+        Membership.objects.create(classroom=classroom, display_name=f"Learner {number:03}")
+    teacher = room.page("instructor", width=1280, height=800)
+    sign_in(teacher, live_server.url)
+    teacher.goto(f"{live_server.url}/teach/{classroom.join_code}/")
+    expect(teacher.locator("#grid-scroll tbody tr")).to_have_count(100)
+
+    widths = teacher.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+    box = teacher.locator("#grid-scroll")
+    sizes = box.evaluate("b => [b.scrollHeight, b.clientHeight, b.scrollWidth, b.clientWidth]")
+    assert sizes[0] > sizes[1], sizes  # the rows scroll inside the box...
+    assert sizes[1] <= 800, sizes  # ...which fits the window
+    summary = teacher.locator("#steps").bounding_box()
+    grid = box.bounding_box()
+    assert summary is not None
+    assert grid is not None
+    assert summary["y"] < grid["y"]
+
+    box.scroll_into_view_if_needed()
+    box.evaluate("b => { b.scrollTop = b.scrollHeight; }")
+    last = teacher.locator("#grid-scroll tbody tr").last
+    expect(last).to_be_in_viewport()
+    top = box.bounding_box()
+    assert top is not None
+    for header in (
+        teacher.locator(".grid thead th.grid__name"),
+        teacher.locator(".grid__step").first,
+    ):
+        found = header.bounding_box()
+        assert found is not None
+        assert top["y"] <= found["y"] <= top["y"] + 60, (top, found)
+        expect(header).to_be_in_viewport()
+
+    step = teacher.locator(".grid__step").nth(1)
+    step.focus()
+    tip = step.locator(".grid__tip")
+    shown = tip.bounding_box()
+    assert shown is not None
+    assert shown["width"] > 100, shown
+    assert shown["height"] > 10, shown
+    expect(tip).to_contain_text(", step 2: ")
     room.assert_clean()
 
 

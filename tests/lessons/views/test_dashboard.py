@@ -33,6 +33,7 @@ class _Grid(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, list[tuple[str, str]]] = {}
+        self._grid = False  # in the grid's table (not the step summary's)
         self._body = False
         self._name: str | None = None
         self._cell: tuple[str, list[str]] | None = None
@@ -40,7 +41,9 @@ class _Grid(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = dict(attrs).get("class") or ""
-        if tag == "tbody":
+        if tag == "table":
+            self._grid = classes == "grid"
+        elif tag == "tbody" and self._grid:
             self._body = True
         elif self._body and tag == "th":
             self._in_name, self._name = True, ""
@@ -148,11 +151,14 @@ def test_dashboard_shows_each_learner_and_each_step_with_words(client: Client) -
     assert "Sam" in text
     assert "Kim" in text
     assert "Someone else" not in text
-    # grouped by scenario, headers abbreviated with the full title for screen readers
+    # grouped by scenario, each step's header its number, its full name read out and shown on
+    # hover and focus (a focusable header)
     assert "1. Role in, keys out" in text
     assert "2. Attach a role" in text
-    assert "Role in, keys out, step 1: Give web-1 a role" in text
-    assert '<span aria-hidden="true">1. Give web-1 a…</span>' in text
+    assert (
+        '<th scope="col" class="grid__step grid__first" tabindex="0"><span aria-hidden="true">1</span><span class="grid__tip">Role in, keys out, step 1: Give web-1 a role</span></th>'
+        in text
+    )
     # Sam is working on step 1 of two-steps; so is Kim, who joined and has done nothing yet
     # (no attempt stored); the rest of their rows: not started
     assert grid_of(text)["Sam"][0] == WORKING_JUST_NOW
@@ -184,7 +190,7 @@ def test_a_passed_step_is_done(client: Client) -> None:
     text = signed_in(client, room).get(url(room)).text
 
     assert grid_of(text)["Sam"][0] == ("done", "done")
-    assert "1 of 1 done (100%)" in text
+    assert '<td class="step-sum__done">1 of 1 (100%)</td>' in text
 
 
 def test_a_learner_who_checked_three_times_without_passing_is_stuck(client: Client) -> None:
@@ -263,7 +269,7 @@ def test_the_most_common_failing_check_is_named_in_the_probes_words(client: Clie
 
     text = signed_in(client, room).get(url(room)).text
 
-    assert "Most often failing: <q>Software on web-1 can put a report</q>" in text
+    assert '<td class="step-sum__failing"><q>Software on web-1 can put a report</q>' in text
     assert "(5 times, 2 learners)" in text
 
 
@@ -364,8 +370,191 @@ def test_the_query_count_does_not_grow_with_the_class(
     with django_assert_max_num_queries(8):
         page = client.get(url(room))
 
-    assert response.text.count("<tr>") == 50 + 3  # two header rows, a footer row
+    assert grid_of(response.text).keys() == {"First", *(f"L{number}" for number in range(49))}
     assert page.status_code == 200
+
+
+# --- A class of 100: the summary first, the grid sorted and filtered --------------------------------
+
+
+def class_of_100(room: Classroom) -> dict[str, Attempt]:
+    """100 learners named in no order: every third stuck on step 1 (three failed checks), every
+    fifth past step 1, the rest working on it. By name: "Learner 000" to "Learner 099"."""
+    world = attempt(member(room, "Learner 000")).world
+    made = {}
+    for number in range(99, 0, -1):
+        joined = member(room, f"Learner {number:03}")
+        past_one = number % 5 == 0 and number % 3 != 0
+        made[joined.display_name] = Attempt.objects.create(
+            membership=joined,
+            scenario="two-steps",
+            world=world,
+            checks={"attach": 3 if number % 3 == 0 else 0},
+            step_index=1 if past_one else 0,
+            completed={"attach": timezone.now().isoformat()} if past_one else {},
+        )
+    return made
+
+
+def test_a_class_of_100_renders_with_the_summary_before_the_grid(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    response = signed_in(client, room).get(url(room))
+
+    text = response.text
+    assert response.status_code == 200
+    assert len(grid_of(text)) == 100
+    assert text.index('id="steps-heading">Step by step<') < text.index('<table class="grid">')
+    assert text.index('<td class="step-sum__done">') < text.index('<table class="grid">')
+    assert "100 learners, <strong>33 stuck</strong>" in text
+
+
+def test_each_steps_full_name_is_there_for_screen_readers_and_on_focus(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room)).text
+
+    for slug in room.scenarios:
+        scenario = catalogue()[slug]
+        for number, step in enumerate(scenario.steps, start=1):
+            # the visible number is hidden from screen readers, which read the full name
+            # instead; the header is focusable, so the name also shows by keyboard
+            header = f'tabindex="0"><span aria-hidden="true">{number}</span><span class="grid__tip">{scenario.title}, step {number}: {step.title}</span></th>'  # fmt: skip
+            assert header in text
+    # the summary names in full each step of a scenario someone started, and gives one line to
+    # a scenario no one has started
+    assert "1.1 Give web-1 a role" in text
+    assert "No one has started its 1 step yet." in text
+    assert ' title="' not in text.split('<table class="grid">')[1].split("</thead>")[0]
+
+
+def test_sort_by_name_orders_the_rows_by_name(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room), {"sort": "name"}).text
+
+    names = list(grid_of(text))
+    assert names == [f"Learner {number:03}" for number in range(100)]
+
+
+def test_stuck_first_puts_the_stuck_learners_first_by_name(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room), {"sort": "stuck"}).text
+
+    names = list(grid_of(text))
+    stuck = [f"Learner {n:03}" for n in range(1, 100) if n % 3 == 0]
+    assert names[: len(stuck)] == stuck
+    assert all(state == "stuck" for name in stuck for state, _ in grid_of(text)[name][:1])
+    assert names[len(stuck)] == "Learner 000"
+
+
+def test_sort_by_step_reached_puts_the_furthest_behind_first(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room), {"sort": "step"}).text
+
+    names = list(grid_of(text))
+    ahead = [f"Learner {n:03}" for n in range(1, 100) if n % 5 == 0 and n % 3]
+    assert names[-len(ahead) :] == ahead
+    assert "Learner 005" not in names[: -len(ahead)]
+
+
+def test_filter_stuck_shows_only_the_stuck_learners(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room), {"show": "stuck"}).text
+
+    grid = grid_of(text)
+    assert sorted(grid) == [f"Learner {n:03}" for n in range(1, 100) if n % 3 == 0]
+    assert all(cells[0][0] == "stuck" for cells in grid.values())
+    assert "Showing 33 of 100 learners." in text
+    assert "100 learners, <strong>33 stuck</strong>" in text  # the summary is of everyone
+    assert f'<a href="/teach/{room.join_code}/">Show everyone</a>' in text
+
+
+def test_filter_by_step_shows_those_on_it(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+
+    text = signed_in(client, room).get(url(room), {"show": "on:1.2"}).text
+
+    assert sorted(grid_of(text)) == [f"Learner {n:03}" for n in range(1, 100) if n % 5 == 0 and n % 3]  # fmt: skip
+
+
+def test_a_filter_no_one_matches_says_so(client: Client) -> None:
+    room = classroom()
+    attempt(member(room))
+
+    text = signed_in(client, room).get(url(room), {"show": "stuck"}).text
+
+    assert grid_of(text) == {}
+    assert "No learner is stuck now." in text
+
+
+def test_the_order_and_filter_are_kept_by_the_refresh_the_links_and_the_actions(
+    client: Client,
+) -> None:
+    room = classroom()
+    sam = member(room)
+    attempt(sam)
+    signed_in(client, room)
+    here = f"/teach/{room.join_code}/?sort=stuck&amp;show=stuck"
+
+    page = client.get(url(room), {"sort": "stuck", "show": "stuck", "learner": sam.pk}).text
+    poll = client.get(url(room) + "?sort=stuck&show=stuck", headers={**HTMX, "HX-Target": "grid"})
+    acted = client.post(url(room) + "?sort=stuck&show=stuck", {"action": "hint-all"})
+
+    assert f'hx-get="{here}" hx-trigger="every 5s"' in page
+    assert f'<a href="{here}" id="grid-refresh">' in page
+    assert f'action="{here}"' in page
+    assert '<option value="stuck" selected>Stuck first</option>' in page
+    assert '<option value="stuck" selected>Only the stuck</option>' in page
+    assert f'hx-get="{here}" hx-trigger="every 5s"' in poll.text
+    assert acted.status_code == 302
+    assert acted["Location"] == f"/teach/{room.join_code}/?sort=stuck&show=stuck#dash-status"
+
+
+def test_the_default_view_adds_nothing_to_the_address(client: Client) -> None:
+    room = classroom()
+    sam = member(room)
+    attempt(sam)
+
+    text = signed_in(client, room).get(url(room), {"sort": "name", "show": "all"}).text
+
+    assert f'hx-get="/teach/{room.join_code}/" hx-trigger="every 5s"' in text
+    assert f'href="/teach/{room.join_code}/?learner={sam.pk}#learner"' in text
+
+
+def test_an_unknown_order_or_filter_is_said_and_the_grid_still_shows(client: Client) -> None:
+    room = classroom()
+    attempt(member(room, "Sam"))
+
+    response = signed_in(client, room).get(url(room), {"sort": "<script>", "show": "on:9.9"})
+
+    text = response.text
+    assert response.status_code == 200
+    assert "Sam" in grid_of(text)
+    assert "Select a valid choice. &lt;script&gt; is not one of the available choices." in text
+    assert "The grid shows the learners by name." in text
+    assert "The grid shows everyone." in text
+    assert 'aria-invalid="true"' in text
+
+
+def test_sorting_stores_nothing(client: Client) -> None:
+    room = classroom()
+    class_of_100(room)
+    before = list(Attempt.objects.values_list("revision", flat=True).order_by("pk"))
+
+    signed_in(client, room).get(url(room), {"sort": "stuck", "show": "stuck"})
+
+    assert list(Attempt.objects.values_list("revision", flat=True).order_by("pk")) == before
 
 
 # --- Acting on the class ------------------------------------------------------------------------
