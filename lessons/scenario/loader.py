@@ -142,7 +142,7 @@ FACT_KEYS: Mapping[str, tuple[str, ...]] = {
 # The facts that may be written with a bare value (`advance: 60`): it comes as {"value": 60}.
 VALUE_FACTS = ("advance", "run_fleet", "vpc_endpoint")
 # The arguments of each condition (checks.CONDITIONS; see docs/authoring.md). A condition
-# missing here takes any arguments.
+# missing here takes any arguments (a test asks for every one to be here).
 CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
     "instance_role": ("instance", "role"),
     "file_absent": ("instance", "path"),
@@ -182,6 +182,10 @@ CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
     "bucket_policy": ("bucket", "present"),
     "role_has_policy": ("role", "policy"),
     "decision": ("user", "role", "action", "resource", "context", "result"),
+    "permissions_boundary": ("role", "user", "policy"),
+    "policy_not_attached": ("policy", "user", "role", "group"),
+    "managed_policy": ("policy", "allows", "denies", "resource", "context"),
+    "role_trust": ("role", "principal", "only", "requires"),
 }
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons.scenario.loader import load_scenarios, read_scenario
+from lessons.scenario.checks import CONDITIONS
+from lessons.scenario.loader import CONDITION_KEYS, load_scenarios, read_scenario
 from tests.lessons.workspace_scenarios import MINI
 
 
@@ -249,3 +250,19 @@ def test_a_fact_that_needs_arguments_given_a_bare_value_says_which(tmp_path):
         f"broken.yaml:{_line_of(text, 'write_file:')}: 'write_file' takes a mapping of "
         "arguments: instance, path, text"
     ]
+
+
+def test_every_condition_has_its_arguments_listed():
+    # A new condition in checks.CONDITIONS needs its arguments in loader.CONDITION_KEYS, or a
+    # misspelt argument of it passes silently.
+    assert set(CONDITIONS) == set(CONDITION_KEYS)
+
+
+def test_a_misspelt_argument_of_a_new_condition_is_refused(tmp_path):
+    text = MINI.read_text().replace(
+        "        - instance_role: {instance: web-1, role: AppRole}\n",
+        "        - instance_role: {instance: web-1, role: AppRole}\n"
+        "        - role_trust: {role: AppRole, principal: ec2.amazonaws.com, require: {}}\n",
+    )
+    problems = _problems(tmp_path, text)
+    assert any(p.endswith("unknown key 'require': did you mean 'requires'?") for p in problems)
