@@ -8,6 +8,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS, and then passes
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
@@ -308,6 +309,19 @@ LOGGING = {
         "django": {"level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": True},
     },
 }
+
+# The address learners reach RoleCall at, as the projector shows it and its QR code opens:
+# scheme and host only (e.g. https://rolecall.example.org), for a server that sees itself by
+# another name than the room does (behind a proxy, or as localhost). Unset: the address the
+# instructor's own request came to.
+ROLECALL_PUBLIC_URL = os.environ.get("ROLECALL_PUBLIC_URL", "").strip().rstrip("/")
+if ROLECALL_PUBLIC_URL:
+    _public = urlsplit(ROLECALL_PUBLIC_URL)
+    if _public.scheme not in ("http", "https") or not _public.hostname or _public.path or _public.query or _public.fragment:  # fmt: skip
+        raise ImproperlyConfigured(
+            "ROLECALL_PUBLIC_URL is the scheme and host learners reach RoleCall at, like "
+            f"https://rolecall.example.org (no path); got {ROLECALL_PUBLIC_URL!r}."
+        )
 
 # Classroom dashboard: a learner is "stuck" after this many minutes without progress on a step,
 # or this many failed checks of it.

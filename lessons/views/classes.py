@@ -11,10 +11,11 @@ class's size.
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -350,6 +351,13 @@ def _qr_svg(url: str) -> SafeString:
     return mark_safe(code.svg_inline(scale=4, light="#fff", omitsize=True, svgclass="qr__svg"))
 
 
+def public_url(request: HtmxHttpRequest, path: str) -> str:
+    """`path` at the address learners reach: settings.ROLECALL_PUBLIC_URL when set (the server
+    may see itself as localhost, or by a proxy's inner name), else the request's own host."""
+    public = getattr(settings, "ROLECALL_PUBLIC_URL", "")
+    return public + path if public else request.build_absolute_uri(path)
+
+
 @login_required
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
@@ -363,10 +371,10 @@ def projector(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if request.htmx and request.htmx.target == "joined":
         return render(request, "lessons/projector.html#joined", context)
     join_path = reverse("lessons:join")
-    join_url = request.build_absolute_uri(join_path + "?" + urlencode({"code": code}))
+    join_url = public_url(request, join_path + "?" + urlencode({"code": code}))
     context |= {
         "join_url": join_url,
-        "join_address": request.get_host() + join_path,
+        "join_address": urlsplit(join_url).netloc + join_path,
         "qr": _qr_svg(join_url),
         "spelled": " ".join(code),
         "dashboard_url": _dashboard_url(classroom),

@@ -2,18 +2,22 @@
 and `manage.py createinstructor`. Learners and other instructors never see a class."""
 
 import re
+import runpy
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import segno
 from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from config import settings as settings_module
 from lessons.models import Classroom
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
@@ -242,6 +246,65 @@ def test_the_projector_shows_the_code_large_the_join_address_and_a_qr_code() -> 
     assert "style=" not in svg.group(0)
     assert "<script" not in svg.group(0)
     assert f'aria-label="QR code that opens {join_url}"' in page
+
+
+def test_the_projector_shows_the_public_address_when_it_is_set(settings: Any) -> None:
+    settings.ROLECALL_PUBLIC_URL = "https://rolecall.example.org"
+    client, ada = _signed_in()
+    classroom = _classroom(instructor=ada)
+    join_url = f"https://rolecall.example.org/join/?code={classroom.join_code}"
+
+    page = client.get(f"/teach/{classroom.join_code}/projector/").text
+
+    assert '<strong class="projector__address">rolecall.example.org/join/</strong>' in page
+    assert f'href="{join_url}"' in page
+    assert f'aria-label="QR code that opens {join_url}"' in page
+    expected = segno.make(join_url, error="m").svg_inline(
+        scale=4, light="#fff", omitsize=True, svgclass="qr__svg"
+    )
+    assert expected in page
+    assert "testserver" not in page
+
+
+def test_the_projector_shows_the_requests_host_without_the_setting(settings: Any) -> None:
+    settings.ROLECALL_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["classroom.local"]
+    client, ada = _signed_in()
+    classroom = _classroom(instructor=ada)
+
+    page = client.get(
+        f"/teach/{classroom.join_code}/projector/", HTTP_HOST="classroom.local:8000"
+    ).text
+
+    assert '<strong class="projector__address">classroom.local:8000/join/</strong>' in page
+    assert f'href="http://classroom.local:8000/join/?code={classroom.join_code}"' in page
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["rolecall.example.org", "ftp://rolecall.example.org", "https://", "https://x.org/rolecall"],
+)
+def test_a_public_address_that_is_not_a_scheme_and_host_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ROLECALL_PUBLIC_URL", value)
+
+    with pytest.raises(ImproperlyConfigured, match="ROLECALL_PUBLIC_URL is the scheme and host"):
+        runpy.run_path(str(Path(settings_module.__file__)))
+
+
+def test_the_projector_shows_no_site_menu_and_fills_the_screen() -> None:
+    client, ada = _signed_in()
+    classroom = _classroom(instructor=ada)
+
+    page = client.get(f"/teach/{classroom.join_code}/projector/").text
+
+    assert "<nav" not in page
+    assert "site-header" not in page
+    assert "site-footer" not in page
+    assert "Policy simulator" not in page
+    assert '<body class="projector-page">' in page
+    assert f'<a href="/teach/{classroom.join_code}/">Dashboard</a>' in page  # the way back
 
 
 def test_the_projector_page_keeps_the_strict_csp() -> None:
