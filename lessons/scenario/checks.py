@@ -75,6 +75,7 @@ def _actor_words(actor: Any) -> str:
     ((kind, name),) = actor.items()
     return {"instance": f"As software on instance {name}",
             "key": f"With the access key saved as {name}",
+            "account": f"As the admin of account {name}",
             }[kind]  # fmt: skip
 
 

@@ -24,11 +24,12 @@ from simulator.world import OUTSIDE_IP, Credentials
 # application's own placeholders ({instance}, {name}, {tick}; see simulator.model.AppSpec).
 PLACEHOLDER = re.compile(r"\{((?:instance|var)(?=:)|account|region)(?::([^{}]+))?\}")
 # Who a solution's call may act as, besides the admin: `as: {KIND: NAME}`. `stolen_from` is
-# what the console's "copy the credentials and use them from outside" does.
-ACTORS = ("instance", "key", "stolen_from")
+# what the console's "copy the credentials and use them from outside" does; `account` is the
+# admin of another account of the world (by name or id: see the `add_account` fact).
+ACTORS = ("instance", "key", "stolen_from", "account")
 # Who a probe may act as: never a thief. Using copied credentials is the learner's experiment;
 # a check finds it in the log (the `event` condition) and does not perform it.
-PROBE_ACTORS = ("instance", "key")
+PROBE_ACTORS = ("instance", "key", "account")
 # The places every world has besides its instances (simulator.terminal.places); a scenario
 # adds its own with `places:`.
 BUILTIN_PLACES = ("cloudshell", "laptop")
@@ -260,6 +261,13 @@ def _vpc_endpoint(world: World, data: Mapping[str, Any]) -> None:
     network.add_endpoint(world.state, str(data.get("service", data.get("value", ""))))
 
 
+def _add_account(world: World, data: Mapping[str, Any]) -> None:
+    """`add_account: {id: "444455556666", name: vendor}`: another AWS account in the world, with
+    its own admin (AdministratorAccess and an access key); calls made `as: {account: vendor}`
+    run there. Quote the id: YAML would read it as a number and drop a leading zero."""
+    world.add_account(str(data.get("id", data.get("value", ""))), name=str(data.get("name", "")))
+
+
 # A fact written as a bare value (`advance: 60`) comes as {"value": 60}.
 FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
     "write_file": _write_file,
@@ -271,6 +279,7 @@ FACTS: dict[str, Callable[[World, Mapping[str, Any]], None]] = {
     "run_fleet": _run_fleet,
     "in_use": _in_use,
     "vpc_endpoint": _vpc_endpoint,
+    "add_account": _add_account,
 }
 
 
@@ -287,6 +296,8 @@ def actor_credentials(
     """
     if actor == ADMIN_ACTOR or "key" in actor:
         return _credentials(world, variables, actor), None
+    if "account" in actor:  # the admin of another account, calling as its console does
+        return world.account(str(actor["account"])).admin_credentials(), None
     name = actor.get("instance") or actor.get("stolen_from")
     instance_id = instance_id_of(world, str(name))
     found = instances.resolve_credentials(world, instance_id)
