@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator import World, terminal
+from simulator.account import ADMIN, Account
 from simulator.authenticate import Credentials
 
 __all__ = ["Acting", "Choice", "acting", "choices", "find", "key_of"]
@@ -83,14 +84,25 @@ def _held(world: World) -> list[tuple[Choice, Credentials]]:
 
 
 def _whose(world: World, access_key_id: str) -> str:
-    """Whose an access key is, in words (a made-up or deleted key is nobody's)."""
-    key = world.state.access_keys.get(access_key_id)
-    if key is not None:
-        return f"user {key.user_name}"
-    session = world.state.sessions.get(access_key_id)
-    if session is not None:
-        return f"role {session.role_name}"
+    """Whose an access key is, in words (a made-up or deleted key is nobody's); in another
+    account of the world, which one: "the admin of account vendor (444455556666)"."""
+    for account in world.accounts:
+        state = account.state
+        where = "" if account is world else " of " + _account_words(account)
+        key = state.access_keys.get(access_key_id)
+        if key is not None:
+            if where and key.user_name == ADMIN:
+                return "the admin" + where
+            return f"user {key.user_name}{where}"
+        session = state.sessions.get(access_key_id)
+        if session is not None:
+            return f"role {session.role_name}{where}"
     return f"key {access_key_id or '(empty)'}, which the account does not know"
+
+
+def _account_words(account: Account) -> str:
+    name, account_id = account.state.name, account.account_id
+    return f"account {name} ({account_id})" if name else f"account {account_id}"
 
 
 def acting(world: World, key: str) -> Acting:

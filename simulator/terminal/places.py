@@ -5,8 +5,9 @@
     resolve(world, place, env, profile)  # (Credentials, source) or None; raises AwsError
     held_credentials(world)              # every credential set some place holds
 
-A place is CloudShell (in the account as its admin, calling from the console's address), a
-shell on a running instance (as ec2-user, from the instance's address, with its instance
+A place is CloudShell (in the account as its admin, calling from the console's address), the
+CloudShell of each other account the world holds (`cloudshell@<account id>`, as that account's
+admin), a shell on a running instance (as ec2-user, from the instance's address, with its instance
 profile behind the metadata service), the learner's laptop outside AWS (no credentials until
 given some), or a laptop-like place a scenario adds. Files are a place's simulated files by
 absolute path; nothing here touches the real disk or network.
@@ -84,6 +85,9 @@ NO_CREDENTIALS = (
 )
 """What the AWS CLI prints when its chain finds nothing (botocore's NoCredentialsError)."""
 CONTAINER = "container credentials"
+ACCOUNT_SHELL = CLOUDSHELL + "@"
+"""Another account's CloudShell is `cloudshell@<its id>`: no scenario place can take that id
+(theirs are letters, digits and hyphens)."""
 WRITABLE = ("/tmp/",)
 """Where a user may write besides their home: elsewhere is `Permission denied`."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -99,6 +103,7 @@ class Place:
     home: str  # "/home/ec2-user"
     source_ip: str  # where AWS sees this place's calls come from
     hostname: str  # "ip-10-0-1-23", "laptop"
+    account_id: str = ""  # another account's CloudShell: that account ("" for the first one)
 
 
 class Held(NamedTuple):
@@ -111,9 +116,10 @@ class Held(NamedTuple):
 
 
 def places(world: Account) -> list[Place]:
-    """Where the learner can be, in display order: CloudShell, each running instance, the
-    laptop, then the places scenarios added."""
+    """Where the learner can be, in display order: CloudShell, the other accounts' CloudShells,
+    each running instance, the laptop, then the places scenarios added."""
     found = [_builtin(CLOUDSHELL)]
+    found += [_account_shell(account) for account in world.root.accounts[1:]]
     found += [_instance_place(world, i) for i in world.state.instances.values() if _up(i)]
     found.append(_builtin(LAPTOP))
     found += [
@@ -128,6 +134,11 @@ def find(world: Account, place_id: str) -> Place | None:
     """The place with this id, or None (unknown, or an instance that is not running)."""
     if place_id in (CLOUDSHELL, LAPTOP):
         return _builtin(place_id)
+    if place_id.startswith(ACCOUNT_SHELL):
+        account = world.root.account_by_id(place_id[len(ACCOUNT_SHELL) :])
+        if account is None or account is world.root:
+            return None
+        return _account_shell(account)
     if place_id.startswith("i-"):
         instance = world.state.instances.get(place_id)
         return _instance_place(world, instance) if instance and _up(instance) else None
@@ -320,7 +331,7 @@ def resolve(
         if instance is not None:
             return instances.from_instance_profile(world, instance)
         if place.kind == CLOUDSHELL:
-            return world.admin_credentials(), CONTAINER
+            return _shell_account(world, place).admin_credentials(), CONTAINER
         return None
 
     return instances.chain(
@@ -337,8 +348,8 @@ def resolve(
 def held_credentials(world: Account) -> list[Held]:
     """Every credential set some place holds: its environment's keys, each profile with keys
     in its ~/.aws files, an instance's instance profile role. CloudShell's own credentials are
-    the admin's, whom the console already is, so they are not listed; a file botocore cannot
-    read holds nothing."""
+    the admin's, whom the console already is, so they are not listed; another account's
+    CloudShell holds that account's admin's; a file botocore cannot read holds nothing."""
     held: list[Held] = []
     for place in places(world):
         env = environment(world, place)
@@ -364,6 +375,8 @@ def held_credentials(world: Account) -> list[Held]:
             found = instances.from_instance_profile(world, world.instance(place.place_id))
             if found is not None:
                 add(found[1], found[0])
+        if place.account_id:
+            add(CONTAINER, _shell_account(world, place).admin_credentials())
     return held
 
 
@@ -375,6 +388,25 @@ def _builtin(place_id: str) -> Place:
         return Place(CLOUDSHELL, "CloudShell", CLOUDSHELL, "cloudshell-user",
                      "/home/cloudshell-user", CONSOLE_IP, "cloudshell")  # fmt: skip
     return Place(LAPTOP, "your laptop", LAPTOP, "you", "/home/you", OUTSIDE_IP, "laptop")
+
+
+def _account_shell(account: Account) -> Place:
+    """Another account's CloudShell: its admin, from the console's address (the console is
+    AWS's, whichever account signs in to it)."""
+    name = account.state.name
+    label = f"{name}'s CloudShell ({account.account_id})" if name else f"CloudShell of account {account.account_id}"  # fmt: skip
+    return Place(ACCOUNT_SHELL + account.account_id, label, CLOUDSHELL, "cloudshell-user",
+                 "/home/cloudshell-user", CONSOLE_IP, "cloudshell", account.account_id)  # fmt: skip
+
+
+def _shell_account(world: Account, place: Place) -> Account:
+    """The account a CloudShell is in: the first one, or the other account it names."""
+    if not place.account_id:
+        return world.root
+    account = world.root.account_by_id(place.account_id)
+    if account is None:
+        raise LookupError(f"The world has no account {place.account_id}.")
+    return account
 
 
 def _instance_place(world: Account, instance: Instance) -> Place:
@@ -396,7 +428,7 @@ def _added(place_id: str, kept: PlaceState) -> Place:
 
 
 def _is_added(place_id: str) -> bool:
-    return place_id not in (CLOUDSHELL, LAPTOP) and not place_id.startswith("i-")
+    return place_id not in (CLOUDSHELL, LAPTOP) and not place_id.startswith(("i-", ACCOUNT_SHELL))
 
 
 def _up(instance: Instance) -> bool:
