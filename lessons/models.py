@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,45 @@ def catalogue() -> scenarios.Catalogue:
     return scenarios.read_catalogue(settings.ROLECALL_SCENARIO_DIR)
 
 
+class ScenarioUnavailable(LookupError):
+    """A class or an attempt names a scenario the catalogue does not serve: its file has
+    problems (left out: `Catalogue.broken`) or is gone. The learners' saved work on it is kept."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(unavailable(slug))
+        self.slug = slug
+
+
+_SLUG_LINE = re.compile(r"""^slug:[ \t]*["']?([^"'#\s]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
+
+
+def scenario_file(slug: str) -> str | None:
+    """The file left out of the catalogue (`Catalogue.broken`) that declares `slug`, or is
+    named after it; None when no such file is in the folder (removed or renamed). Read only
+    when a page has to say why a scenario is unavailable."""
+    broken = catalogue().broken
+    for name in broken:
+        try:
+            text = (settings.ROLECALL_SCENARIO_DIR / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if (found := _SLUG_LINE.search(text)) is not None and found.group(1) == slug:
+            return name
+    return next((name for name in broken if name.rsplit(".", 1)[0] == slug), None)
+
+
+def unavailable(slug: str) -> str:
+    """Why `slug` is not served, in an instructor's words: which file, and where to look."""
+    name = scenario_file(slug)
+    if name is not None:
+        why = (f"its file {name} has problems, so the site leaves it out (the catalogue's note "
+               "lists them)")  # fmt: skip
+    else:
+        why = "no scenario file in the folder has this slug any more (removed or renamed)"
+    return (f"The scenario “{slug}” is unavailable: {why}. Learners' saved work on it is kept, "
+            "and shows again once the file is served (fixed, and the site restarted).")  # fmt: skip
+
+
 class DocumentField(models.TextField):  # type: ignore[type-arguments]
     """A JSON document kept as text, read and written with orjson.
 
@@ -91,7 +131,11 @@ class ScenarioPosition:
 
     @property
     def definition(self) -> Scenario:
-        return catalogue()[self.scenario]
+        """The scenario from the catalogue; ScenarioUnavailable when it is not served."""
+        found = catalogue().get(self.scenario)
+        if found is None:
+            raise ScenarioUnavailable(self.scenario)
+        return found
 
     @property
     def finished(self) -> bool:
@@ -758,6 +802,12 @@ class Classroom(models.Model):
         """The class's scenarios in order, skipping any whose file has gone since."""
         known = catalogue()
         return [known[slug] for slug in self.scenarios if slug in known]
+
+    def unavailable(self) -> list[ScenarioUnavailable]:
+        """The class's scenarios the catalogue does not serve (`definitions` skips them), each
+        with why, for the instructor's pages."""
+        known = catalogue()
+        return [ScenarioUnavailable(slug) for slug in self.scenarios if slug not in known]
 
     def is_locked(self, slug: str) -> bool:
         """Whether learners cannot open `slug` yet (only when unlocked one by one)."""

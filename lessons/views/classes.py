@@ -132,13 +132,14 @@ class ClassroomForm(forms.Form):
         """One row per scenario for the template: checked, and its order number as typed."""
         chosen = set(self.data.getlist("scenarios")) if self.is_bound else set()
         rows = []
-        for number, (slug, title) in enumerate(_choosable(), start=1):
+        choosable = [each for each in catalogue().values() if not each.sandbox]
+        for number, scenario in enumerate(choosable, start=1):
+            slug = scenario.slug
             order = self.data.get(f"order-{slug}", "") if self.is_bound else str(number)
-            scenario = catalogue()[slug]
             rows.append(
                 {
                     "slug": slug,
-                    "title": title,
+                    "title": scenario.title,
                     "steps": len(scenario.steps),
                     "minutes": scenario.minutes,
                     "checked": slug in chosen,

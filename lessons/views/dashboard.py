@@ -44,6 +44,7 @@ from lessons.models import (
     Classroom,
     Membership,
     Progress,
+    ScenarioUnavailable,
     catalogue,
     current_attempt,
     first_completed,
@@ -460,7 +461,10 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
         request, classroom, status=take_flash(request, classroom.join_code, key=FLASH_KEY)
     )
     context["learner"] = _learner(classroom, learner)
-    context["confirm"] = _confirming(classroom, request.GET, learner)
+    try:
+        context["confirm"] = _confirming(classroom, request.GET, learner)
+    except ScenarioUnavailable as error:  # a link to reset it, kept from before
+        context["status"] = Status("problem", str(error))
     response = render(request, "lessons/dashboard.html", context)
     return forget_flash(request, response, key=FLASH_KEY)
 
@@ -494,6 +498,7 @@ def _context(
         "learner_url": dashboard_url + "?" + (query + "&" if query else "") + "learner=",
         "message_form": message_form or MessageForm(initial={"message": classroom.message}),
         "scenario_count": len(classroom.scenarios),
+        "unavailable": classroom.unavailable(),
         "roster": _roster(classroom) if board else None,
         "learner": None,
         "confirm": None,
@@ -525,8 +530,12 @@ def _members(classroom: Classroom, raws: list[str]) -> list[Membership]:
 
 
 def _scenario(classroom: Classroom, slug: str | None) -> Scenario:
+    """One of the class's scenarios: a 404 for a slug the class does not have, and
+    ScenarioUnavailable for one it has whose file the catalogue does not serve."""
     found = next((s for s in classroom.definitions() if s.slug == slug), None)
     if found is None:
+        if slug is not None and slug in classroom.scenarios:
+            raise ScenarioUnavailable(slug)
         raise Http404("This class has no such scenario.")
     return found
 
@@ -626,7 +635,10 @@ def _act(request: HtmxHttpRequest, classroom: Classroom) -> HttpResponse:
     elif not classroom.is_open and action != "reopen":
         acted = Acted(Status("problem", "This class has ended: its results stay, but nothing in it can change now."), member)  # fmt: skip
     else:
-        acted = handler(classroom, data, member)
+        try:
+            acted = handler(classroom, data, member)
+        except ScenarioUnavailable as error:
+            acted = Acted(Status("problem", f"Nothing was changed. {error}"), member)
     return _respond(request, classroom, acted)
 
 

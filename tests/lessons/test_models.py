@@ -249,3 +249,39 @@ def test_a_reset_while_the_learner_acts_leaves_a_consistent_world():
     # and the world still holds the setup's role: nothing half-written.
     assert created == [f"u-{n}" for n in range(6 - len(created), 6)]
     assert "AppRole" in world.state.roles
+
+
+# --- A scenario the catalogue no longer serves ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_attempt_whose_scenario_file_is_gone_says_so_rather_than_a_key_error(settings):
+    attempt = _attempt()
+    (settings.ROLECALL_SCENARIO_DIR / "mini.yaml").unlink()
+    models.catalogue.cache_clear()
+
+    with pytest.raises(models.ScenarioUnavailable) as raised:
+        attempt.definition  # noqa: B018 -- the property is what is tested
+
+    assert raised.value.slug == "mini"
+    assert "“mini” is unavailable: no scenario file in the folder has this slug" in str(
+        raised.value
+    )
+    assert "saved work on it is kept" in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_an_unavailable_scenario_names_its_broken_file_and_the_catalogues_note(settings):
+    attempt = _attempt()
+    # A file named otherwise, left out for a misspelt key: found by the slug it declares.
+    broken = settings.ROLECALL_SCENARIO_DIR / "attach-a-role.yaml"
+    (settings.ROLECALL_SCENARIO_DIR / "mini.yaml").rename(broken)
+    broken.write_text(broken.read_text().replace("hints:", "hint:"))
+    models.catalogue.cache_clear()
+
+    with pytest.raises(models.ScenarioUnavailable) as raised:
+        attempt.step  # noqa: B018
+
+    assert "its file attach-a-role.yaml has problems" in str(raised.value)
+    assert "the catalogue's note lists them" in str(raised.value)
+    assert Attempt.objects.get(pk=attempt.pk).world == attempt.world  # the saved work, untouched

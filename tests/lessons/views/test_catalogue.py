@@ -9,9 +9,9 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from lessons import models
-from lessons.models import Attempt, Learner
+from lessons.models import Attempt, Classroom, Learner
 from lessons.warm import warm_up
-from tests.factories import learner_key, started
+from tests.factories import hold_member_key, learner_key, member, started
 from tests.lessons.workspace_scenarios import MINI, scenarios  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
@@ -217,3 +217,25 @@ def test_of_two_files_with_one_slug_the_first_is_served(settings: Settings) -> N
     assert catalogue["mini"].title == "Attach a role"
     (problem,) = catalogue.broken["zz-mini-again.yaml"]
     assert problem.message == "slug 'mini' is also used by mini.yaml"
+
+
+def test_a_learner_in_a_class_whose_scenario_is_unavailable_keeps_the_rest_and_their_work(
+    client: Client,
+    scenarios: Path,  # noqa: F811 -- the fixture, imported
+) -> None:
+    teacher = User.objects.create_user("teacher", password="a long password 1")
+    room = Classroom.objects.create(instructor=teacher, title="T", scenarios=["two-steps", "mini"])
+    sam = member(room)
+    started = Attempt.start(sam.owner, models.catalogue()["two-steps"])
+    hold_member_key(client, sam.key)
+    (scenarios / "two-steps.yaml").unlink()
+    models.catalogue.cache_clear()
+
+    page = client.get("/")
+    workspace = client.get("/s/two-steps/")
+
+    assert page.status_code == 200
+    assert 'aria-labelledby="card-mini"' in page.text
+    assert "card-two-steps" not in page.text
+    assert workspace.status_code == 404
+    assert Attempt.objects.get(pk=started.pk).world == started.world

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from config import settings as settings_module
+from lessons import models
 from lessons.models import Classroom
 from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 
@@ -209,6 +210,24 @@ def test_the_form_offers_every_scenario_with_an_order_number_and_no_sandbox() ->
     assert 'name="scenarios" value="mini"' in page
     assert 'name="order-two-steps"' in page
     assert 'value="sandbox"' not in page
+
+
+def test_a_class_whose_scenario_file_is_gone_is_listed_and_its_projector_shown(
+    settings: Any,
+) -> None:
+    client, user = _signed_in()
+    room = _classroom(instructor=user)
+    (settings.ROLECALL_SCENARIO_DIR / "two-steps.yaml").unlink()
+    models.catalogue.cache_clear()
+
+    classes = client.get("/teach/")
+    projector = client.get(f"/teach/{room.join_code}/projector/")
+
+    assert classes.status_code == 200
+    assert room.title in classes.text
+    assert 'name="order-two-steps"' not in classes.text  # no longer offered for a new class
+    assert projector.status_code == 200
+    assert room.join_code in projector.text
 
 
 def test_creating_a_class_needs_the_csrf_token() -> None:

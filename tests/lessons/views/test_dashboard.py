@@ -1130,3 +1130,125 @@ def test_a_hint_to_everyone_reaches_a_learner_who_joined_and_did_nothing_yet(
     stored = Attempt.objects.get(membership=idle)
     assert stored.scenario == "two-steps"
     assert stored.hints == {"attach": 1}
+
+
+# --- A class whose scenario the catalogue no longer serves ----------------------------------------
+
+
+@pytest.fixture
+def two_steps_unavailable(scenarios: Any) -> tuple[Classroom, Membership, Attempt]:  # noqa: F811
+    """A class on two-steps and mini, Sam having started both; then two-steps.yaml breaks (a
+    misspelt key) and the catalogue, read again, leaves it out."""
+    room = classroom()
+    sam = member(room)
+    started = attempt(sam, "two-steps")
+    attempt(sam, "mini")
+    path = scenarios / "two-steps.yaml"
+    path.write_text(path.read_text().replace("    hints: [", "    hint: ["))
+    catalogue.cache_clear()
+    return room, sam, started
+
+
+def test_the_dashboard_says_which_scenario_is_unavailable_and_which_file(
+    client: Client, two_steps_unavailable: tuple[Classroom, Membership, Attempt]
+) -> None:
+    room, _, _ = two_steps_unavailable
+
+    response = signed_in(client, room).get(url(room))
+
+    assert response.status_code == 200
+    page = response.text
+    assert "One of this class's scenarios is unavailable" in page
+    assert "The scenario “two-steps” is unavailable: its file two-steps.yaml has problems" in page
+    assert "<a href=\"/\">The catalogue's note</a> lists each file's problems" in page
+    assert [state for state, _ in cells(page)] == ["working"]  # mini's one step, still shown
+
+
+def test_a_removed_scenario_file_is_said_to_be_gone_on_the_dashboard(
+    client: Client,
+    scenarios: Any,  # noqa: F811
+) -> None:
+    room = classroom()
+    attempt(member(room), "two-steps")
+    (scenarios / "two-steps.yaml").unlink()
+    catalogue.cache_clear()
+
+    page = signed_in(client, room).get(url(room)).text
+
+    assert "“two-steps” is unavailable: no scenario file in the folder has this slug" in page
+
+
+@pytest.mark.parametrize(
+    ("page", "headers"),
+    [
+        ("", {"HX-Request": "true", "HX-Target": "grid"}),
+        ("summary/", {}),
+        ("results.csv", {}),
+        ("projector/", {}),
+    ],
+    ids=["grid refresh", "summary", "csv", "projector"],
+)
+def test_the_class_pages_answer_with_a_scenario_unavailable(
+    client: Client,
+    two_steps_unavailable: tuple[Classroom, Membership, Attempt],
+    page: str,
+    headers: dict[str, str],
+) -> None:
+    room, _, _ = two_steps_unavailable
+
+    assert signed_in(client, room).get(url(room, page), headers=headers).status_code == 200
+
+
+def test_a_learners_panel_lists_only_the_scenarios_still_served(
+    client: Client, two_steps_unavailable: tuple[Classroom, Membership, Attempt]
+) -> None:
+    room, sam, _ = two_steps_unavailable
+
+    response = signed_in(client, room).get(url(room) + f"?learner={sam.pk}")
+
+    assert response.status_code == 200
+    assert "“two-steps” is unavailable" in response.text
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["no JavaScript", "htmx"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"action": "reset", "scenario": "two-steps", "confirm": "yes"},
+        {"action": "hint-one", "scenario": "two-steps"},
+        {"action": "hint-all", "step": "two-steps/attach"},
+    ],
+    ids=["reset", "hint", "hint to a step"],
+)
+def test_an_action_on_an_unavailable_scenario_says_so_and_changes_nothing(
+    client: Client,
+    two_steps_unavailable: tuple[Classroom, Membership, Attempt],
+    data: dict[str, str],
+    htmx: bool,
+) -> None:
+    room, sam, started = two_steps_unavailable
+    signed_in(client, room)
+
+    response = post(client, room, {**data, "learner": str(sam.pk)}, htmx=htmx)
+
+    if not htmx:
+        assert response.status_code == 302
+        response = client.get(response["Location"])
+    assert response.status_code == 200
+    assert "Nothing was changed. The scenario “two-steps” is unavailable: its file two-steps.yaml" in response.text  # fmt: skip
+    stored = Attempt.objects.get(pk=started.pk)
+    assert (stored.world, stored.hints, stored.step_index) == (started.world, {}, 0)
+
+
+def test_a_kept_link_to_reset_an_unavailable_scenario_says_why_instead_of_asking(
+    client: Client, two_steps_unavailable: tuple[Classroom, Membership, Attempt]
+) -> None:
+    room, sam, _ = two_steps_unavailable
+
+    response = signed_in(client, room).get(
+        url(room) + f"?learner={sam.pk}&confirm=reset&scenario=two-steps"
+    )
+
+    assert response.status_code == 200
+    assert 'id="confirm"' not in response.text
+    assert "The scenario “two-steps” is unavailable" in response.text
