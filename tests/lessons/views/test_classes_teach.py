@@ -326,6 +326,21 @@ def test_the_projector_shows_no_site_menu_and_fills_the_screen() -> None:
     assert f'<a href="/teach/{classroom.join_code}/">Dashboard</a>' in page  # the way back
 
 
+def test_the_projector_has_the_sites_own_head_only_its_title_differs() -> None:
+    client, ada = _signed_in()
+    classroom = _classroom(instructor=ada)
+
+    def head(page: str) -> str:
+        head = page[page.index("<head>") : page.index("</head>")]
+        return re.sub(r"<title>.*?</title>", "", head)
+
+    projector = client.get(f"/teach/{classroom.join_code}/projector/").text
+    classes = client.get("/teach/").text
+
+    assert head(projector) == head(classes)
+    assert f"<title>Join {classroom.title} — RoleCall</title>" in projector
+
+
 def test_the_projector_page_keeps_the_strict_csp() -> None:
     client, ada = _signed_in()
     classroom = _classroom(instructor=ada)
