@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python benchmarks/workspace.py
 	$(BIN)/python benchmarks/wildcard.py
 	$(BIN)/python benchmarks/terminal.py
+	$(BIN)/python benchmarks/dashboard.py
 
 LOADTEST_DB ?= sqlite postgres
 LOADTEST_ARGS ?=
