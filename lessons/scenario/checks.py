@@ -399,7 +399,8 @@ def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> 
     - `role: NAME`: made with temporary credentials of role NAME; `delivered_to: INSTANCE`:
       with the instance-profile credentials the metadata service gave that instance. Both
       also find calls AWS refused before knowing the caller (an `ExpiredToken`), by the key;
-    - `params`: values the request's parameters hold (`{IamInstanceProfile: {Name: R}}`);
+    - `params`: values the request's parameters hold (`{IamInstanceProfile: {Name: R}}`), a
+      null one a parameter not sent (`{ExternalId: null}`);
     - `message`: text in the error message; `user_agent`: text in the user agent
       (`aws-cli`);
     - `invoked_by: SERVICE`: made by that AWS service on the caller's behalf (CloudTrail's
@@ -498,10 +499,14 @@ def _user_of(world: World, identity: Mapping[str, Any]) -> str | None:
 
 
 def _holds(actual: Any, wanted: Any) -> bool:
-    """Whether `actual` holds every value of `wanted` (mappings: a subset, recursively)."""
+    """Whether `actual` holds every value of `wanted` (mappings: a subset, recursively); a
+    wanted None is a value that was not given (`params: {ExternalId: null}`: AssumeRole called
+    without an external ID)."""
+    if wanted is None:
+        return actual is None
     if isinstance(wanted, Mapping):
         return isinstance(actual, Mapping) and all(
-            key in actual and _holds(actual[key], value) for key, value in wanted.items()
+            _holds(actual.get(key), value) for key, value in wanted.items()
         )
     return actual == wanted or str(actual) == str(wanted)
 

@@ -2,7 +2,9 @@
 completes it step by step, no step passes before its solution, no check performs the learner's
 experiment, and each has a lesson's shape."""
 
+import contextlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -15,6 +17,8 @@ from lessons.scenario import (
     validate_scenario,
 )
 from lessons.scenario.model import ADMIN_ACTOR
+from lessons.scenario.run import PROBE_ACTORS
+from simulator import AwsError
 
 SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
 GUIDED = [path for path in SCENARIOS if not load_scenario(path).sandbox]
@@ -24,10 +28,11 @@ def _ids(paths: list[Path]) -> list[str]:
     return [path.stem for path in paths]
 
 
-def test_the_course_has_four_guided_scenarios_and_a_sandbox() -> None:
+def test_the_course_has_five_guided_scenarios_and_a_sandbox() -> None:
     slugs = {load_scenario(path).slug for path in SCENARIOS}
     assert slugs == {
-        "keys-vs-role", "fleet-put-only", "attach-replace", "service-linked-roles", "sandbox",
+        "keys-vs-role", "fleet-put-only", "attach-replace", "service-linked-roles",
+        "vendor-external-id", "sandbox",
     }  # fmt: skip
     assert all(load_scenario(path).slug == path.stem for path in SCENARIOS)
 
@@ -63,7 +68,7 @@ def test_no_step_check_makes_the_call_its_step_asks_for(path: Path) -> None:
                 asked.update(names if isinstance(names, list) else [names])
         for probe in step.probes:
             assert probe.operation not in asked, f"{step.id}: a probe makes {probe.operation}"
-            assert probe.actor == ADMIN_ACTOR or set(probe.actor) <= {"instance", "key"}, step.id
+            assert probe.actor == ADMIN_ACTOR or set(probe.actor) <= set(PROBE_ACTORS), step.id
 
 
 def test_keys_vs_role_is_solved_in_the_terminal() -> None:
@@ -102,6 +107,55 @@ def test_the_right_answer_is_not_always_in_the_same_place() -> None:
     ]
     assert len(set(places)) >= 3, places
     assert max(places.count(place) for place in set(places)) <= len(places) // 2, places
+
+
+def _vendor_scenario_before(step_id: str) -> tuple[Any, dict[str, Any], Any]:
+    """The vendor scenario's world with every solution before `step_id` run, and that step."""
+    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "vendor-external-id.yaml")
+    world, variables = build_world(scenario)
+    for step in scenario.steps:
+        if step.id == step_id:
+            return world, variables, step
+        run_actions(world, variables, scenario.solution[step.id])
+    raise AssertionError(step_id)
+
+
+def _vendor_assumes(world: Any, external_id: str | None) -> None:
+    params = {"RoleArn": "arn:aws:iam::111122223333:role/ExampleCorpMonitoring",
+              "RoleSessionName": "examplecorp"}  # fmt: skip
+    if external_id:
+        params["ExternalId"] = external_id
+    with contextlib.suppress(AwsError):
+        world.call(world.account("vendor").admin_credentials(), "sts", "AssumeRole", params)
+
+
+def test_the_vendor_scenario_wants_a_refusal_without_any_external_id_not_only_a_wrong_one() -> None:
+    world, variables, step = _vendor_scenario_before("prove-it")
+    _vendor_assumes(world, "ec-cust-12345")
+    _vendor_assumes(world, "ec-cust-67890")
+    wrong_only = check_step(world, variables, step)
+    _vendor_assumes(world, None)
+    both = check_step(world, variables, step)
+
+    assert [item.passed for item in wrong_only.items] == [True, True, False]
+    assert both.passed
+
+
+def test_the_vendors_role_is_assumed_from_the_vendors_account_in_the_role_owners_log() -> None:
+    world, variables, step = _vendor_scenario_before("vendor-assumes")
+    world.call(world.admin_credentials(), "iam", "UpdateAssumeRolePolicy", {
+        "RoleName": "ExampleCorpMonitoring",
+        "PolicyDocument": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]}',
+    })  # fmt: skip
+    with contextlib.suppress(AwsError):  # your own admin: not the vendor, and not trusted now
+        world.call(world.admin_credentials(), "sts", "AssumeRole", {
+            "RoleArn": "arn:aws:iam::111122223333:role/ExampleCorpMonitoring",
+            "RoleSessionName": "me"})  # fmt: skip
+    _vendor_assumes(world, None)
+
+    assert not check_step(world, variables, step).passed  # the vendor is no longer trusted
+    assert world.events[-1]["userIdentity"]["accountId"] == "444455556666"
+    assert world.account("vendor").events[-1]["sharedEventID"] == world.events[-1]["sharedEventID"]
 
 
 def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
