@@ -595,6 +595,96 @@ def test_service_roles_versus_service_linked_roles(live_server: LiveServer, page
     guard.assert_clean()
 
 
+VENDOR = "444455556666"
+VENDOR_SHELL = f"vendor's CloudShell ({VENDOR})"
+
+
+def test_a_vendors_role_with_an_external_id(live_server: LiveServer, page: Page) -> None:
+    """Two accounts: the role made in your console's forms, assumed from the vendor's
+    CloudShell (as ExampleCorp, for you and then for another customer), its trust policy
+    fixed in the console, and the three requests tried again as the vendor; each AssumeRole
+    seen in your activity log, made by the vendor's account."""
+    guard = Guard(page, live_server.url)
+    me = Learner(page)
+    data = me.start(live_server.url, "vendor-external-id")
+    log = page.locator("#activity")
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/ExampleCorpMonitoring"
+    vendor_trust = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                    "Action": "sts:AssumeRole"}  # fmt: skip
+
+    # 1. The role, in the console's forms: a custom trust policy, then an inline policy.
+    me.check_fails()
+    new_role = me.open("Create a role")
+    new_role.get_by_label("Role name").fill("ExampleCorpMonitoring")
+    new_role.get_by_label("Custom trust policy: the one below").check()
+    label = "Trust policy (used when you choose a custom trust policy)"
+    me.save_policy(new_role, label, policy(vendor_trust), "Create role")
+    me.expect_status("Created role ExampleCorpMonitoring.")
+    role = me.open("ExampleCorpMonitoring")
+    inline = me.details(role, "Add an inline policy")
+    inline.get_by_label("Policy name").fill("read-billing")
+    read = policy(allow("s3:GetObject", "arn:aws:s3:::acme-billing-data/*"))
+    me.save_policy(inline, "New inline policy", read, "Add inline policy")
+    me.expect_status("Saved inline policy read-billing of ExampleCorpMonitoring.")
+    me.check_passes(1)
+
+    # 2. As ExampleCorp, in its own account's CloudShell (the console may act as its admin too).
+    expect(page.locator("#act-as-choice option", has_text=f"the admin of account vendor ({VENDOR})")).to_have_count(1)  # fmt: skip
+    me.check_fails()
+    who = json.loads(me.sh(VENDOR_SHELL, "aws sts get-caller-identity"))
+    assert who["Arn"] == f"arn:aws:iam::{VENDOR}:user/admin"
+    assumed = json.loads(
+        me.sh(VENDOR_SHELL, f"aws sts assume-role --role-arn {role_arn} --role-session-name examplecorp")
+    )  # fmt: skip
+    assert assumed["Credentials"]["AccessKeyId"].startswith("ASIA")
+    assert assumed["AssumedRoleUser"]["Arn"] == (
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/ExampleCorpMonitoring/examplecorp"
+    )
+    expect(log.locator(".event", has_text="sts AssumeRole").first).to_contain_text(VENDOR)
+    me.check_passes(2)
+
+    # 3. The confused deputy: for another customer, with that customer's ID, it still works.
+    me.check_fails()
+    tricked = me.sh(
+        VENDOR_SHELL,
+        f"aws sts assume-role --role-arn {role_arn} --role-session-name for-777788889999 "
+        "--external-id ec-cust-67890",
+    )
+    assert json.loads(tricked)["Credentials"]["AccessKeyId"].startswith("ASIA")
+    me.check_passes(3)
+
+    # 4. Require your external ID: the trust policy edited in the console.
+    me.check_fails()
+    role = me.open("ExampleCorpMonitoring")
+    editor = me.details(role, "Edit the trust policy")
+    with_id = {**vendor_trust, "Condition": {"StringEquals": {"sts:ExternalId": "ec-cust-12345"}}}
+    me.save_policy(editor, "Trust policy", policy(with_id), "Update trust policy")
+    me.expect_status("Updated the trust policy of ExampleCorpMonitoring.")
+    me.check_passes(4)
+
+    # 5. As ExampleCorp again: your ID opens the role; the other customer's, or none, does not.
+    me.check_fails()
+    command = f"aws sts assume-role --role-arn {role_arn} --role-session-name examplecorp"
+    mine = me.sh(VENDOR_SHELL, f"{command} --external-id ec-cust-12345")
+    assert json.loads(mine)["Credentials"]["AccessKeyId"].startswith("ASIA")
+    refusal = (
+        "An error occurred (AccessDenied) when calling the AssumeRole operation: User: "
+        f"arn:aws:iam::{VENDOR}:user/admin is not authorized to perform: sts:AssumeRole on "
+        f"resource: {role_arn}"
+    )
+    assert refusal in me.sh(VENDOR_SHELL, f"{command} --external-id ec-cust-67890")
+    assert refusal in me.sh(VENDOR_SHELL, command)
+    denied = log.locator(".event", has_text="sts AssumeRole").first
+    expect(denied).to_contain_text(VENDOR)
+    expect(denied).to_contain_text("AccessDenied")
+    me.check_passes(5)
+
+    me.answer_questions(data["questions"])
+    count = len(data["questions"])
+    me.back_to_catalogue(data["title"], f"Completed — quiz {count}/{count}")
+    guard.assert_clean()
+
+
 def test_the_sandbox_opens_and_its_console_acts(live_server: LiveServer, page: Page) -> None:
     guard = Guard(page, live_server.url)
     me = Learner(page)
