@@ -17,6 +17,7 @@ software on an instance, the metadata service.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -299,7 +300,8 @@ class Account:
     def add_account(self, account_id: str, *, name: str = "") -> Account:
         """A new account in this world, with its own `admin` user (AdministratorAccess and one
         access key), as `new` makes the first one; returns it. Its ids are deterministic from
-        the world's seed and its account id, so they never repeat the first account's.
+        the world's seed and its account id (`_account_seed`), so they never repeat the first
+        account's.
 
             vendor = world.add_account("444455556666", name="vendor")
             world.session(account="vendor").client("sts").get_caller_identity()
@@ -312,7 +314,7 @@ class Account:
         if name and any(other.state.name == name for other in root.accounts):
             raise ValueError(f"The world already has an account named {name!r}.")
         state = State(
-            seed=root.state.seed * 10**12 + int(account_id),
+            seed=_account_seed(root.state.seed, account_id),
             account_id=account_id,
             region=root.state.region,
             now=root.state.now,
@@ -801,6 +803,15 @@ class Account:
             env.pop(name, None)
         else:
             env[name] = value
+
+
+def _account_seed(world_seed: int, account_id: str) -> int:
+    """An added account's seed: from a hash of the world's seed and the account's id, so each
+    account draws its own ids, the same ones each time, and the seed stays below 2**63 whatever
+    the world's seed (a learner's world is stored as JSON, and orjson writes integers of at most
+    64 bits; `world_seed * 10**12 + id` passed 2**64 for a seed above about 18 million)."""
+    digest = hashlib.sha256(f"{world_seed}:account:{account_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def _drop_empty(data: dict[str, Any]) -> None:

@@ -265,13 +265,7 @@ def _add_account(world: World, data: Mapping[str, Any]) -> None:
     """`add_account: {id: "444455556666", name: vendor}`: another AWS account in the world, with
     its own admin (AdministratorAccess and an access key); calls made `as: {account: vendor}`
     run there. Quote the id: YAML would read it as a number and drop a leading zero."""
-    account = world.add_account(str(data.get("id", data.get("value", ""))),
-                                name=str(data.get("name", "")))  # fmt: skip
-    # World.add_account seeds the account with the world's seed * 10**12 + its id, which for a
-    # learner's seed (up to 2**32) passes 2**64: the attempt's JSON (orjson) cannot store it.
-    # Its ids come from the seed's digits (simulator/ids.py), so a seed kept below 2**63 still
-    # gives each account its own. [A fix belongs in simulator/account.py; this keeps it safe.]
-    account.state.seed %= 2**63
+    world.add_account(str(data.get("id", data.get("value", ""))), name=str(data.get("name", "")))
 
 
 # A fact written as a bare value (`advance: 60`) comes as {"value": 60}.

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from botocore.exceptions import ClientError
 
@@ -101,6 +102,19 @@ def test_a_world_of_two_accounts_survives_the_json_round_trip() -> None:
     assert "vendor-tools" in vendor.state.buckets
     identity = loaded.session(account="vendor").client("sts").get_caller_identity()
     assert identity["Account"] == VENDOR
+
+
+def test_an_added_accounts_seed_stays_storable_for_any_learners_seed() -> None:
+    # A learner's world is seeded up to 2**32 and stored by orjson, which writes at most 64 bits.
+    world = World.new(seed=2**32 - 1)
+    vendor = world.add_account(VENDOR, name="vendor")
+    other = world.add_account("777788889999")
+
+    assert 0 <= vendor.state.seed < 2**63
+    assert orjson.loads(orjson.dumps(world.to_dict())) == world.to_dict()
+    assert len({world.state.seed, vendor.state.seed, other.state.seed}) == 3
+    again = World.new(seed=2**32 - 1)
+    assert again.add_account(VENDOR).admin_credentials() == vendor.admin_credentials()
 
 
 def test_the_accounts_share_one_clock() -> None:
