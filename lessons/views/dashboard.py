@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +49,7 @@ from lessons.models import (
     current_attempt,
     first_completed,
 )
+from lessons.not_found import not_found
 from lessons.outcome import Status
 from lessons.scenario import Probe, Scenario, Step
 from lessons.views.status import flash, forget_flash, take_flash
@@ -507,7 +508,7 @@ def _context(
 
 def _member_id(raw: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     return int(raw)
 
 
@@ -525,7 +526,7 @@ def _members(classroom: Classroom, raws: list[str]) -> list[Membership]:
     ids = {_member_id(raw) for raw in raws if raw}
     found = list(Membership.objects.active().filter(classroom=classroom, pk__in=ids))
     if len(found) != len(ids):
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     return sorted(found, key=lambda member: (member.display_name.casefold(), member.pk))
 
 
@@ -536,7 +537,7 @@ def _scenario(classroom: Classroom, slug: str | None) -> Scenario:
     if found is None:
         if slug is not None and slug in classroom.scenarios:
             raise ScenarioUnavailable(slug)
-        raise Http404("This class has no such scenario.")
+        raise not_found("This class has no such scenario.")
     return found
 
 
@@ -604,7 +605,7 @@ def _confirming(
         chosen = _members(classroom, query.getlist("selected"))
         return {"action": action, "members": chosen} if chosen else None
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     if action == "remove":
         return {"action": "remove", "member": member}
     return {"action": "reset", "member": member, "scenario": _scenario(classroom, query.get("scenario"))}  # fmt: skip
@@ -676,7 +677,7 @@ def _hint_all(classroom: Classroom, data: QueryDict, member: Membership | None) 
         scenario = _scenario(classroom, slug)
         step = scenario.step(step_id)
         if step is None:
-            raise Http404("That scenario has no such step.")
+            raise not_found("That scenario has no such step.")
     count = classroom.reveal_hint(scenario=scenario.slug if scenario else None, step_id=step.id if step else None)  # fmt: skip
     on = f" on “{step.title}”" if step else ""
     if not count:
@@ -686,7 +687,7 @@ def _hint_all(classroom: Classroom, data: QueryDict, member: Membership | None) 
 
 def _hint_one(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     slug = data.get("scenario") or None
     if slug is not None:
         _scenario(classroom, slug)
@@ -737,7 +738,7 @@ def _title(slug: str) -> str:
 
 def _reset(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     scenario = _scenario(classroom, data.get("scenario"))
     if data.get("confirm") != "yes":
         ask = Status("info", "Confirm the reset below.")
@@ -749,7 +750,7 @@ def _reset(classroom: Classroom, data: QueryDict, member: Membership | None) -> 
 
 def _remove(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     if data.get("confirm") != "yes":
         return Acted(Status("info", "Confirm the removal below."), member, confirm={"confirm": "remove"})  # fmt: skip
     member.remove()
@@ -772,14 +773,14 @@ def _remove_selected(classroom: Classroom, data: QueryDict, member: Membership |
 
 def _new_code(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     member.new_resume_code()
     return Acted(Status("done", f"{member.display_name} has a new personal code; the old one no longer works. It is shown in their panel and in their workspace."), member, anchor="learner")  # fmt: skip
 
 
 def _readmit(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:
     if member is None:
-        raise Http404("There is no such learner in this class.")
+        raise not_found("There is no such learner in this class.")
     if member.removed is None:
         return Acted(Status("info", f"{member.display_name} is in the class already."), member, anchor="learner")  # fmt: skip
     member.readmit()

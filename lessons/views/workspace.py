@@ -34,6 +34,7 @@ from lessons import actions, activity, limits, models, quiz, terminal
 from lessons.console.panels import panels
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, Who, with_browser
+from lessons.not_found import not_found
 from lessons.outcome import Outcome, Region, Status
 from lessons.scenario import Scenario
 from lessons.views.status import flash, forget_flash, take_flash
@@ -52,6 +53,8 @@ RESPONSES = {
 FRAGMENTS = ("step", "console", "activity", "terminal")
 CLASS_ENDED = "This class has ended: your work is kept and you can look at it, but nothing more can be changed."  # fmt: skip
 SOMEONE_ELSE = "Nothing was changed: that page was opened by someone else on this browser. This is the page of whoever the browser is now."  # fmt: skip
+NO_SUCH_SCENARIO = "There is no such scenario: the address may be mistyped, or the scenario removed."  # fmt: skip
+UNAVAILABLE = "RoleCall cannot open this scenario at the moment. Your work on it is kept, and is here again once the scenario is back."  # fmt: skip
 NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in the last hour, and each one is stored: wait a while and try again. Nothing was changed."  # fmt: skip
 
 
@@ -64,7 +67,9 @@ NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in th
 def workspace(request: HtmxHttpRequest, browser: Browser, slug: str) -> HttpResponse:
     scenario = models.catalogue().get(slug)
     if scenario is None:
-        raise Http404("There is no such scenario.")
+        if request.htmx:  # htmx does not swap a 4xx: load the page itself, which explains
+            return HttpResponseClientRedirect(reverse("lessons:workspace", args=[slug]))
+        raise _missing(browser, slug)
     if request.method == "POST":
         try:
             request.POST  # noqa: B018 -- parse now, inside our try
@@ -122,6 +127,28 @@ def _workspace(request: HtmxHttpRequest, browser: Browser, scenario: Scenario) -
             limits.NEW_LEARNERS.count(request)
         attempt = models.Attempt.start(person.owner, scenario)
     return _respond(request, attempt, actions.perform(attempt, request.POST), person)
+
+
+def _missing(browser: Browser, slug: str) -> Http404:
+    """The 404 for a scenario the catalogue does not serve. Unavailable for now, rather than
+    no such scenario, when its file is there but left out (it has problems), the person has
+    work on it or their class has it: that work is kept, and shows again once the file is
+    served. Never which file (the instructors' pages say that)."""
+    membership = browser.membership()
+    if membership is not None:
+        owner: models.Owner | None = models.Owner(membership=membership)
+        in_class = slug in membership.classroom.scenarios
+    else:
+        key = browser.learner_key()
+        owner = models.Owner(learner_key=key) if key is not None else None
+        in_class = False
+    if (
+        in_class
+        or (owner is not None and owner.attempts().filter(scenario=slug).exists())
+        or models.scenario_file(slug) is not None
+    ):
+        return not_found(UNAVAILABLE, heading="This scenario is unavailable for now")
+    return not_found(NO_SUCH_SCENARIO)
 
 
 def _opened_as_someone_else(request: HtmxHttpRequest, owner: models.Owner) -> bool:
