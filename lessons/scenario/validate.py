@@ -211,7 +211,16 @@ def _listed(value: Any) -> list[Any]:
 
 def _place_problems(scenario: Scenario) -> list[ScenarioError]:
     """Terminal commands in a place the world does not have."""
+    from simulator.terminal.places import ACCOUNT_SHELL  # as run.py: the terminal only if used
+
     known = set(BUILTIN_PLACES) | {place.id for place in scenario.places}
+    named: dict[str, str] = {}  # an added account's name -> its CloudShell
+    for action in scenario.setup:
+        if action.kind == "add_account":  # its CloudShell: cloudshell@<its id>
+            account_id = str(action.data.get("id", action.data.get("value", "")))
+            known.add(ACCOUNT_SHELL + account_id)
+            if action.data.get("name"):
+                named[ACCOUNT_SHELL + str(action.data["name"])] = ACCOUNT_SHELL + account_id
     for action in scenario.setup:  # instances launched with a Name tag
         params = action.data.get("params") or {} if action.kind == "call" else {}
         for spec in params.get("TagSpecifications") or []:
@@ -222,10 +231,15 @@ def _place_problems(scenario: Scenario) -> list[ScenarioError]:
     for actions in scenario.solution.values():
         for action in actions:
             place = str(action.data.get("place", "")) if action.kind == "terminal" else ""
-            if place and place not in known and not place.startswith(("i-", "{instance:")):
+            if place in named:
                 problems.append(ScenarioError(scenario.file, action.line,
-                    f"no place '{place}': use cloudshell, laptop, an instance's Name or one of "
-                    "the scenario's places"))  # fmt: skip
+                    f"no place '{place}': another account's CloudShell is named by the "
+                    f"account's id, '{named[place]}'"))  # fmt: skip
+            elif place and place not in known and not place.startswith(("i-", "{instance:")):
+                problems.append(ScenarioError(scenario.file, action.line,
+                    f"no place '{place}': use cloudshell, laptop, an instance's Name, "
+                    "cloudshell@<id> of an account the setup adds, or one of the scenario's "
+                    "places"))  # fmt: skip
     return problems
 
 

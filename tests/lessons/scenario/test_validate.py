@@ -88,6 +88,32 @@ def test_a_terminal_command_in_a_place_the_scenario_lacks_is_reported(tmp_path):
     assert any("no place 'web-2'" in p for p in problems), problems
 
 
+def _with_vendor(text: str, place: str) -> str:
+    """MINI with another account added in setup and a solution command in `place`."""
+    return (
+        text.replace("setup:\n", 'setup:\n  - add_account: {id: "444455556666", name: vendor}\n', 1)
+        + f"    - terminal: {{place: {place}, command: aws sts get-caller-identity}}\n"
+    )
+
+
+def test_the_cloudshell_of_an_account_the_setup_adds_is_a_place(tmp_path):
+    problems = _problems(tmp_path, _with_vendor(MINI.read_text(), "cloudshell@444455556666"))
+
+    assert problems == []
+
+
+def test_the_cloudshell_of_an_account_the_setup_does_not_add_is_reported(tmp_path):
+    problems = _problems(tmp_path, _with_vendor(MINI.read_text(), "cloudshell@777788889999"))
+
+    assert any("no place 'cloudshell@777788889999'" in p for p in problems), problems
+
+
+def test_an_accounts_cloudshell_named_by_its_name_is_told_to_use_its_id(tmp_path):
+    problems = _problems(tmp_path, _with_vendor(MINI.read_text(), "cloudshell@vendor"))
+
+    assert any("'cloudshell@444455556666'" in p for p in problems), problems
+
+
 def _line_of(text: str, fragment: str) -> int:
     return next(number for number, row in enumerate(text.splitlines(), 1) if fragment in row)
 
