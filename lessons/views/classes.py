@@ -38,6 +38,7 @@ from lessons.models import (
     Classroom,
     JoinRefused,
     Membership,
+    ScenarioUnavailable,
     catalogue,
     group_code,
     normalise_code,
@@ -342,7 +343,24 @@ def teach(request: HtmxHttpRequest) -> HttpResponse:
         .annotate(learners=Count("members", filter=Q(members__removed__isnull=True)))
         .order_by("-created", "-pk")
     )
-    return render(request, "lessons/teach.html", {"form": form, "classes": classes})
+    rows = _class_rows(list(classes))
+    alerts = [row for row in rows if row["unavailable"]]
+    return render(request, "lessons/teach.html", {"form": form, "rows": rows, "alerts": alerts})
+
+
+def _class_rows(classes: list[Classroom]) -> list[dict[str, Any]]:
+    """Each class, and its scenarios the catalogue does not serve (each with why, as the
+    dashboard says it): a scenario several classes have is looked up once."""
+    known = catalogue()
+    why: dict[str, ScenarioUnavailable] = {}
+    rows = []
+    for classroom in classes:
+        missing = [slug for slug in classroom.scenarios if slug not in known]
+        for slug in missing:
+            if slug not in why:
+                why[slug] = ScenarioUnavailable(slug)
+        rows.append({"classroom": classroom, "unavailable": [why[slug] for slug in missing]})
+    return rows
 
 
 def _qr_svg(url: str) -> SafeString:

@@ -892,6 +892,7 @@ def summary(request: HtmxHttpRequest, code: str) -> HttpResponse:
             "steps_total": len(board.columns),
             "questions": _answers(board),
             "removed": classroom.members.filter(removed__isnull=False).count(),
+            "unavailable": classroom.unavailable(),
         },
     )
 

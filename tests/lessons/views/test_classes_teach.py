@@ -230,6 +230,35 @@ def test_a_class_whose_scenario_file_is_gone_is_listed_and_its_projector_shown(
     assert room.join_code in projector.text
 
 
+def test_the_classes_page_names_each_class_with_an_unavailable_scenario(settings: Any) -> None:
+    client, user = _signed_in()
+    gone = _classroom(instructor=user, title="Roles, Monday")
+    also = _classroom(instructor=user, title="Roles, Tuesday", scenarios=["two-steps"])
+    whole = _classroom(instructor=user, title="Sandbox day", scenarios=["mini"])
+    (settings.ROLECALL_SCENARIO_DIR / "two-steps.yaml").unlink()
+    models.catalogue.cache_clear()
+
+    page = client.get("/teach/").text
+
+    start = page.index('aria-labelledby="unavailable-heading"')
+    notice = page[start : page.index("</section>", start)]
+    assert "2 classes have unavailable scenarios" in notice
+    for room in (gone, also):
+        assert f'<a href="/teach/{room.join_code}/">{room.title}</a>' in notice
+    assert notice.count("The scenario “two-steps” is unavailable: no scenario file") == 2
+    assert whole.title not in notice
+    assert page.count("1 unavailable (see above)") == 2
+
+
+def test_the_classes_page_has_no_notice_while_every_scenario_is_served() -> None:
+    client, user = _signed_in()
+    _classroom(instructor=user)
+
+    page = client.get("/teach/").text
+
+    assert "unavailable" not in page
+
+
 def test_creating_a_class_needs_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(_instructor())

@@ -1164,6 +1164,27 @@ def test_the_dashboard_says_which_scenario_is_unavailable_and_which_file(
     assert [state for state, _ in cells(page)] == ["working"]  # mini's one step, still shown
 
 
+def test_the_summary_says_which_scenario_is_unavailable_and_which_file(
+    client: Client, two_steps_unavailable: tuple[Classroom, Membership, Attempt]
+) -> None:
+    room, _, _ = two_steps_unavailable
+
+    page = signed_in(client, room).get(url(room, "summary/")).text
+
+    assert "One of this class's scenarios is unavailable" in page
+    assert "The scenario “two-steps” is unavailable: its file two-steps.yaml has problems" in page
+    assert "<a href=\"/\">The catalogue's note</a> lists each file's problems" in page
+
+
+def test_a_summary_with_every_scenario_served_has_no_notice(client: Client) -> None:
+    room = classroom()
+    attempt(member(room), "two-steps")
+
+    page = signed_in(client, room).get(url(room, "summary/")).text
+
+    assert "unavailable" not in page
+
+
 def test_a_removed_scenario_file_is_said_to_be_gone_on_the_dashboard(
     client: Client,
     scenarios: Any,  # noqa: F811
