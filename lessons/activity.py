@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from simulator.account import ADMIN
+from simulator.account import ADMIN, Account
 from simulator.world import OUTSIDE_IP
 
 LIMIT = 30
@@ -210,6 +210,15 @@ def describe(event: Mapping[str, Any]) -> Row:
         context=tuple(_context(decision.get("context"))),
         conditions=tuple(_conditions(decision.get("conditions") or ())),
     )
+
+
+def account_words(account: Account, *, yours: bool) -> str:
+    """An account of the world as the log names it: "your account (111122223333)", "account
+    vendor (444455556666)" (as the console's act-as and the terminal name the others)."""
+    if yours:
+        return f"your account ({account.account_id})"
+    name = account.state.name
+    return f"account {name} ({account.account_id})" if name else f"account {account.account_id}"
 
 
 def who_words(identity: Mapping[str, Any]) -> str:

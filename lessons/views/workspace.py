@@ -39,6 +39,7 @@ from lessons.outcome import Outcome, Region, Status
 from lessons.scenario import Scenario
 from lessons.views.status import flash, forget_flash, take_flash
 from simulator import World
+from simulator.account import Account
 
 # The htmx response for each region: the partial swapped into the target, plus out-of-band
 # updates of the other regions the action changes.
@@ -55,6 +56,7 @@ CLASS_ENDED = "This class has ended: your work is kept and you can look at it, b
 SOMEONE_ELSE = "Nothing was changed: that page was opened by someone else on this browser. This is the page of whoever the browser is now."  # fmt: skip
 NO_SUCH_SCENARIO = "There is no such scenario: the address may be mistyped, or the scenario removed."  # fmt: skip
 UNAVAILABLE = "RoleCall cannot open this scenario at the moment. Your work on it is kept, and is here again once the scenario is back."  # fmt: skip
+MAX_ASKED_CHARS = 64  # of a ?log= naming no account, said back on the page
 NEW_LEARNERS_LIMITED = "Many people on this network have started scenarios in the last hour, and each one is stored: wait a while and try again. Nothing was changed."  # fmt: skip
 
 
@@ -325,7 +327,8 @@ def _context(
         # role credentials, which the metadata service issues (an event) in this unsaved copy.
         if "activity" in regions:
             update = _activity_update(request, world) if request.method == "POST" else None
-            context.update(update or _activity_context(request, world))
+            path = context["workspace_path"]
+            context.update(update or _activity_context(request, world, path))
         if "terminal" in regions:
             context["terminal"] = _terminal(request, world, outcome)
             context["echo"] = outcome.echo if outcome else None
@@ -410,14 +413,59 @@ def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str
     }
 
 
-def _activity_context(request: HtmxHttpRequest, world: World) -> dict[str, Any]:
+def _activity_context(request: HtmxHttpRequest, world: World, path: str) -> dict[str, Any]:
     outcome = _outcome_filter(request)
-    events = activity.select(world.events, outcome=outcome)
+    account, asked = _log_account(request, world)
+    events = activity.select(account.events, outcome=outcome)
     return {
+        **_log_choices(request, world, account, asked, path),
         "outcome": outcome,
         "rows": [_event_html(event) for event in events],
         "log_limit": activity.LIMIT,
         "log_shown": _log_shown(events),
+    }
+
+
+def _log_account(request: HtmxHttpRequest, world: World) -> tuple[Account, str]:
+    """Whose log the page shows: `?log=`, an account's name or id (a setting of the page, kept
+    by its links and forms as the console's `?as=` is), else the learner's, the world's first
+    account; and what was asked for when no account of the world is that."""
+    asked = _page_params(request).get("log", "")
+    if not asked:
+        return world, ""
+    chosen = next((a for a in world.accounts if asked in (a.account_id, a.state.name)), None)
+    return (chosen, "") if chosen is not None else (world, asked[:MAX_ASKED_CHARS])
+
+
+def _log_choices(
+    request: HtmxHttpRequest, world: World, shown: Account, asked: str, path: str
+) -> dict[str, Any]:
+    """The log's own part of the page when the world has several accounts (each keeps its own
+    CloudTrail: its calls, and a cross-account AssumeRole in both): a link to each account's
+    log, keeping the page's other settings, and the account shown, by name and id. A world of
+    one account has nothing to choose, and its page says nothing of accounts."""
+    accounts = world.accounts
+    if len(accounts) == 1:
+        return {}
+    page = _page_params(request).copy()
+    page.pop("reset", None)
+    choices = []
+    for account in accounts:
+        if account is world:
+            page.pop("log", None)
+        else:
+            page["log"] = account.state.name or account.account_id
+        choices.append(
+            {
+                "label": activity.account_words(account, yours=account is world),
+                "url": path + ("?" + page.urlencode() if page else ""),
+                "current": account.account_id == shown.account_id,
+            }
+        )
+    return {
+        "log_accounts": choices,
+        "log_account": activity.account_words(shown, yours=shown is world),
+        "log_asked_for": asked,
     }
 
 
@@ -446,7 +494,8 @@ def _activity_update(request: HtmxHttpRequest, world: World) -> dict[str, Any] |
         return None
     top_id, top_digest, count = shown[0], shown[1], int(shown[2])
     outcome = _outcome_filter(request)
-    kept = activity.select(world.events, outcome=outcome, limit=len(world.events))
+    account, _ = _log_account(request, world)
+    kept = activity.select(account.events, outcome=outcome, limit=len(account.events))
     position = next((n for n, e in enumerate(kept) if e.get("eventID") == top_id), None)
     if (
         position is None

@@ -290,3 +290,17 @@ def test_a_service_linked_role_systems_manager_created_says_it_was_invoked_by_ss
     assert "by <code>user/admin</code>" in html
     assert "· invoked by <code>ssm.amazonaws.com</code></span>" in html
     assert "<dt>Source IP</dt><dd><code>ssm.amazonaws.com</code>" in html
+
+
+def test_an_account_is_named_with_its_id_and_the_learners_as_theirs() -> None:
+    world = World.new()
+    world.add_account("444455556666", name="vendor")
+    world.add_account("777788889999")
+
+    named = [activity.account_words(a, yours=a is world) for a in world.accounts]
+
+    assert named == [
+        "your account (111122223333)",
+        "account vendor (444455556666)",
+        "account 777788889999",
+    ]
