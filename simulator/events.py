@@ -133,12 +133,36 @@ def share_event(state: State, other: State, event: dict[str, Any]) -> None:
         shared = new_id(state, "shared-", 32, "0123456789abcdef")[len("shared-") :]
         event["sharedEventID"] = shared
     copied = copy.deepcopy(event)
+    copied["userIdentity"] = _as_other_account(event.get("userIdentity") or {})
     copied["eventID"] = new_id(other, "evt-", 32, "0123456789abcdef")[4:]
     copied["recipientAccountId"] = other.account_id
     events = other.events
     events.append(copied)
     if len(events) > MAX_EVENTS:
         del events[: len(events) - MAX_EVENTS]
+
+
+def _as_other_account(identity: Mapping[str, Any]) -> dict[str, Any]:
+    """The caller as the other account's record shows it: the caller's account and principal id,
+    not its ARN, name or key. "AWSAccount – The request was made by another AWS account ...
+    Because you own the IAM role, you receive a log that shows the other account assumed the
+    role. The type is AWSAccount" (CloudTrail User Guide,
+    cloudtrail-event-reference-user-identity.html, Fields, type); the IAM User Guide's example
+    of the assumed role's account's record has just `{"type": "AWSAccount", "principalId":
+    "AIDA…", "accountId": "777788889999"}`, and its table gives the role's account "Account
+    number and principal ID (if a user)" (cloudtrail-integration.html, #stscloudtrailexample
+    and Logging sign-in events for temporary credentials). A role session's principal id
+    (`AROA…:session`) is kept the same way [UNCERTAIN: AWS's pages show only a user]."""
+    if identity.get("type") not in ("IAMUser", "AssumedRole"):
+        return dict(identity)
+    shown = {
+        "type": "AWSAccount",
+        "principalId": identity.get("principalId"),
+        "accountId": identity.get("accountId"),
+    }
+    if "invokedBy" in identity:  # a service's call for the caller [UNCERTAIN across accounts]
+        shown["invokedBy"] = identity["invokedBy"]
+    return shown
 
 
 def record_call(

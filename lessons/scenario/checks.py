@@ -25,6 +25,7 @@ from lessons.scenario.run import (
     substitute,
 )
 from simulator import AwsError, World
+from simulator.account import Account
 from simulator.authenticate import Caller
 from simulator.iam import PolicyKind, Request, Response, evaluate, parse_policy
 from simulator.iam.wildcard import action_glob
@@ -404,16 +405,24 @@ def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> 
     - `message`: text in the error message; `user_agent`: text in the user agent
       (`aws-cli`);
     - `invoked_by: SERVICE`: made by that AWS service on the caller's behalf (CloudTrail's
-      userIdentity.invokedBy, e.g. `ssm.amazonaws.com` creating its service-linked role).
+      userIdentity.invokedBy, e.g. `ssm.amazonaws.com` creating its service-linked role);
+    - `caller_account: ACCOUNT`: made by a user or role of that account (a name from the
+      scenario's `add_account`, or an id): CloudTrail's userIdentity.accountId, which a
+      cross-account AssumeRole's record in the role's account keeps (type `AWSAccount`);
+    - `account: ACCOUNT`: whose log to search (default: the learner's). A call is logged in the
+      account it runs in, that is the caller's; a cross-account AssumeRole in both.
     """
-    matches = [event for event in _events_since_setup(world, variables)
-               if not _event_misses(world, variables, args, event)]  # fmt: skip
+    account = _account(world, str(args["account"])) if args.get("account") else world
+    matches = [event for event in _events_since_setup(account, variables)
+               if not _event_misses(account, variables, args, event)]  # fmt: skip
     wanted = _event_words(args)
     if not matches:
         return False, f"No {wanted} yet"
     event = matches[-1]
     identity = event.get("userIdentity") or {}
     who = identity.get("arn") or identity.get("accessKeyId") or "nobody"
+    if identity.get("type") == "AWSAccount":  # another account's call, in the role owner's log
+        who = f"account {identity.get('accountId')}"
     error = event.get("errorCode")
     return True, (
         f"{event.get('eventName')} was called by {who} from {event.get('sourceIPAddress')}"
@@ -422,9 +431,10 @@ def _event(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> 
 
 
 def _event_misses(
-    world: World, variables: Mapping[str, Any], args: Mapping[str, Any], event: Mapping[str, Any]
+    world: Account, variables: Mapping[str, Any], args: Mapping[str, Any], event: Mapping[str, Any]
 ) -> str | None:
-    """What keeps `event` from matching `args`, or None when it matches."""
+    """What keeps `event` (of `world`'s log: the account searched) from matching `args`, or
+    None when it matches."""
     names = args.get("operation")
     if names is not None and event.get("eventName") not in _listed(names):
         return "operation"
@@ -442,6 +452,10 @@ def _event_misses(
         return "key"
     if args.get("user") and _user_of(world, identity) != args["user"]:
         return "user"
+    if args.get("caller_account") and identity.get("accountId") != _account_id(
+        world, str(args["caller_account"])
+    ):
+        return "caller_account"
     session = world.state.sessions.get(key_id)
     if args.get("role"):
         arn = str(identity.get("arn") or "")
@@ -469,7 +483,25 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _comes_from(world: World, where: str, event: Mapping[str, Any]) -> bool:
+def _account(world: Account, name: str) -> Account:
+    """The world's account named (or numbered) `name`; KeyError, said plainly, if none."""
+    try:
+        return world.account(name)
+    except KeyError:
+        raise KeyError(
+            f"There is no account {name}: name one the setup adds (add_account), or its id"
+        ) from None
+
+
+def _account_id(world: Account, name: str) -> str:
+    """The id of the world's account named (or numbered) `name`; an id the world does not hold
+    stands for itself."""
+    if name.isdigit() and len(name) == 12:
+        return name
+    return _account(world, name).account_id
+
+
+def _comes_from(world: Account, where: str, event: Mapping[str, Any]) -> bool:
     """Whether the call of `event` comes from `where` (see `_event`)."""
     address = str(event.get("sourceIPAddress", ""))
     by_address = {
@@ -491,7 +523,7 @@ def _comes_from(world: World, where: str, event: Mapping[str, Any]) -> bool:
     return instance is not None and instance_id_of(world, where) == instance.instance_id
 
 
-def _user_of(world: World, identity: Mapping[str, Any]) -> str | None:
+def _user_of(world: Account, identity: Mapping[str, Any]) -> str | None:
     if identity.get("userName") and identity.get("type") == "IAMUser":
         return str(identity["userName"])
     key = world.state.access_keys.get(str(identity.get("accessKeyId") or ""))
@@ -524,7 +556,9 @@ def _event_words(args: Mapping[str, Any]) -> str:
                        ("key", "with the access key saved as {}"),
                        ("delivered_to", "with credentials delivered to {}"),
                        ("user_agent", "made with {}"),
-                       ("invoked_by", "made by {} on your behalf")):  # fmt: skip
+                       ("invoked_by", "made by {} on your behalf"),
+                       ("caller_account", "by account {}"),
+                       ("account", "in account {}'s log")):  # fmt: skip
         if args.get(name):
             words.append(said.format(args[name]))
     wanted_error = args.get("error", "any")
@@ -535,9 +569,13 @@ def _event_words(args: Mapping[str, Any]) -> str:
     return " ".join(words)
 
 
-def _events_since_setup(world: World, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The events after setup's last one (the log keeps only the newest, so find it by id)."""
-    marker = variables.get("_last_setup_event")
+def _events_since_setup(world: Account, variables: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The account's events after setup's last one there (the log keeps only the newest, so
+    find it by id): the learner's account's, or another account's (`account:`)."""
+    if world is world.root:
+        marker = variables.get("_last_setup_event")
+    else:
+        marker = (variables.get("_last_setup_events") or {}).get(world.account_id)
     events = world.events
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("eventID") == marker:

@@ -165,6 +165,8 @@ CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
         "message",
         "user_agent",
         "invoked_by",
+        "caller_account",
+        "account",
     ),  # fmt: skip
     "clock_advanced": ("seconds",),
     "fleet_ran": ("instance", "ticks"),

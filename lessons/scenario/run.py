@@ -16,6 +16,7 @@ from typing import Any
 
 from lessons.scenario.model import ADMIN_ACTOR, Action, Place, Scenario
 from simulator import AwsError, World, network
+from simulator.account import Account
 from simulator.model import AppSpec, LaunchApp
 from simulator.services import instances
 from simulator.world import OUTSIDE_IP, Credentials
@@ -35,7 +36,7 @@ PROBE_ACTORS = ("instance", "key", "account")
 BUILTIN_PLACES = ("cloudshell", "laptop")
 
 
-def instance_id_of(world: World, name: str) -> str:
+def instance_id_of(world: Account, name: str) -> str:
     """The id of the running instance tagged Name `name` (or `name` itself when it is an id)."""
     if name.startswith("i-") and name in world.state.instances:
         return name
@@ -101,6 +102,11 @@ def build_world(scenario: Scenario, *, seed: int = 0) -> tuple[World, dict[str, 
     add_places(world, variables, scenario.places)
     variables["_started"] = world.now.isoformat()
     variables["_last_setup_event"] = world.events[-1]["eventID"] if world.events else None
+    if len(world.accounts) > 1:  # the other accounts' logs, for `event` with `account:`
+        variables["_last_setup_events"] = {
+            account.account_id: account.events[-1]["eventID"] if account.events else None
+            for account in world.accounts[1:]
+        }
     return world, variables
 
 

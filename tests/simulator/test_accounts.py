@@ -215,6 +215,29 @@ def test_a_cross_account_assume_role_is_logged_in_both_accounts() -> None:
     assert learner_event["userIdentity"]["accountId"] == VENDOR
 
 
+def test_the_role_owners_record_of_a_cross_account_assume_role_names_only_the_callers_account() -> (
+    None
+):
+    # CloudTrail User Guide, cloudtrail-event-reference-user-identity.html (type AWSAccount);
+    # IAM User Guide, cloudtrail-integration.html#stscloudtrailexample (the role's account's copy).
+    world = _world()
+    sts = world.session(account="vendor").client("sts")
+    sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="audit", ExternalId="Unique-123")
+    with pytest.raises(ClientError):
+        sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="audit")
+
+    vendor_admin = world.account("vendor").state.users["admin"]
+    for index in (-2, -1):  # allowed, then denied
+        assert world.events[index]["userIdentity"] == {
+            "type": "AWSAccount",
+            "principalId": vendor_admin.user_id,
+            "accountId": VENDOR,
+        }
+        caller_copy = world.account("vendor").events[index]["userIdentity"]
+        assert caller_copy["type"] == "IAMUser"
+        assert caller_copy["arn"] == f"arn:aws:iam::{VENDOR}:user/admin"
+
+
 def test_a_role_in_an_account_the_world_does_not_hold_is_access_denied() -> None:
     world = World.new()
     sts = world.session().client("sts")

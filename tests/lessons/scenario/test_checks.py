@@ -547,3 +547,106 @@ def test_role_trust_fails_a_trust_that_lets_the_vendor_in_without_an_external_id
     passed, detail = trust(world, {**args, "only": True}, {})
     assert not passed
     assert detail.endswith("no, it also trusts service ec2.amazonaws.com")
+
+
+VENDOR_SETUP = """
+slug: vendor-log
+title: A vendor's log
+summary: Another account's calls, in its log and in yours.
+minutes: 5
+level: Advanced
+order: 1
+setup:
+  - add_account: {id: "444455556666", name: vendor}
+  - service: iam
+    operation: CreateRole
+    params:
+      RoleName: VendorAccess
+      AssumeRolePolicyDocument: >-
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}]}
+  - as: {account: vendor}
+    service: iam
+    operation: CreateUser
+    params: {UserName: vendor-app}
+steps:
+  - id: look
+    title: Look
+    text: Look.
+    hints: [Look.]
+    check:
+      conditions:
+        - clock_advanced: {seconds: 0}
+questions:
+  - prompt: Which?
+    options:
+      - {text: This, correct: true, explanation: Yes.}
+      - {text: That, correct: false, explanation: No.}
+solution:
+  look:
+    - advance: 1
+"""
+
+
+def _vendor_world(tmp_path) -> tuple[World, dict]:
+    path = tmp_path / "vendor-log.yaml"
+    path.write_text(VENDOR_SETUP)
+    return build_world(load_scenario(path))
+
+
+def _vendor_assumes(world: World) -> None:
+    world.call(world.account("vendor").admin_credentials(), "sts", "AssumeRole", {
+        "RoleArn": "arn:aws:iam::111122223333:role/VendorAccess", "RoleSessionName": "vendor"})  # fmt: skip
+
+
+def test_event_caller_account_finds_another_accounts_assume_role_in_the_role_owners_log(tmp_path):
+    world, variables = _vendor_world(tmp_path)
+    by_vendor = {"operation": "AssumeRole", "caller_account": "vendor", "error": None}
+    assert event(world, by_vendor, variables) == (
+        False, "No AssumeRole call by account vendor that succeeded yet")  # fmt: skip
+    with pytest.raises(AwsError, match="AccessDenied"):  # your own admin, not trusted
+        world.call(world.admin_credentials(), "sts", "AssumeRole", {
+            "RoleArn": "arn:aws:iam::111122223333:role/VendorAccess", "RoleSessionName": "me"})  # fmt: skip
+    assert not event(world, {**by_vendor, "error": "any"}, variables)[0], "your own admin's call"
+
+    _vendor_assumes(world)
+
+    passed, detail = event(world, by_vendor, variables)
+    assert passed, detail
+    assert detail.startswith("AssumeRole was called by account 444455556666 from ")
+    assert event(world, {**by_vendor, "caller_account": "444455556666"}, variables)[0]
+    assert not event(world, {**by_vendor, "caller_account": "111122223333"}, variables)[0]
+
+
+def test_event_account_searches_that_accounts_log_since_setup(tmp_path):
+    world, variables = _vendor_world(tmp_path)
+    in_vendor = {"account": "vendor", "operation": "CreateUser"}
+    assert not event(world, in_vendor, variables)[0], "setup's CreateUser in the vendor's log"
+    assert not event(world, {"account": "vendor", "operation": "AssumeRole"}, variables)[0]
+
+    _vendor_assumes(world)
+    world.call(world.account("vendor").admin_credentials(), "iam", "CreateUser",
+               {"UserName": "auditor"})  # fmt: skip
+
+    assert event(world, in_vendor, variables)[0]
+    assert not event(world, {"operation": "CreateUser"}, variables)[0], "not in your log"
+    passed, detail = event(world, {**in_vendor, "user": "admin", "error": None}, variables)
+    assert passed, detail
+    assert "arn:aws:iam::444455556666:user/admin" in detail
+    # The vendor's own record of its AssumeRole carries its key and ARN, yours does not.
+    variables["vendor_key"] = world.account("vendor").admin_credentials().access_key_id
+    by_key = {"operation": "AssumeRole", "key": "vendor_key"}
+    assert event(world, {**by_key, "account": "vendor"}, variables)[0]
+    assert not event(world, by_key, variables)[0]
+
+
+def test_event_naming_an_account_the_world_lacks_fails_saying_so(tmp_path):
+    world, variables = _vendor_world(tmp_path)
+    args = {"account": "partner", "operation": "AssumeRole"}
+    condition = Condition("event", args, 1)
+    step = Step("look", "Look", "Look.", (), (), (condition,), "", 1)
+    result = check_step(world, variables, step)
+    assert not result.passed
+    assert result.items[0].detail == (
+        "There is no account partner: name one the setup adds (add_account), or its id"
+    )
