@@ -293,7 +293,17 @@ class Account:
         medians of 200 (step 10): fleet-put-only (109 KB) 2.3 ms against 3.2 ms,
         attach-replace (25 KB) 0.73 ms against 0.95 ms.
         """
-        return self.from_dict(json.loads(json.dumps(self.to_dict())))
+        return self.copies(1)[0]
+
+    def copies(self, count: int) -> list[Self]:
+        """`count` independent copies, as `copy` makes one, the world written to JSON once for
+        all of them (a step check whose probes each need a world of their own): three copies
+        of fleet-put-only's world (109 KB) take 3.6 ms where three `copy()` take 5.6 ms
+        (medians of 60, step 10)."""
+        if count <= 0:
+            return []
+        text = json.dumps(self.to_dict())
+        return [self.from_dict(json.loads(text)) for _ in range(count)]
 
     # --- several accounts ---------------------------------------------------------------------
 

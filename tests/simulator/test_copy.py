@@ -1,4 +1,4 @@
-"""World.copy: an independent copy, whole (every account, the event log, S3's bytes), sharing
+"""World.copy and World.copies: an independent copy, whole (every account, the event log, S3's bytes), sharing
 no changeable object with the world it copies."""
 
 import dataclasses
@@ -115,3 +115,16 @@ def test_a_change_to_a_copy_leaves_the_world_as_it_was() -> None:
 
     assert world.to_dict() == before
     assert "only-in-the-copy" not in world.state.users
+
+
+def test_copies_are_whole_and_independent_of_the_world_and_of_each_other() -> None:
+    world = _busy_world()
+    before = world.to_dict()
+
+    first, second = world.copies(2)
+    first.session().client("iam").create_user(UserName="only-in-the-first")
+
+    assert second.to_dict() == world.to_dict() == before
+    assert "only-in-the-first" not in second.state.users
+    assert _changeable(first.state, {}).keys() & _changeable(second.state, {}).keys() == set()
+    assert world.copies(0) == []
