@@ -16,7 +16,8 @@ help:
 	@echo "make test     install, check for Chromium, run every test (browser tests too)"
 	@echo "make test-postgres  the tests again on a throwaway PostgreSQL server (no browser tests)"
 	@echo "make lint     ruff check and ruff format --check"
-	@echo "make bench    policy engine, World.call, save/load, fleet-tick, wildcard and terminal benchmarks"
+	@echo "make bench    policy engine, World.call, save/load, fleet-tick, workspace, wildcard, terminal"
+	@echo "              and dashboard (a class of 100) benchmarks"
 	@echo "make loadtest 200 learners in one class against gunicorn, on SQLite then PostgreSQL"
 	@echo "              (about 5 minutes each; LOADTEST_DB=sqlite or postgres for one)"
 
