@@ -10,9 +10,10 @@ from django.core.management import load_command_class
 
 from lessons.console.actions import API
 from lessons.scenario.checks import CONDITIONS, DENIAL_CODES, DENIED, check_step
+from lessons.scenario.loader import CONDITION_KEYS, scenario_files
 from lessons.scenario.model import ADMIN_ACTOR, Probe, Step
 from lessons.scenario.run import ACTORS, BUILTIN_PLACES, FACTS
-from lessons.scenario.validate import validate_scenario
+from lessons.scenario.validate import validate_file, validate_scenario
 from simulator import World
 from simulator.terminal.shell import COMMANDS
 from tests.factories import admin_client, allow
@@ -91,3 +92,41 @@ def test_the_authoring_guide_documents_the_commands_an_author_and_an_instructor_
     assert "python manage.py dryrun_scenario" in GUIDE
     assert "--setup-only" in GUIDE
     assert "`../shared/iam-facts.md`" in GUIDE
+
+
+def test_the_authoring_guide_documents_every_argument_of_every_condition() -> None:
+    for condition, keys in CONDITION_KEYS.items():
+        for key in keys:
+            assert f"`{key}`" in GUIDE or f"`{key}:" in GUIDE, f"{condition}: {key}"
+
+
+def test_the_authoring_guide_quotes_the_validators_own_words(tmp_path: Path) -> None:
+    example = _yaml_blocks()[0]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(example.replace("hints:", "hint:", 1))
+    folder = _folder(tmp_path, {"attach-a-role.yaml": example, "other.yml": example})
+    unknown = [str(p) for p in validate_scenario(broken)]
+    clash = [str(p) for p in validate_file(folder / "other.yml")]
+
+    assert any("unknown key 'hint': did you mean 'hints'?" in p for p in unknown), unknown
+    assert "`unknown key 'hint': did you mean 'hints'?`" in GUIDE
+    assert any("slug 'attach-a-role' is also used by attach-a-role.yaml" in p for p in clash)
+    assert "`slug 'attach-a-role' is also used by other.yaml`" in GUIDE
+    assert "also when you validate one\n   file alone" in GUIDE
+    assert [path.name for path in scenario_files(folder)] == ["attach-a-role.yaml", "other.yml"]
+    assert "`.yaml` or `.yml` (both are\nread)" in GUIDE
+
+
+def test_the_authoring_guide_says_which_policy_findings_fail_a_file_and_what_the_server_skips():
+    assert "a **warning** or **security warning**" in GUIDE
+    assert "is not reported" in GUIDE
+    assert "**left out**, and every other file is served" in GUIDE
+    assert "Signed-in instructors see a note on the catalogue" in GUIDE
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
