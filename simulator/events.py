@@ -126,7 +126,10 @@ def share_event(state: State, other: State, event: dict[str, Any]) -> None:
     the AWS STS operation is performed" (IUG cloudtrail-integration, Logging sign-in events for
     temporary credentials). `sharedEventID` is how CloudTrail ties the records "from the same
     AWS action that is sent to different AWS accounts" together (CloudTrail User Guide,
-    cloudtrail-event-reference-record-contents) [UNCERTAIN: that page was not re-read here].
+    cloudtrail-event-reference-record-contents) [UNCERTAIN: that page was not re-read here];
+    the IAM User Guide's two records of one cross-account AssumeRole carry the same
+    sharedEventID (cloudtrail-integration.html#stscloudtrailexample). The copy names the
+    caller only by its account and principal id (`_as_other_account`).
     """
     shared = event.get("sharedEventID")
     if not isinstance(shared, str):
