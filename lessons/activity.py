@@ -222,13 +222,17 @@ def account_words(account: Account, *, yours: bool) -> str:
 
 
 def who_words(identity: Mapping[str, Any]) -> str:
-    """Who made the call: the caller's short ARN, or the AWS service that made it (CloudTrail's
-    userIdentity of type AWSService names it in invokedBy, and has no ARN)."""
+    """Who made the call: the caller's short ARN, the AWS service that made it (CloudTrail's
+    userIdentity of type AWSService names it in invokedBy, and has no ARN), or another account."""
     arn = short_arn(str(identity.get("arn") or ""))
     if arn:
         return arn
     if identity.get("type") == "AWSService" and identity.get("invokedBy"):
         return str(identity["invokedBy"])
+    if identity.get("type") == "AWSAccount" and identity.get("accountId"):
+        # Another account's call as the resource owner's CloudTrail records it: the account,
+        # not who in it (CloudTrail User Guide, cloudtrail-event-reference-user-identity.html).
+        return f"account {identity['accountId']}"
     return f"unknown caller (key {identity.get('accessKeyId', '?')})"
 
 

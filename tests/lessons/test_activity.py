@@ -304,3 +304,21 @@ def test_an_account_is_named_with_its_id_and_the_learners_as_theirs() -> None:
         "account vendor (444455556666)",
         "account 777788889999",
     ]
+
+
+def test_another_accounts_assume_role_is_logged_by_its_account_in_yours():
+    """The role owner's CloudTrail names the other account, not who in it (userIdentity of
+    type AWSAccount): the log says "account 444455556666", never "unknown caller"."""
+    from tests.factories import trust_policy
+
+    world = World.new()
+    world.add_account("444455556666", name="vendor")
+    world.session().client("iam").create_role(
+        RoleName="VendorAccess",
+        AssumeRolePolicyDocument=trust_policy({"AWS": "arn:aws:iam::444455556666:root"}),
+    )
+    world.session(account="vendor").client("sts").assume_role(
+        RoleArn="arn:aws:iam::111122223333:role/VendorAccess", RoleSessionName="vendor"
+    )
+    (row,) = [row for row in activity.rows(world.events) if row.operation == "AssumeRole"]
+    assert row.who == "account 444455556666"
