@@ -660,12 +660,13 @@ def _ebs_device(
 def _attach_volumes(
     call: Call, instance: Instance, plan: list[dict[str, Any]]
 ) -> list[dict[str, str | int | bool | None]]:
+    """Each planned volume with an id of its own, as stored: keys whose value is None left out
+    (a saved world stays small)."""
     return [
         {
-            **device,
+            **{key: value for key, value in device.items() if value is not None},
             "VolumeId": call.new_id("vol-", 17, _HEX),
             "AttachTime": call.state.now.isoformat(),
-            "Detached": False,
         }
         for device in plan
     ]
