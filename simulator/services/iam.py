@@ -800,32 +800,40 @@ def list_users(call: Call) -> dict[str, Any]:
 
 @operation("iam", "UpdateUser")
 def update_user(call: Call) -> dict[str, Any]:
-    params, state = call.params, call.state
-    name = _name(params, "UserName", "userName", 128)
-    new_name = _optional_name(params, "NewUserName", "newUserName", 64)
-    new_path = _path(params, "NewPath", "newPath") if params.get("NewPath") else None
-    user = _authorize(call, _USER, "iam:UpdateUser", name)
-    target_name = new_name or user.name
-    target_path = new_path or user.path
-    new_arn = _arn(state, "user", target_path, target_name)
-    if new_arn != user.arn:
-        call.authorize("iam:UpdateUser", new_arn)
-    if (
-        new_name
-        and new_name.lower() != user.name.lower()
-        and _lookup(state.users, new_name) is not None
-    ):
-        raise _exists(f"User with name {new_name} already exists.")
-    if target_name != user.name:
-        del state.users[user.name]
-        for key in state.access_keys.values():
-            if key.user_name == user.name:
-                key.user_name = target_name
-        user.name = target_name
-        state.users[target_name] = user
-    user.path = target_path
-    user.arn = new_arn
+    user, old_name = _rename(call, _USER, 64)
+    if user.name != old_name:
+        for key in call.state.access_keys.values():
+            if key.user_name == old_name:
+                key.user_name = user.name
     return {}
+
+
+def _rename[E: (User, Group)](call: Call, kind: _Identity[E], new_max: int) -> tuple[E, str]:
+    """UpdateUser and UpdateGroup: rename the user or group or move it to another path. The
+    caller needs iam:Update<Kind> on it under its old name and under its new one (IAM API
+    reference, UpdateUser and UpdateGroup). Returns it and its old name."""
+    params, state = call.params, call.state
+    action = f"iam:Update{kind.word}"
+    name = _name(params, kind.param, kind.field, 128)
+    new_name = _optional_name(params, f"New{kind.param}", f"new{kind.param}", new_max)
+    new_path = _path(params, "NewPath", "newPath") if params.get("NewPath") else None
+    entity = _authorize(call, kind, action, name)
+    target_name = new_name or entity.name
+    target_path = new_path or entity.path
+    target_arn = _arn(state, kind.noun, target_path, target_name)
+    if target_arn != entity.arn:
+        call.authorize(action, target_arn)
+    table = kind.table(state)
+    other = _lookup(table, target_name)
+    if other is not None and other is not entity:
+        raise _exists(f"{kind.word} with name {target_name} already exists.")
+    old_name = entity.name
+    if target_name != old_name:
+        del table[old_name]
+        entity.name = target_name
+        table[target_name] = entity
+    entity.path, entity.arn = target_path, target_arn
+    return entity, old_name
 
 
 @operation("iam", "DeleteUser")
@@ -1045,28 +1053,10 @@ def list_groups_for_user(call: Call) -> dict[str, Any]:
 
 @operation("iam", "UpdateGroup")
 def update_group(call: Call) -> dict[str, Any]:
-    """Rename a group or move it to another path. The caller needs iam:UpdateGroup on the
-    group under its old name and under its new one (IAM API reference, UpdateGroup); members
-    stay members, policies stay with the group."""
-    params, state = call.params, call.state
-    name = _name(params, "GroupName", "groupName", 128)
-    new_name = _optional_name(params, "NewGroupName", "newGroupName", 128)
-    new_path = _path(params, "NewPath", "newPath") if params.get("NewPath") else None
-    group = _authorize(call, _GROUP, "iam:UpdateGroup", name)
-    target_name = new_name or group.name
-    target_path = new_path or group.path
-    target_arn = _arn(state, "group", target_path, target_name)
-    if target_arn != group.arn:
-        call.authorize("iam:UpdateGroup", target_arn)
-    other = _lookup(state.groups, target_name)
-    if other is not None and other is not group:
-        raise _exists(f"Group with name {target_name} already exists.")
-    old_name = group.name
-    del state.groups[old_name]
-    group.name, group.path, group.arn = target_name, target_path, target_arn
-    state.groups[target_name] = group
-    for user in state.users.values():
-        user.groups = [target_name if g == old_name else g for g in user.groups]
+    """Members stay members, policies stay with the group."""
+    group, old_name = _rename(call, _GROUP, 128)
+    for user in call.state.users.values():
+        user.groups = [group.name if g == old_name else g for g in user.groups]
     return {}
 
 
@@ -1359,23 +1349,83 @@ def _list_attached_policies[E: (User, Group, Role)](
     return {"AttachedPolicies": list(page), **extra}
 
 
-def _tag[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
-    tags = _tags(call.params)
-    entity = _named(call, kind, action, kind.inline_max, _tag_context(tags))
-    _add_tags(entity.tags, tags)
+@dataclass(frozen=True)
+class _Taggable[R: (User, Role, ManagedPolicy, InstanceProfile)]:
+    """A kind of resource with its own Tag*, Untag* and List*Tags operations."""
+
+    word: str  # "User", "Role", "Policy", "InstanceProfile": as the operation names spell it
+    key: Callable[[Mapping[str, Any]], str]  # the name or ARN the request gives, checked
+    resource_tags: Callable[[Call, str], Mapping[str, str]]  # aws:ResourceTag/ values to add
+    change: Callable[[Call, str, str, Mapping[str, Any] | None], R]  # authorized, to change
+    read: Callable[[Call, str, str, Mapping[str, Any] | None], R]  # authorized, to read
+    tags_first: bool = False  # Tag* checks the tags before the name (users and roles)
+
+
+def _tagging_context[R: (User, Role, ManagedPolicy, InstanceProfile)](
+    call: Call, kind: _Taggable[R], key: str, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {**_resource_tags(kind.resource_tags(call, key)), **extra}
+
+
+def _tag[R: (User, Role, ManagedPolicy, InstanceProfile)](
+    call: Call, kind: _Taggable[R]
+) -> dict[str, Any]:
+    if kind.tags_first:
+        tags = _tags(call.params)
+        key = kind.key(call.params)
+    else:
+        key = kind.key(call.params)
+        tags = _tags(call.params)
+    context = _tagging_context(call, kind, key, _tag_context(tags))
+    resource = kind.change(call, f"iam:Tag{kind.word}", key, context)
+    _add_tags(resource.tags, tags)
     return {}
 
 
-def _untag[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
+def _untag[R: (User, Role, ManagedPolicy, InstanceProfile)](
+    call: Call, kind: _Taggable[R]
+) -> dict[str, Any]:
+    key = kind.key(call.params)
     keys: list[str] = call.params["TagKeys"]
-    entity = _named(call, kind, action, kind.inline_max, {"aws:TagKeys": list(keys)})
-    _remove_tags(entity.tags, keys)
+    context = _tagging_context(call, kind, key, {"aws:TagKeys": list(keys)})
+    resource = kind.change(call, f"iam:Untag{kind.word}", key, context)
+    _remove_tags(resource.tags, keys)
     return {}
 
 
-def _list_tags[E: (User, Role)](call: Call, kind: _Identity[E], action: str) -> dict[str, Any]:
-    entity = _named(call, kind, action, kind.inline_max)
-    return _tags_page(entity.tags, call.params)
+def _list_tags[R: (User, Role, ManagedPolicy, InstanceProfile)](
+    call: Call, kind: _Taggable[R]
+) -> dict[str, Any]:
+    key = kind.key(call.params)
+    context = _tagging_context(call, kind, key, {})
+    resource = kind.read(call, f"iam:List{kind.word}Tags", key, context or None)
+    return _tags_page(resource.tags, call.params)
+
+
+def _identity_taggable[E: (User, Role)](kind: _Identity[E]) -> _Taggable[E]:
+    """Users and roles: `_authorize` adds the entity's own aws:ResourceTag/ values."""
+
+    def authorize(call: Call, action: str, name: str, context: Mapping[str, Any] | None) -> E:
+        return _authorize(call, kind, action, name, context)
+
+    return _Taggable(
+        kind.word,
+        lambda params: _name(params, kind.param, kind.field, kind.inline_max),
+        lambda _call, _key: {},
+        authorize,
+        authorize,
+        tags_first=True,
+    )
+
+
+def _policy_tags(call: Call, arn: str) -> Mapping[str, str]:
+    existing = call.world.managed_policy(arn)
+    return existing.tags if existing else {}
+
+
+def _profile_tags(call: Call, name: str) -> Mapping[str, str]:
+    existing = _lookup(call.state.instance_profiles, name)
+    return existing.tags if existing else {}
 
 
 def _tags_page(tags: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -1385,44 +1435,23 @@ def _tags_page(tags: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, 
     return {"Tags": list(page), **extra}
 
 
-def _tag_keys(params: Mapping[str, Any]) -> list[str]:
-    keys: list[str] = params["TagKeys"]
-    return keys
-
-
 def _resource_tags(tags: Mapping[str, str]) -> dict[str, Any]:
     return {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
 
 
 @operation("iam", "TagPolicy")
 def tag_policy(call: Call) -> dict[str, Any]:
-    arn = _policy_arn(call.params)
-    tags = _tags(call.params)
-    existing = call.world.managed_policy(arn)
-    context = {**_resource_tags(existing.tags if existing else {}), **_tag_context(tags)}
-    policy = _customer_policy(call, "iam:TagPolicy", arn, context)
-    _add_tags(policy.tags, tags)
-    return {}
+    return _tag(call, _POLICY_TAGS)
 
 
 @operation("iam", "UntagPolicy")
 def untag_policy(call: Call) -> dict[str, Any]:
-    arn = _policy_arn(call.params)
-    keys = _tag_keys(call.params)
-    existing = call.world.managed_policy(arn)
-    context = {**_resource_tags(existing.tags if existing else {}), "aws:TagKeys": list(keys)}
-    policy = _customer_policy(call, "iam:UntagPolicy", arn, context)
-    _remove_tags(policy.tags, keys)
-    return {}
+    return _untag(call, _POLICY_TAGS)
 
 
 @operation("iam", "ListPolicyTags")
 def list_policy_tags(call: Call) -> dict[str, Any]:
-    arn = _policy_arn(call.params)
-    existing = call.world.managed_policy(arn)
-    context = _resource_tags(existing.tags) if existing else None
-    policy = _authorize_policy(call, "iam:ListPolicyTags", arn, context or None)
-    return _tags_page(policy.tags, call.params)
+    return _list_tags(call, _POLICY_TAGS)
 
 
 @operation("iam", "PutUserPolicy")
@@ -1532,32 +1561,32 @@ def list_attached_role_policies(call: Call) -> dict[str, Any]:
 
 @operation("iam", "TagUser")
 def tag_user(call: Call) -> dict[str, Any]:
-    return _tag(call, _USER, "iam:TagUser")
+    return _tag(call, _USER_TAGS)
 
 
 @operation("iam", "TagRole")
 def tag_role(call: Call) -> dict[str, Any]:
-    return _tag(call, _ROLE, "iam:TagRole")
+    return _tag(call, _ROLE_TAGS)
 
 
 @operation("iam", "UntagUser")
 def untag_user(call: Call) -> dict[str, Any]:
-    return _untag(call, _USER, "iam:UntagUser")
+    return _untag(call, _USER_TAGS)
 
 
 @operation("iam", "UntagRole")
 def untag_role(call: Call) -> dict[str, Any]:
-    return _untag(call, _ROLE, "iam:UntagRole")
+    return _untag(call, _ROLE_TAGS)
 
 
 @operation("iam", "ListUserTags")
 def list_user_tags(call: Call) -> dict[str, Any]:
-    return _list_tags(call, _USER, "iam:ListUserTags")
+    return _list_tags(call, _USER_TAGS)
 
 
 @operation("iam", "ListRoleTags")
 def list_role_tags(call: Call) -> dict[str, Any]:
-    return _list_tags(call, _ROLE, "iam:ListRoleTags")
+    return _list_tags(call, _ROLE_TAGS)
 
 
 @operation("iam", "ListEntitiesForPolicy")
@@ -1868,37 +1897,29 @@ def delete_instance_profile(call: Call) -> dict[str, Any]:
     return {}
 
 
-def _profile_tags_context(call: Call, name: str, extra: Mapping[str, Any]) -> dict[str, Any]:
-    existing = _lookup(call.state.instance_profiles, name)
-    return {**_resource_tags(existing.tags if existing else {}), **extra}
-
-
 @operation("iam", "TagInstanceProfile")
 def tag_instance_profile(call: Call) -> dict[str, Any]:
-    name = _profile_name(call.params)
-    tags = _tags(call.params)
-    context = _profile_tags_context(call, name, _tag_context(tags))
-    profile = _authorize_profile(call, "iam:TagInstanceProfile", name, context)
-    _add_tags(profile.tags, tags)
-    return {}
+    return _tag(call, _PROFILE_TAGS)
 
 
 @operation("iam", "UntagInstanceProfile")
 def untag_instance_profile(call: Call) -> dict[str, Any]:
-    name = _profile_name(call.params)
-    keys = _tag_keys(call.params)
-    context = _profile_tags_context(call, name, {"aws:TagKeys": list(keys)})
-    profile = _authorize_profile(call, "iam:UntagInstanceProfile", name, context)
-    _remove_tags(profile.tags, keys)
-    return {}
+    return _untag(call, _PROFILE_TAGS)
 
 
 @operation("iam", "ListInstanceProfileTags")
 def list_instance_profile_tags(call: Call) -> dict[str, Any]:
-    name = _profile_name(call.params)
-    context = _profile_tags_context(call, name, {})
-    profile = _authorize_profile(call, "iam:ListInstanceProfileTags", name, context or None)
-    return _tags_page(profile.tags, call.params)
+    return _list_tags(call, _PROFILE_TAGS)
+
+
+_USER_TAGS = _identity_taggable(_USER)
+_ROLE_TAGS = _identity_taggable(_ROLE)
+_POLICY_TAGS: _Taggable[ManagedPolicy] = _Taggable(
+    "Policy", _policy_arn, _policy_tags, _customer_policy, _authorize_policy
+)
+_PROFILE_TAGS: _Taggable[InstanceProfile] = _Taggable(
+    "InstanceProfile", _profile_name, _profile_tags, _authorize_profile, _authorize_profile
+)
 
 
 # --- Service-linked roles -------------------------------------------------------------------------
