@@ -41,6 +41,31 @@ def assume_role(call: Call) -> dict[str, Any]:
     params = call.params
     role_arn: str = params["RoleArn"]
     session_name: str = params["RoleSessionName"]
+    if len(session_name) > 64:
+        # The length constraint is reported before the pattern, as AWS and botocore's model
+        # order them (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*). Both come
+        # before authorization: AWS's front end checks a request's members against the
+        # model before the service decides who may do what ("1 validation error detected").
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must have length less than or equal to 64",
+            400,
+        )
+    if len(session_name) < 2:  # botocore refuses it first; a call made without botocore meets this
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must have length greater than or equal to 2",
+            400,
+        )
+    if not _SESSION_NAME.match(session_name):
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            r"satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*",
+            400,
+        )
     role_name = _role_from_arn(call, role_arn)
     role = call.state.roles.get(role_name) if role_name else None
     # The trust policy is the resource policy; it must name the caller (iam-facts §1).
@@ -52,22 +77,6 @@ def assume_role(call: Call) -> dict[str, Any]:
     )
     if role is None:  # an unknown role is AccessDenied above: no trust policy allows anyone
         raise AwsError("AccessDenied", f"Not authorized to assume {role_arn}", 403)
-    if len(session_name) > 64:
-        # The length constraint is reported before the pattern, as AWS and botocore's model
-        # order them (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*).
-        raise AwsError(
-            "ValidationError",
-            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
-            "satisfy constraint: Member must have length less than or equal to 64",
-            400,
-        )
-    if not _SESSION_NAME.match(session_name):
-        raise AwsError(
-            "ValidationError",
-            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
-            r"satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*",
-            400,
-        )
     duration = int(params.get("DurationSeconds", 3600))
     limit = role.max_session_duration
     if call.caller.session is not None and call.caller.session.source == "AssumeRole":
