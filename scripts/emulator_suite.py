@@ -234,6 +234,9 @@ def scope_reason(test: dict[str, Any], offered: set[str]) -> str | None:
     missing = sorted(call for call in test["calls"] if call not in offered)
     if missing:
         return "calls an operation RoleCall does not offer"
+    services = {call.split(":")[0] for call in offered}
+    if any(service not in services for service in test.get("services", [])):
+        return "makes a client of a service RoleCall does not simulate"
     flags = set(test["flags"])
     for flag in ("moto backend", "moto id manager", "moto server", "moto setting", "network"):
         if flag in flags:
@@ -299,7 +302,7 @@ def report(tests: list[dict[str, Any]], seconds: float, command: list[str]) -> t
         f"| failed | {len(failed)} |",
         f"| pass rate | {rate:.1f} % |",
         "",
-        f"Of these, the tests moto's maintainers also run against AWS (`@aws_verified`): "
+        f"Of these, the tests moto's maintainers also run against AWS (`aws_verified`): "
         f"{sum(t['outcome'] == 'passed' for t in verified)} of {len(verified)} pass.",
         "",
         "Per suite (in scope: passed / total):",
@@ -350,6 +353,7 @@ def normalise(cause: str) -> str:
 _RECORD: dict[str, Any] | None = None  # the running test's calls and flags
 _STACK: list[Any] = []  # the active worlds, outermost first (nested mock_aws share one)
 _IN_WORLD_CLIENT = False
+_INSTALLED = False
 
 
 def _record() -> dict[str, Any]:
@@ -609,9 +613,14 @@ def _install() -> None:
     botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
 
 
-def pytest_configure(config: Any) -> None:
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-    _install()
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> None:
+    # Before the conftests: tests/__init__.py (imported by them) binds `mock_aws` on import.
+    global _INSTALLED
+    if not _INSTALLED:
+        os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+        _install()
+        _INSTALLED = True
 
 
 def pytest_plugin_registered(plugin: Any, manager: Any) -> None:
@@ -667,12 +676,21 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
 
 
 def _verified(item: Any) -> bool:
-    """Whether moto's maintainers run this test against AWS too (`@aws_verified`)."""
+    """Whether moto's maintainers run this test against AWS too (`@pytest.mark.aws_verified`)."""
+    return item.get_closest_marker("aws_verified") is not None
+
+
+_CLIENT_OF = re.compile(r"""(?:client|resource)\(\s*(?:service_name=)?["']([a-z0-9-]+)["']""")
+
+
+def _services_named(item: Any) -> list[str]:
+    """The services the test's own source makes clients of: a call that never happened (the
+    test failed before it) still takes the test out of scope when RoleCall lacks the service."""
     try:
-        source = inspect.getsource(getattr(item, "function", None) or item.obj)
+        source = inspect.getsource(inspect.unwrap(item.function))
     except (TypeError, OSError, AttributeError):
-        return False
-    return "@aws_verified" in source.split("def ", 1)[0]
+        return []
+    return sorted(set(_CLIENT_OF.findall(source)))
 
 
 def _finish(item: Any, seconds: float) -> None:
@@ -695,6 +713,7 @@ def _finish(item: Any, seconds: float) -> None:
             "calls": sorted(record["calls"]),
             "flags": sorted(record["flags"]),
             "regions": sorted(record["regions"]),
+            "services": _services_named(item),
             "collection_error": False,
         }
     )
