@@ -1883,6 +1883,11 @@ def modify_instance_attribute(call: Call) -> dict[str, Any]:
             400,
         )
     ((name, value),) = changes.items()
+    if params.get("DryRun"):
+        # DryRun "checks whether you have the required permissions for the action, without
+        # actually making the request" (EC2 API reference, ModifyInstanceAttribute): it answers
+        # once the caller is authorized, whatever state the instance is in.
+        raise _dry_run()
     if name == "blockDeviceMapping":
         _modify_block_devices(call, instance, list(params["BlockDeviceMappings"]))
         return {}
@@ -1918,8 +1923,6 @@ def modify_instance_attribute(call: Call) -> dict[str, Any]:
             "The simulated instances do not have this attribute.",
             400,
         )
-    if params.get("DryRun"):
-        raise _dry_run()
     if name == "instanceType":
         instance.instance_type = value
     elif name in _ATTRIBUTES:
