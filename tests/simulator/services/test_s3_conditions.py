@@ -62,8 +62,10 @@ def test_the_etag_wins_over_the_date_it_is_paired_with(s3: Any) -> None:
 
 
 def test_head_object_answers_preconditions_by_status(s3: Any) -> None:
-    assert _error(s3, "head_object", IfMatch='"nope"')["Code"] == "412"
-    assert _error(s3, "head_object", IfNoneMatch="*")["Code"] == "304"
+    failed = _error(s3, "head_object", IfMatch='"nope"')
+    assert (failed["Code"], failed["Message"]) == ("412", "Precondition Failed")
+    unchanged = _error(s3, "head_object", IfNoneMatch="*")
+    assert (unchanged["Code"], unchanged["Message"]) == ("304", "Not Modified")
 
 
 def test_copy_source_if_match_another_etag_is_precondition_failed(s3: Any) -> None:
