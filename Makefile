@@ -9,7 +9,7 @@ LOAD_STAMP := $(VENV)/.load.stamp
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install install-load browsers migrate run test test-postgres lint bench loadtest
+.PHONY: help venv install install-load browsers migrate run test test-postgres lint bench loadtest emulator-suite
 
 help:
 	@echo "make run      install, migrate, serve http://127.0.0.1:8000"
@@ -81,6 +81,11 @@ bench: install
 	$(BIN)/python benchmarks/wildcard.py
 	$(BIN)/python benchmarks/terminal.py
 	$(BIN)/python benchmarks/dashboard.py
+
+# moto's IAM, STS, S3 and EC2 tests against the simulated account (issue 13): its own venv and
+# the unpacked tests under /tmp, the report in /tmp/emulator-report.md (scripts/emulator_suite.py).
+emulator-suite: install
+	$(BIN)/python scripts/emulator_suite.py
 
 LOADTEST_DB ?= sqlite postgres
 LOADTEST_ARGS ?=

@@ -51,7 +51,9 @@ SERVICE_ROLE_PATH = "/aws-service-role/"
 """The path of service-linked role policies: attachable only to their service-linked role."""
 
 _PREFIX = "arn:aws:iam::aws:policy"
-_DATA = Path(__file__).resolve().parent / "data"
+DATA_FOLDER = Path(__file__).resolve().parent / "data"
+"""Read-only data shipped with the app (the terminal's file guard lets the CLI read it)."""
+_DATA = DATA_FOLDER
 _INDEX = _DATA / "aws_managed_policies.index.json.gz"
 _DOCUMENTS = _DATA / "aws_managed_policies.documents"
 

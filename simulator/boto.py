@@ -18,6 +18,7 @@ import base64
 import email.utils
 import functools
 import hashlib
+import http.client
 import io
 import secrets
 import uuid
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 _PARAMS = "rolecall_params"
-_HEAD_REASONS = {301: "Moved Permanently", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 
 
 def session(
@@ -236,8 +236,9 @@ def _error_response(
     code, message = error.code, error.message
     fields: dict[str, str] = dict(error.fields)
     if operation.startswith("Head"):
-        # A HEAD response has no body: the SDK shows the status and its reason only.
-        code, message = str(error.status), _HEAD_REASONS.get(error.status, "Error")
+        # A HEAD response has no body: the SDK shows the status and its reason only, taken from
+        # http.client.responses as botocore's parsers do (_do_generic_error_parse).
+        code, message = str(error.status), http.client.responses.get(error.status, "")
         fields = {}
     metadata: dict[str, Any] = {"HTTPStatusCode": error.status, "HTTPHeaders": {}}
     if service is not None:

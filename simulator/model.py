@@ -237,6 +237,11 @@ class Instance:
     # ModifyInstanceAttribute's attributes by AWS's name ("disableApiTermination": "true",
     # "userData": base64 text, ...); absent: AWS's default (simulator/services/ec2.py).
     attributes: dict[str, str] = field(default_factory=dict)
+    # Its EBS volumes, in botocore's words: {"DeviceName", "VolumeId", "Size", "VolumeType",
+    # "Iops", "Throughput", "Encrypted", "KmsKeyId", "SnapshotId", "DeleteOnTermination",
+    # "AttachTime" (ISO 8601), "Detached"}; empty in worlds saved before volumes were kept
+    # (simulator/services/ec2.py gives those a root volume).
+    block_devices: list[dict[str, str | int | bool | None]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

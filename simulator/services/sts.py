@@ -109,6 +109,39 @@ def assume_role(call: Call) -> dict[str, Any]:
     params = call.params
     role_arn: str = params["RoleArn"]
     session_name: str = params["RoleSessionName"]
+    if len(session_name) > 64:
+        # The length constraint is reported before the pattern, as AWS and botocore's model
+        # order them (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*). Both come
+        # before authorization: AWS's front end checks a request's members against the
+        # model before the service decides who may do what ("1 validation error detected").
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must have length less than or equal to 64",
+            400,
+        )
+    if len(session_name) < 2:  # botocore refuses it first; a call made without botocore meets this
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            "satisfy constraint: Member must have length greater than or equal to 2",
+            400,
+        )
+    if not _SESSION_NAME.match(session_name):
+        raise AwsError(
+            "ValidationError",
+            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
+            r"satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*",
+            400,
+        )
+    # botocore's model: externalIdType 2..1224 [\w+=,.@:\/-]*; sourceIdentityType 2..256
+    # [\w+=,.@-]* (and the IUG's sts:ExternalId entry states the same characters).
+    if "ExternalId" in params:
+        _check_pattern(params["ExternalId"], "externalId", _EXTERNAL_ID, r"[\w+=,.@:\/-]*", 1224)
+    if "SourceIdentity" in params:
+        _check_pattern(
+            params["SourceIdentity"], "sourceIdentity", _SOURCE_IDENTITY, r"[\w+=,.@-]*", 256
+        )
     owner, role = _role_from_arn(call, role_arn)
     if owner is not None and owner is not call.world and role is not None:
         call.also_recorded_in = owner
@@ -144,30 +177,6 @@ def assume_role(call: Call) -> dict[str, Any]:
             resource_policy=trust,
             context=context,
             resource_account=resource_account,
-        )
-    if len(session_name) > 64:
-        # The length constraint is reported before the pattern, as AWS and botocore's model
-        # order them (roleSessionNameType: min 2, max 64, pattern [\w+=,.@-]*).
-        raise AwsError(
-            "ValidationError",
-            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
-            "satisfy constraint: Member must have length less than or equal to 64",
-            400,
-        )
-    if not _SESSION_NAME.match(session_name):
-        raise AwsError(
-            "ValidationError",
-            f"1 validation error detected: Value '{session_name}' at 'roleSessionName' failed to "
-            r"satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*",
-            400,
-        )
-    # botocore's model: externalIdType 2..1224 [\w+=,.@:\/-]*; sourceIdentityType 2..256
-    # [\w+=,.@-]* (and the IUG's sts:ExternalId entry states the same characters).
-    if "ExternalId" in params:
-        _check_pattern(params["ExternalId"], "externalId", _EXTERNAL_ID, r"[\w+=,.@:\/-]*", 1224)
-    if "SourceIdentity" in params:
-        _check_pattern(
-            params["SourceIdentity"], "sourceIdentity", _SOURCE_IDENTITY, r"[\w+=,.@-]*", 256
         )
     duration = int(params.get("DurationSeconds", 3600))
     limit = role.max_session_duration

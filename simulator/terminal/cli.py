@@ -60,7 +60,7 @@ from botocore.configprovider import (
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 from botocore.session import SubsetChainConfigFactory
 
-from simulator import boto
+from simulator import aws_managed, boto
 from simulator.authenticate import Credentials
 from simulator.errors import AwsError
 from simulator.terminal.places import (
@@ -949,7 +949,12 @@ def _split(path: str) -> tuple[str, str]:
 
 _GUARD: contextvars.ContextVar[bool] = contextvars.ContextVar("rolecall_cli_guard", default=False)
 _ALLOWED_READS = tuple(
-    sorted({posixpath.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    sorted(
+        {posixpath.join(p, "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+        # The app's own read-only data (AWS's managed-policy catalogue), read lazily: the first
+        # command of a fresh worker that needs it may be a learner's.
+        | {posixpath.join(str(aws_managed.DATA_FOLDER), "")}
+    )
 )
 _REFUSED_EVENTS = {
     "socket.connect",

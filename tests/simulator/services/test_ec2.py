@@ -183,6 +183,29 @@ def test_dry_run_says_whether_the_request_would_have_succeeded(world):
     assert client_error(denied)[0] == "UnauthorizedOperation"
 
 
+def test_a_dry_run_modify_answers_before_the_instance_state_and_changes_nothing(world):
+    ec2 = admin_client(world, "ec2")
+    (instance,) = ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1)[
+        "Instances"
+    ]
+    instance_id = instance["InstanceId"]
+    for change in (
+        {"InstanceType": {"Value": "t3.large"}},  # needs a stopped instance when done for real
+        {
+            "BlockDeviceMappings": [
+                {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}
+            ]
+        },
+    ):
+        with pytest.raises(ClientError) as dry:
+            ec2.modify_instance_attribute(InstanceId=instance_id, DryRun=True, **change)
+        assert client_error(dry)[0] == "DryRunOperation"
+    (reservation,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    (described,) = reservation["Instances"]
+    assert described["InstanceType"] == "t3.micro"
+    assert described["BlockDeviceMappings"][0]["Ebs"]["DeleteOnTermination"] is True
+
+
 @pytest.mark.parametrize(
     ("profile", "message"),
     [

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from simulator import World
+from simulator import AwsError, World
 from tests.factories import EC2_TRUST, allow, client_error
 
 ACCOUNT = "111122223333"
@@ -140,6 +140,25 @@ def test_a_65_character_role_session_name_gets_the_length_error(world, iam):
     with pytest.raises(ClientError) as pattern:
         sts.assume_role(RoleArn=arn, RoleSessionName="bad name")
     assert "regular expression pattern" in client_error(pattern)[1]
+
+
+def test_a_bad_role_session_name_is_refused_before_anyone_is_asked(world):
+    """The request's members are checked against the model before authorization: a caller
+    who may not assume a role (here it does not exist) still learns the name is malformed."""
+    sts = world.session().client("sts")
+    arn = f"arn:aws:iam::{ACCOUNT}:role/NoSuchRole"
+    with pytest.raises(ClientError) as raised:
+        sts.assume_role(RoleArn=arn, RoleSessionName="a" * 65)
+    assert client_error(raised)[0] == "ValidationError"
+    assert "length less than or equal to 64" in client_error(raised)[1]
+    # botocore refuses a one-character name itself; a call made without it (a scenario's
+    # probe) gets the service's answer.
+    with pytest.raises(AwsError) as short:
+        world.call(
+            world.admin_credentials(), "sts", "AssumeRole", {"RoleArn": arn, "RoleSessionName": "a"}
+        )
+    assert short.value.code == "ValidationError"
+    assert "length greater than or equal to 2" in short.value.message
 
 
 # --- Item 8: the policy and instance-profile tag operations ------------------------------------

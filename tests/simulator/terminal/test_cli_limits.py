@@ -115,3 +115,30 @@ def test_the_audit_hook_lets_other_threads_and_later_code_be(world, tmp_path):
     worker.start()
     worker.join()
     assert seen == [2]
+
+
+def test_a_fresh_worker_reads_aws_managed_policies_from_the_terminal():
+    """The catalogue is read lazily, from the app's own data files: the first `aws` command of
+    a fresh process that needs it (a decision, a policy's document) must not be refused by
+    the guard that keeps the server's other files out of reach."""
+    import subprocess
+    from pathlib import Path
+
+    program = (
+        "from simulator import World, terminal\n"
+        "world = World.new()\n"
+        "ran = terminal.run(world, 'cloudshell', 'aws iam get-policy --policy-arn "
+        "arn:aws:iam::aws:policy/ReadOnlyAccess --query Policy.DefaultVersionId --output text')\n"
+        "print(ran.status, ran.output.strip())\n"
+        "ran = terminal.run(world, 'cloudshell', 'aws iam get-policy-version --policy-arn "
+        "arn:aws:iam::aws:policy/ReadOnlyAccess --version-id ' + ran.output.strip() + ' "
+        "--query PolicyVersion.Document.Version --output text')\n"
+        "print(ran.status, ran.output.strip())\n"
+    )
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=root, capture_output=True, text=True, check=True
+    )
+    policy, document = done.stdout.splitlines()
+    assert policy.startswith("0 v"), done.stdout
+    assert document == "0 2012-10-17", done.stdout
