@@ -761,21 +761,26 @@ def _modify_block_devices(call: Call, instance: Instance, mappings: list[dict[st
 # --- DescribeInstances --------------------------------------------------------------------
 
 
-@operation("ec2", "DescribeInstances")
-@_guarded
-def describe_instances(call: Call) -> dict[str, Any]:
-    call.authorize("ec2:DescribeInstances", "*", context={"ec2:Region": call.state.region})
-    params = call.params
-    ids = list(params.get("InstanceIds") or [])
-    max_results = params.get("MaxResults")
-    if ids and max_results is not None:
+def _instances_asked(call: Call) -> list[Instance]:
+    """DescribeInstances' and DescribeInstanceStatus's InstanceIds (each must exist), or every
+    instance; AWS refuses InstanceIds with MaxResults."""
+    ids = list(call.params.get("InstanceIds") or [])
+    if ids and call.params.get("MaxResults") is not None:
         raise AwsError(
             "InvalidParameterCombination",
             "The parameter instancesSet cannot be used with the parameter maxResults",
             400,
         )
     _check_instance_ids(ids)
-    found = _existing(call, ids) if ids else list(call.state.instances.values())
+    return _existing(call, ids) if ids else list(call.state.instances.values())
+
+
+@operation("ec2", "DescribeInstances")
+@_guarded
+def describe_instances(call: Call) -> dict[str, Any]:
+    call.authorize("ec2:DescribeInstances", "*", context={"ec2:Region": call.state.region})
+    params = call.params
+    found = _instances_asked(call)
     checks = [
         _instance_filter(call.world, f["Name"], f.get("Values") or [])
         for f in params.get("Filters") or []
@@ -786,7 +791,7 @@ def describe_instances(call: Call) -> dict[str, Any]:
     # MaxResults counts instances; a page holds the reservations of the instances on it, so a
     # reservation may be split across pages. [UNCERTAIN: AWS documents MaxResults as "the
     # maximum number of items to return", without saying which items.]
-    start, end = _page(params.get("NextToken"), max_results, len(selected))
+    start, end = _page(params.get("NextToken"), params.get("MaxResults"), len(selected))
     reservations: dict[str, dict[str, Any]] = {}
     indices = _launch_indices(call.world)
     for instance in selected[start:end]:
@@ -1727,16 +1732,7 @@ def describe_instance_status(call: Call) -> dict[str, Any]:
     (it boots at once). Others' checks are `not-applicable`."""
     call.authorize("ec2:DescribeInstanceStatus", "*", context={"ec2:Region": call.state.region})
     params = call.params
-    ids = list(params.get("InstanceIds") or [])
-    max_results = params.get("MaxResults")
-    if ids and max_results is not None:
-        raise AwsError(
-            "InvalidParameterCombination",
-            "The parameter instancesSet cannot be used with the parameter maxResults",
-            400,
-        )
-    _check_instance_ids(ids)
-    found = _existing(call, ids) if ids else list(call.state.instances.values())
+    found = _instances_asked(call)
     if not params.get("IncludeAllInstances"):
         found = [instance for instance in found if instance.state == "running"]
     statuses = [_instance_status(call.world, instance) for instance in found]
@@ -1744,7 +1740,7 @@ def describe_instance_status(call: Call) -> dict[str, Any]:
         statuses = _filter_statuses(statuses, item["Name"], item.get("Values") or [])
     if params.get("DryRun"):
         raise _dry_run()
-    start, end = _page(params.get("NextToken"), max_results, len(statuses))
+    start, end = _page(params.get("NextToken"), params.get("MaxResults"), len(statuses))
     response: dict[str, Any] = {"InstanceStatuses": statuses[start:end]}
     if end < len(statuses):
         response["NextToken"] = _token(end)
