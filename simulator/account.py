@@ -757,7 +757,9 @@ class Account:
         return AwsError(error.code, error.message, error.status, decision=decision)
 
     def _encode_authorization_message(self, decision: Decision) -> str:
-        token = self.new_id("", 60, ids.ALNUM + "-_")
+        # Base64url-like, as AWS's are, but never starting with "-" or "_": a learner pastes it
+        # after `--encoded-message`, and the CLI would read a leading "-" as an option.
+        token = self.new_id("", 1, ids.ALNUM) + self.new_id("", 59, ids.ALNUM + "-_")
         request = decision.request
         self.state.authorization_messages[token] = {
             "allowed": decision.allowed,

@@ -106,6 +106,19 @@ def test_run_instances_without_permission_is_unauthorized_with_an_encoded_messag
     )
 
 
+def test_encoded_messages_never_start_with_a_dash_the_cli_would_read_as_an_option(world):
+    """`aws sts decode-authorization-message --encoded-message -x…` fails in the CLI's parser."""
+    ec2 = _user(world, "viewer").client("ec2")
+    firsts = set()
+    for _ in range(300):
+        with pytest.raises(ClientError) as denied:
+            ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=1, MaxCount=1)
+        _, message, _ = client_error(denied)
+        firsts.add(message.split("Encoded authorization failure message: ")[1][0])
+    assert len(firsts) > 10
+    assert not firsts & {"-", "_"}, sorted(firsts)
+
+
 def test_launch_with_a_profile_needs_pass_role_on_its_role(world):
     _role_with_profile(world)
     run = {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}
