@@ -4,10 +4,13 @@ keyboard reaches Check my work; allowed and denied are never told by colour alon
 
 import re
 
+from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from lessons import scenario as runner
+from lessons.models import Attempt, Classroom, Membership, catalogue
 from tests.e2e.helpers import (
     CREDENTIALS,
     Auditor,
@@ -18,6 +21,8 @@ from tests.e2e.helpers import (
     scenario,
     stored_attempt,
 )
+
+INSTRUCTOR_PASSWORD = "a long instructor passphrase"  # noqa: S105 (a test account)
 
 
 def test_the_catalogue(live_server: LiveServer, page: Page) -> None:
@@ -202,3 +207,58 @@ def test_allowed_and_denied_are_told_in_words_and_icons(
     expect(lines.filter(has_text="role-box")).to_contain_text(
         "PutObject allowed; GetObject allowed"
     )
+
+
+def test_the_instructors_pages_and_the_way_in(live_server: LiveServer, page: Page) -> None:
+    """Sign in, the classes, a class's dashboard with learners done, working and stuck, a
+    learner's panel, the projector and the printed summary; and a learner's join and resume
+    pages. Every one at 1280 px and at 375 px, where the step table and the grid scroll in
+    their own boxes and the page does not."""
+    guard = Guard(page, live_server.url)
+    audit = Auditor(page)
+    teacher = User.objects.create_user("ada", password=INSTRUCTOR_PASSWORD)
+    room = Classroom.start(instructor=teacher, title="IAM roles, Tuesday",
+                           scenarios=["vendor-external-id", "keys-vs-role"])  # fmt: skip
+    done, working, stuck = (
+        Attempt.start(
+            Membership.objects.create(classroom=room, display_name=name).owner,
+            catalogue()["vendor-external-id"],
+        )  # fmt: skip
+        for name in ("Ana", "Ben", "Zoë O'Brien")
+    )
+    Attempt.objects.filter(pk=done.pk).update(
+        step_index=1, completed={"create-role": timezone.now().isoformat()}
+    )
+    for _ in range(3):
+        assert not stuck.run_check().passed
+    assert working.step_index == 0
+
+    for where in ("/join/", "/resume/"):
+        page.goto(live_server.url + where)
+        audit(f"a learner's {where}")
+    page.goto(live_server.url + "/teach/")
+    audit("the instructor's sign-in page")
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill(INSTRUCTOR_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your classes")
+    audit("the instructor's classes")
+
+    page.goto(f"{live_server.url}/teach/{room.join_code}/")
+    expect(page.locator("#grid-scroll tbody tr")).to_have_count(3)
+    audit("a class's dashboard, a learner done, one working, one stuck")
+    page.set_viewport_size({"width": 375, "height": 800})  # step names wrap at spaces only
+    narrowest = page.locator(".step-sum__title").evaluate_all(
+        "cells => Math.min(...cells.map(cell => cell.getBoundingClientRect().width))"
+    )
+    assert narrowest > 100, narrowest
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#grid").get_by_role("link", name="Zoë O'Brien", exact=True).click()
+    expect(page.locator("#learner").get_by_role("heading", level=2)).to_have_text("Zoë O'Brien")
+    audit("a stuck learner's panel open", page.locator("#learner"))
+    for where, name in (("projector/", "the projector"), ("summary/", "the printed summary")):
+        page.goto(f"{live_server.url}/teach/{room.join_code}/{where}")
+        audit(name)
+
+    audit.assert_clean()
+    guard.assert_clean()
