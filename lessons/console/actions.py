@@ -331,6 +331,60 @@ def _object_text(response: dict[str, Any]) -> str | None:
     return text + ("\n…" if len(body) > MAX_ANSWER_CHARS else "")
 
 
+def _policy_apis(noun: str, *, of: str = "", boundary: bool = False) -> dict[str, _Api]:
+    """A user's, group's or role's (`noun`) policy forms, `console-<noun>-<verb>`: inline
+    policies put and deleted, managed policies attached and detached, and for users and roles
+    the permissions boundary set and removed. `of` comes before the name in what the form says
+    ("group " for a group)."""
+    entity = noun.title()  # User, Group, Role: IAM's operation and parameter names
+    name, field = f"{entity}Name", f"{noun}_name"
+
+    def named(form: _Form, **more: Any) -> dict[str, Any]:
+        return {name: form.text(field), **more}
+
+    apis = {
+        "policy-put": _Api(
+            "iam",
+            f"Put{entity}Policy",
+            lambda f: named(f, PolicyName=f.text("policy_name"), PolicyDocument=f.document()),
+            lambda p, r: f"Saved inline policy {p['PolicyName']} of {of}{p[name]}.",
+            document="PolicyDocument",
+        ),
+        "policy-delete": _Api(
+            "iam",
+            f"Delete{entity}Policy",
+            lambda f: named(f, PolicyName=f.text("policy_name")),
+            lambda p, r: f"Deleted inline policy {p['PolicyName']} of {of}{p[name]}.",
+        ),
+        "attach": _Api(
+            "iam",
+            f"Attach{entity}Policy",
+            lambda f: named(f, PolicyArn=_policy_arn(f)),
+            lambda p, r: f"Attached {p['PolicyArn']} to {of}{p[name]}.",
+        ),
+        "detach": _Api(
+            "iam",
+            f"Detach{entity}Policy",
+            lambda f: named(f, PolicyArn=f.text("policy_arn")),
+            lambda p, r: f"Detached {p['PolicyArn']} from {of}{p[name]}.",
+        ),
+    }
+    if boundary:
+        apis["boundary-put"] = _Api(
+            "iam",
+            f"Put{entity}PermissionsBoundary",
+            lambda f: named(f, PermissionsBoundary=_policy_arn(f)),
+            lambda p, r: _boundary_set(p[name], p["PermissionsBoundary"]),
+        )
+        apis["boundary-delete"] = _Api(
+            "iam",
+            f"Delete{entity}PermissionsBoundary",
+            named,
+            lambda p, r: _boundary_removed(p[name]),
+        )
+    return {f"console-{noun}-{verb}": api for verb, api in apis.items()}
+
+
 API: dict[str, _Api] = {
     # IAM users and access keys
     "console-user-create": _Api(
@@ -376,28 +430,7 @@ API: dict[str, _Api] = {
         lambda f: {"GroupName": f.text("group_name"), "UserName": f.text("user_name")},
         lambda p, r: f"Removed {p['UserName']} from {p['GroupName']}.",
     ),
-    "console-group-policy-put": _Api(
-        "iam", "PutGroupPolicy",
-        lambda f: {"GroupName": f.text("group_name"), "PolicyName": f.text("policy_name"),
-                   "PolicyDocument": f.document()},
-        lambda p, r: f"Saved inline policy {p['PolicyName']} of group {p['GroupName']}.",
-        document="PolicyDocument",
-    ),
-    "console-group-policy-delete": _Api(
-        "iam", "DeleteGroupPolicy",
-        lambda f: {"GroupName": f.text("group_name"), "PolicyName": f.text("policy_name")},
-        lambda p, r: f"Deleted inline policy {p['PolicyName']} of group {p['GroupName']}.",
-    ),
-    "console-group-attach": _Api(
-        "iam", "AttachGroupPolicy",
-        lambda f: {"GroupName": f.text("group_name"), "PolicyArn": _policy_arn(f)},
-        lambda p, r: f"Attached {p['PolicyArn']} to group {p['GroupName']}.",
-    ),
-    "console-group-detach": _Api(
-        "iam", "DetachGroupPolicy",
-        lambda f: {"GroupName": f.text("group_name"), "PolicyArn": f.text("policy_arn")},
-        lambda p, r: f"Detached {p['PolicyArn']} from group {p['GroupName']}.",
-    ),
+    **_policy_apis("group", of="group "),
     # roles
     "console-role-create": _Api(
         "iam", "CreateRole", _role_params,
@@ -414,74 +447,8 @@ API: dict[str, _Api] = {
         lambda p, r: f"Updated the trust policy of {p['RoleName']}.",
         document="PolicyDocument", kind=PolicyKind.TRUST,
     ),
-    **{
-        f"console-user-{verb}": api
-        for verb, api in {
-            "policy-put": _Api(
-                "iam", "PutUserPolicy",
-                lambda f: {"UserName": f.text("user_name"), "PolicyName": f.text("policy_name"),
-                           "PolicyDocument": f.document()},
-                lambda p, r: f"Saved inline policy {p['PolicyName']} of {p['UserName']}.",
-                document="PolicyDocument",
-            ),
-            "policy-delete": _Api(
-                "iam", "DeleteUserPolicy",
-                lambda f: {"UserName": f.text("user_name"), "PolicyName": f.text("policy_name")},
-                lambda p, r: f"Deleted inline policy {p['PolicyName']} of {p['UserName']}.",
-            ),
-            "attach": _Api(
-                "iam", "AttachUserPolicy",
-                lambda f: {"UserName": f.text("user_name"), "PolicyArn": _policy_arn(f)},
-                lambda p, r: f"Attached {p['PolicyArn']} to {p['UserName']}.",
-            ),
-            "detach": _Api(
-                "iam", "DetachUserPolicy",
-                lambda f: {"UserName": f.text("user_name"), "PolicyArn": f.text("policy_arn")},
-                lambda p, r: f"Detached {p['PolicyArn']} from {p['UserName']}.",
-            ),
-            "boundary-put": _Api(
-                "iam", "PutUserPermissionsBoundary",
-                lambda f: {"UserName": f.text("user_name"), "PermissionsBoundary": _policy_arn(f)},
-                lambda p, r: _boundary_set(p["UserName"], p["PermissionsBoundary"]),
-            ),
-            "boundary-delete": _Api(
-                "iam", "DeleteUserPermissionsBoundary",
-                lambda f: {"UserName": f.text("user_name")},
-                lambda p, r: _boundary_removed(p["UserName"]),
-            ),
-        }.items()
-    },
-    "console-role-policy-put": _Api(
-        "iam", "PutRolePolicy",
-        lambda f: {"RoleName": f.text("role_name"), "PolicyName": f.text("policy_name"),
-                   "PolicyDocument": f.document()},
-        lambda p, r: f"Saved inline policy {p['PolicyName']} of {p['RoleName']}.",
-        document="PolicyDocument",
-    ),
-    "console-role-policy-delete": _Api(
-        "iam", "DeleteRolePolicy",
-        lambda f: {"RoleName": f.text("role_name"), "PolicyName": f.text("policy_name")},
-        lambda p, r: f"Deleted inline policy {p['PolicyName']} of {p['RoleName']}.",
-    ),
-    "console-role-attach": _Api(
-        "iam", "AttachRolePolicy",
-        lambda f: {"RoleName": f.text("role_name"), "PolicyArn": _policy_arn(f)},
-        lambda p, r: f"Attached {p['PolicyArn']} to {p['RoleName']}.",
-    ),
-    "console-role-detach": _Api(
-        "iam", "DetachRolePolicy",
-        lambda f: {"RoleName": f.text("role_name"), "PolicyArn": f.text("policy_arn")},
-        lambda p, r: f"Detached {p['PolicyArn']} from {p['RoleName']}.",
-    ),
-    "console-role-boundary-put": _Api(
-        "iam", "PutRolePermissionsBoundary",
-        lambda f: {"RoleName": f.text("role_name"), "PermissionsBoundary": _policy_arn(f)},
-        lambda p, r: _boundary_set(p["RoleName"], p["PermissionsBoundary"]),
-    ),
-    "console-role-boundary-delete": _Api(
-        "iam", "DeleteRolePermissionsBoundary", lambda f: {"RoleName": f.text("role_name")},
-        lambda p, r: _boundary_removed(p["RoleName"]),
-    ),
+    **_policy_apis("user", boundary=True),
+    **_policy_apis("role", boundary=True),
     "console-slr-create": _Api(
         "iam", "CreateServiceLinkedRole", lambda f: {"AWSServiceName": f.text("service")},
         lambda p, r: f"Created the service-linked role {r.get('Role', {}).get('RoleName')}.",
