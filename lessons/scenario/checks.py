@@ -327,6 +327,36 @@ def _key_status(
     return actual in wanted, f"Access key {key_id} is {actual}"
 
 
+def _key_idle(world: World, args: dict[str, Any], variables: Mapping[str, Any]) -> tuple[bool, str]:
+    """{key: VAR, seconds: N} — another of the key's user's keys was used at least N seconds
+    (simulated) after the saved key's last use: the switch, the wait and a run after it, as
+    IAM's *last used* dates show them (IAM User Guide, id_credentials_access-keys.html)."""
+    key_id = _key_id(variables, str(args["key"]))
+    key = world.state.access_keys.get(key_id)
+    if key is None:
+        return False, f"Access key {key_id} no longer exists"
+    wanted = float(args["seconds"])
+    others = [
+        other.last_used
+        for other in world.state.access_keys.values()
+        if other.user_name == key.user_name and other.access_key_id != key_id and other.last_used
+    ]
+    if not others:
+        return False, f"No other access key of {key.user_name} has been used yet"
+    newest = max(others)
+    if key.last_used is None:
+        return True, f"Access key {key_id} was never used; another key of {key.user_name} was"
+    gap = (newest - key.last_used) / timedelta(seconds=1)
+    return gap >= wanted, (
+        f"Access key {key_id} was last used at {key.last_used:%H:%M}, another key of "
+        f"{key.user_name} last at {newest:%H:%M}: {_minutes(gap)} later (needs {_minutes(wanted)})"
+    )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{max(int(seconds // 60), 0)} min"
+
+
 def _role_exists(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
     """{role: NAME, trusts: ec2.amazonaws.com (optional)}."""
     name = str(args["role"])
@@ -959,6 +989,7 @@ CONDITIONS: dict[str, Callable[[World, dict[str, Any], Mapping[str, Any]], tuple
     "env_absent": _env_absent,
     "user_keys": _user_keys,
     "key_status": _key_status,
+    "key_idle": _key_idle,
     "role_exists": _role_exists,
     "profile_role": _profile_role,
     "policy_versions": _policy_versions,

@@ -149,6 +149,7 @@ CONDITION_KEYS: Mapping[str, tuple[str, ...]] = {
     "env_absent": ("instance", "name"),
     "user_keys": ("user", "total", "active", "without"),
     "key_status": ("key", "status"),
+    "key_idle": ("key", "seconds"),
     "role_exists": ("role", "trusts"),
     "profile_role": ("profile", "role"),
     "policy_versions": ("policy", "default_not"),

@@ -650,3 +650,47 @@ def test_event_naming_an_account_the_world_lacks_fails_saying_so(tmp_path):
     assert result.items[0].detail == (
         "There is no account partner: name one the setup adds (add_account), or its id"
     )
+
+
+key_idle = CONDITIONS["key_idle"]
+
+
+def test_key_idle_needs_the_other_key_used_that_long_after_the_saved_keys_last_use():
+    """keys-vs-role's rotation: switch to the new key, wait an hour, use it again."""
+    world = bucket_world()
+    old = user_key(world, "app-user", "s3:GetObject")
+    created = admin_client(world, "iam").create_access_key(UserName="app-user")["AccessKey"]
+    new = Credentials(created["AccessKeyId"], created["SecretAccessKey"])
+    variables = {"app_key": {"AccessKeyId": old.access_key_id}}
+    args = {"key": "app_key", "seconds": 3600}
+    read = {"Bucket": BUCKET, "Key": "config/app.json"}
+
+    world.call(old, "s3", "GetObject", read)
+    assert key_idle(world, args, variables) == (
+        False, "No other access key of app-user has been used yet"
+    )  # fmt: skip
+    world.call(new, "s3", "GetObject", read)  # the switch
+    world.advance(3600)
+    passed, detail = key_idle(world, args, variables)
+    assert not passed, "an hour passed, but nothing used the new key after it"
+    assert detail.endswith(": 0 min later (needs 60 min)"), detail
+    world.call(new, "s3", "GetObject", read)  # the fleet runs again
+    passed, detail = key_idle(world, args, variables)
+    assert passed, detail
+    assert detail.endswith(": 60 min later (needs 60 min)"), detail
+
+
+def test_key_idle_is_not_fooled_by_moving_the_clock_before_the_switch():
+    world = bucket_world()
+    old = user_key(world, "app-user", "s3:GetObject")
+    created = admin_client(world, "iam").create_access_key(UserName="app-user")["AccessKey"]
+    new = Credentials(created["AccessKeyId"], created["SecretAccessKey"])
+    variables = {"app_key": old.access_key_id}
+    read = {"Bucket": BUCKET, "Key": "config/app.json"}
+
+    world.advance(3600)  # the hour spent early, while the old key is still in use
+    world.call(old, "s3", "GetObject", read)
+    world.call(new, "s3", "GetObject", read)
+
+    passed, detail = key_idle(world, {"key": "app_key", "seconds": 3600}, variables)
+    assert not passed, detail
