@@ -100,10 +100,11 @@ def answer(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
         return Outcome(Status("info", f"You have already answered question {number} on this try."), Region.STEP, anchor)  # fmt: skip
     verdict = f"Question {number}: right." if right else f"Question {number}: not quite. The right answer and why are shown."  # fmt: skip
     result = attempt.latest_result
+    # The form is gone: the keyboard goes on from the verdict (or the review), not the page's top.
     if attempt.try_finished and result is not None and result.try_number == attempt.quiz_try:
         message = f"{verdict} Quiz finished: {result.score} of {result.total} right. Your answers are reviewed below."  # fmt: skip
-        return Outcome(Status("done" if right else "failed", message), Region.STEP, "quiz-review")  # fmt: skip
-    return Outcome(Status("done" if right else "failed", verdict), Region.STEP, anchor)
+        return Outcome(Status("done" if right else "failed", message), Region.STEP, "quiz-review", focus="quiz-review")  # fmt: skip
+    return Outcome(Status("done" if right else "failed", verdict), Region.STEP, anchor, focus=anchor)  # fmt: skip
 
 
 def retry(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:

@@ -56,10 +56,12 @@ class Outcome:
     """What an action did, and what the page should show next.
 
     `anchor` is where a page without JavaScript lands after the redirect; `query` is added to
-    that redirect; `scroll_to` is brought into view after an htmx swap. `show_again` answers a
-    form without JavaScript with the page at once instead of a redirect, so nothing typed is
-    lost (a refused call, a preview). `world_changed` tells the page's listeners (the log's
-    refresh) that the world is not what it was.
+    that redirect; `scroll_to` is brought into view after an htmx swap; `focus` is the DOM id
+    of what takes the keyboard's focus after it, where the swap removed the control that had
+    it (an answered question's form). `show_again` answers a form without JavaScript with the
+    page at once instead of a redirect, so nothing typed is lost (a refused call, a preview).
+    `world_changed` tells the page's listeners (the log's refresh) that the world is not what
+    it was.
 
     A console form also gets back: `form`, the DOM id of the form that was posted, and `draft`,
     what was typed in it (shown again beside it); `findings` and `preview` of a policy editor;
@@ -77,6 +79,7 @@ class Outcome:
     show_again: bool = False
     query: dict[str, str] = field(default_factory=dict)
     scroll_to: str | None = None
+    focus: str | None = None
     form: str | None = None
     draft: dict[str, str] = field(default_factory=dict)
     findings: tuple[Finding, ...] | None = None

@@ -320,6 +320,7 @@ def _context(
         context["class_version"] = _class_version(membership)
     if "step" in regions:
         context.update(_step_context(request, attempt))
+        context["focus"] = outcome.focus if outcome is not None and request.htmx else None
     if regions & {"console", "activity", "terminal"}:
         world = attempt.load_world()
         context["world"] = world
@@ -382,6 +383,7 @@ def _step_context(request: HtmxHttpRequest, attempt: models.Attempt) -> dict[str
         questions.append(
             {
                 "number": number,
+                "dom": f"question-{number}",
                 "question": question,
                 "options": options,
                 "chosen": chosen,

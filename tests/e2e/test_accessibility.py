@@ -179,6 +179,31 @@ def test_the_keyboard_reaches_check_my_work_from_the_top(
     expect(page.get_by_role("button", name=re.compile("^Show a hint"))).to_be_focused()
 
 
+def test_the_keyboard_goes_on_from_an_answered_question(
+    live_server: LiveServer, page: Page
+) -> None:
+    """Submitting an answer replaces its form: the keyboard stays at that question (its
+    verdict next, then the next question), and after the last one at the review."""
+    Learner(page).start(live_server.url, "vendor-external-id")
+    attempt = stored_attempt(page, "vendor-external-id")
+    type(attempt).objects.filter(pk=attempt.pk).update(step_index=len(attempt.definition.steps))
+    page.reload()
+    total = len(attempt.definition.questions)
+
+    for number in range(1, total + 1):
+        page.locator(f"#question-{number} input[type=radio]").first.focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("Tab")
+        expect(page.locator(f"#answer-{number}")).to_be_focused()
+        page.keyboard.press("Enter")
+        if number < total:
+            expect(page.locator(f"#question-{number}")).to_be_focused()
+            expect(page.locator(f"#question-{number} .question__verdict")).to_be_visible()
+            page.keyboard.press("Tab")  # on to the answer's "Every option, and why"
+            expect(page.locator(f"#question-{number} summary")).to_be_focused()
+    expect(page.locator("#quiz-review")).to_be_focused()
+
+
 def test_allowed_and_denied_are_told_in_words_and_icons(
     live_server: LiveServer, page: Page
 ) -> None:

@@ -2,6 +2,7 @@
 `quiz-retry` actions): options in each learner's own order, a scored review, a new try."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.test import Client
@@ -215,3 +216,37 @@ def test_a_reset_keeps_the_first_score_for_the_instructor(client: Client) -> Non
     assert (attempt.quiz_try, attempt.quiz_results, attempt.answers) == (1, [], {})
     assert attempt.first_result == quiz.Result(1, 1, 2)
     assert attempt.quiz_tries == 1
+
+
+def test_an_answer_sent_by_htmx_gives_the_keyboard_the_answered_question(client: Client) -> None:
+    """The form and its button are replaced: focus goes to the question's verdict, not to the
+    top of the page; the last answer gives it to the review. A page load focuses nothing."""
+    _done_steps(client)
+
+    first = client.post(
+        URL, {"action": "answer", "question": "profile-roles", "option": "1"}, headers=HTMX
+    ).text
+    assert '<div class="question" id="question-1" tabindex="-1" autofocus>' in first
+    assert first.count("autofocus") == 1
+    last = client.post(
+        URL, {"action": "answer", "question": "rotation", "option": "1"}, headers=HTMX
+    ).text
+    assert '<div id="quiz-review" class="quiz-review" tabindex="-1" autofocus>' in last
+    assert last.count("autofocus") == 1
+    assert "autofocus" not in client.get(URL).text
+
+
+def test_a_quoted_option_ending_in_a_full_stop_gets_no_second_one(client: Client) -> None:
+    _done_steps(client)
+    scenario = catalogue()["two-steps"]
+    ending = Option(text="They expire.", correct=True, explanation="Yes.")
+    question = replace(scenario.questions[1], options=(scenario.questions[1].options[0], ending))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(
+            catalogue(), "two-steps", replace(scenario, questions=(scenario.questions[0], question))
+        )
+        text = client.post(
+            URL, {"action": "answer", "question": "rotation", "option": "1"}, headers=HTMX
+        ).text
+    assert "Right: you answered “They expire.”\n" in text
+    assert "“They expire.”." not in text
