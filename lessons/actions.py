@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lessons.console.actions import ACTIONS as CONSOLE_ACTIONS
 from lessons.console.actions import console_action
+from lessons.models import WorldTooLarge
 from lessons.outcome import Outcome, Region, Status
 from lessons.terminal import run as terminal_run
 from simulator import AwsError
@@ -169,6 +170,8 @@ def perform(attempt: Attempt, data: QueryDict | Mapping[str, str]) -> Outcome:
             world_changed=True,
             show_again=True,
         )
+    except WorldTooLarge as error:  # nothing was saved
+        return Outcome(Status("problem", str(error)), show_again=True)
 
 
 def unknown_action(name: str) -> str:

@@ -43,6 +43,28 @@ PROGRESS_FIELDS = (
 )  # fmt: skip
 OPTIMISTIC_TRIES = 3
 HISTORY_KEPT = 20  # earlier runs of a scenario (before a reset) kept for the instructor
+MAX_WORLD_BYTES = 1024 * 1024
+"""The most JSON one learner's world may grow to: ten times the largest scenario's starting
+world (fleet-put-only, ~110 KB), so no lesson comes near it; without it one learner's copies
+of a tagged user grew a row to 22 MB, rewritten on every action. A change past it is not
+saved (one that makes an oversized world smaller is)."""
+
+
+class WorldTooLarge(Exception):
+    """A change would grow the learner's world past MAX_WORLD_BYTES: it was not saved."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(
+            f"That would make your account larger than RoleCall keeps for one learner "
+            f"({size // 1024:,} KiB of users, roles, policies, objects, files and log; "
+            f"{MAX_WORLD_BYTES // 1024:,} KiB at most), so nothing was changed. Delete what "
+            "you no longer need, or start the scenario again."
+        )
+
+
+def _json_size(document: Any) -> int:
+    return len(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS))
 
 
 def seed_for(key: str) -> int:
@@ -434,17 +456,23 @@ class Attempt(ScenarioPosition, models.Model):
         """Run `function` on the world (files, the fleet, the clock) and save what it changed.
 
         An AwsError is raised only after the world (with the failed call's event) is saved.
+        WorldTooLarge is raised, and nothing saved, when the world would outgrow its limit.
         """
 
         def change(fresh: Attempt) -> tuple[T | None, AwsError | None]:
+            before = fresh.world
             world = fresh.load_world()
             try:
-                return function(world), None
+                answer: tuple[T | None, AwsError | None] = (function(world), None)
             except AwsError as error:
-                return None, error
-            finally:
-                fresh.world = world.to_dict()
-                fresh._world_cache = (fresh.world, world)
+                answer = (None, error)
+            after = world.to_dict()
+            size = _json_size(after)
+            if size > MAX_WORLD_BYTES and size > _json_size(before):
+                raise WorldTooLarge(size)
+            fresh.world = after
+            fresh._world_cache = (after, world)
+            return answer
 
         result, error = self._locked(change)
         if error is not None:

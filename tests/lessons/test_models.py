@@ -285,3 +285,40 @@ def test_an_unavailable_scenario_names_its_broken_file_and_the_catalogues_note(s
     assert "its file attach-a-role.yaml has problems" in str(raised.value)
     assert "the catalogue's note lists them" in str(raised.value)
     assert Attempt.objects.get(pk=attempt.pk).world == attempt.world  # the saved work, untouched
+
+
+def _tagged_user(name: str):
+    """A change that adds about 40 KB to the world: a user with 50 long tags (and its event)."""
+    tags = [{"Key": f"k{n:02}" + "x" * 120, "Value": "v" * 256} for n in range(50)]
+    return lambda world: world.call(
+        world.admin_credentials(), "iam", "CreateUser", {"UserName": name, "Tags": tags}
+    )
+
+
+@pytest.mark.django_db
+def test_a_change_that_would_outgrow_the_world_limit_is_refused_and_nothing_is_saved(monkeypatch):
+    attempt = _attempt()
+    start = models._json_size(attempt.world)
+    monkeypatch.setattr(models, "MAX_WORLD_BYTES", start + 60_000)
+    attempt.apply(_tagged_user("first"))  # ~40 KB: within the limit
+    saved = Attempt.objects.get(pk=attempt.pk)
+
+    with pytest.raises(models.WorldTooLarge, match="nothing was changed"):
+        attempt.apply(_tagged_user("second"))
+
+    again = Attempt.objects.get(pk=attempt.pk)
+    assert again.revision == saved.revision
+    assert "second" not in again.load_world().state.users
+    assert "first" in again.load_world().state.users
+
+
+@pytest.mark.django_db
+def test_a_world_already_over_the_limit_may_still_shrink(monkeypatch):
+    attempt = _attempt()
+    attempt.apply(_tagged_user("first"))
+    attempt.apply(_tagged_user("second"))
+    monkeypatch.setattr(models, "MAX_WORLD_BYTES", 1_000)  # lowered under a grown world
+
+    attempt.act("iam", "DeleteUser", {"UserName": "second"})
+
+    assert "second" not in Attempt.objects.get(pk=attempt.pk).load_world().state.users

@@ -264,3 +264,24 @@ def test_the_log_shows_a_terminal_call_with_caller_key_address_and_the_cli(clien
     assert re.search(r"<dt>Access key</dt><dd><code>AKIA\w+</code>", row)
     assert f"<dt>Source IP</dt><dd><code>{address.group(1)}</code>" in row
     assert f"<dt>User agent</dt><dd><code>{html.escape(USER_AGENT)}</code>" in row
+
+
+def test_a_command_that_would_outgrow_the_world_limit_says_so_and_saves_nothing(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lessons import models
+
+    shell = _place(client, "CloudShell")
+    _run(client, shell, "aws iam create-user --user-name first")
+    attempt = _attempt(client)
+    monkeypatch.setattr(models, "MAX_WORLD_BYTES", models._json_size(attempt.world) + 500)
+    tags = " ".join(f"Key=k{n},Value={'v' * 200}" for n in range(20))
+
+    for headers in ({}, HTMX):
+        answer = _run(
+            client, shell, f"aws iam create-user --user-name big --tags {tags}", **headers
+        )
+        assert answer.status_code == 200
+        assert "larger than RoleCall keeps for one learner" in html.unescape(answer.text)
+
+    assert _attempt(client).revision == attempt.revision
