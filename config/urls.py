@@ -41,3 +41,5 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("", include("lessons.urls")),
 ]
+
+handler400 = "lessons.views.errors.bad_request"

@@ -5,6 +5,8 @@
 // - A status message's Dismiss link ([data-dismiss]) empties its region instead of reloading.
 // - A policy editor's line numbers ([data-gutter] names them) follow its text as you type and
 //   scroll, and mark the lines the findings as you type name (li[data-line]).
+// - An htmx request the server refused (htmx swaps no 4xx or 5xx) or could not reach says so
+//   in the page's status region, instead of nothing happening.
 (function () {
   "use strict";
 
@@ -109,6 +111,53 @@
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll('.findings[id^="findings-"]').forEach(mark);
   });
+
+  // Words for a request that did not go through, by the server's status (0: no answer).
+  function trouble(status) {
+    if (status === 0) {
+      return "The server could not be reached, so nothing was done. Check the connection and try again.";
+    }
+    if (status === 403) {
+      return "That was not done: this page is out of date (you may have signed in, joined or left " +
+        "in another tab, or the page was open a long time). Copy anything you typed, reload the " +
+        "page and try again.";
+    }
+    if (status === 429) {
+      return "That was not done: too many requests from this network just now. Wait a minute and try again.";
+    }
+    return "That was not done: the server answered with an error (HTTP " + status + "). " +
+      "Reload the page and try again.";
+  }
+
+  function tell(words) {
+    var region = document.querySelector("#status, #dash-status");
+    var main = document.getElementById("main");
+    if (!region && main) {
+      region = document.createElement("div");
+      region.className = "status";
+      region.setAttribute("role", "status");
+      region.id = "status";
+      main.insertBefore(region, main.firstChild);
+    }
+    if (!region) return;
+    var box = document.createElement("div");
+    box.className = "status__message status__message--problem";
+    var text = document.createElement("p");
+    text.className = "status__text";
+    var icon = document.createElement("span");
+    icon.className = "status__icon";
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = "⚠";
+    text.append(icon, " " + words);
+    box.appendChild(text);
+    region.replaceChildren(box);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var request = event.detail && event.detail.xhr;
+    tell(trouble(request ? request.status : 0));
+  });
+  document.addEventListener("htmx:sendError", function () { tell(trouble(0)); });
 
   if (window.htmx) {
     window.htmx.onLoad(reveal);

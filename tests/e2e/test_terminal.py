@@ -125,3 +125,21 @@ def test_without_javascript_a_command_posts_and_the_page_shows_its_output(
     assert re.search(r"\?place=i-\w+#terminal$", page.url)
     expect(page.locator("#terminal-lines")).to_contain_text("user/app-user")
     context.close()
+
+
+def test_a_command_the_server_refuses_says_so_and_keeps_what_was_typed(
+    live_server: LiveServer, page: Page
+) -> None:
+    """htmx swaps nothing for a 403: the status region says what happened and what to do
+    (here the browser's CSRF cookie changed under the page, as a sign-in in another tab does)."""
+    Learner(page).start(live_server.url, "sandbox")
+    page.context.add_cookies([{"name": "csrftoken", "value": "x" * 32, "url": live_server.url}])
+    box = page.get_by_label("Command", exact=True)
+    box.fill("aws sts get-caller-identity")
+
+    with page.expect_response(lambda response: response.status == 403):
+        box.press("Enter")
+
+    expect(page.locator("#status")).to_contain_text("this page is out of date")
+    expect(page.locator("#status")).to_contain_text("reload the page and try again")
+    expect(box).to_have_value("aws sts get-caller-identity")
