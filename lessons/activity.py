@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
+from lessons.names import visible
 from simulator.account import ADMIN, Account
 from simulator.world import OUTSIDE_IP
 
@@ -401,7 +402,8 @@ def row_html(row: Row) -> SafeString:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """A value for the log's HTML: escaped, and its invisible controls shown (lessons.names)."""
+    return html.escape(visible(str(value)), quote=True)
 
 
 def _decided_by_html(row: Row) -> str:

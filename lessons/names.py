@@ -37,6 +37,29 @@ def clean_name(raw: str) -> str:
     return " ".join(printable.split())[:DISPLAY_NAME_MAX]
 
 
+def clean_text(raw: str, *, lines: bool = False) -> str:
+    """A class's title or message as shown: printable characters only, so nothing typed can
+    turn the text around it (U+202E RIGHT-TO-LEFT OVERRIDE reversed a learner's personal code
+    in the welcome line), hide itself (zero-width characters) or move the cursor; with `lines`,
+    its line breaks are kept. Surrounding spaces go."""
+    kept = "".join(char for char in raw if char.isprintable() or (lines and char == "\n"))
+    return kept.strip()
+
+
+# Characters that print nothing yet change how text around them reads: C0/C1 controls (not tab
+# or newline), the bidirectional marks, embeddings, overrides and isolates, and the zero-width
+# ones. One class, no repetition inside: linear on any input.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def visible(text: str) -> str:
+    """`text` with each invisible control shown as its code point (report⟨U+202E⟩fdp.exe): for
+    what AWS lets anyone name as they like (an S3 key) and the activity log shows as it is."""
+    return _INVISIBLE.sub(lambda found: f"⟨U+{ord(found.group()):04X}⟩", text)
+
+
 @cache
 def _ascii_lookalikes() -> dict[str, str]:
     """Each non-ASCII character that looks like one ASCII character, mapped to it."""

@@ -43,7 +43,7 @@ from lessons.models import (
     group_code,
     normalise_code,
 )
-from lessons.names import DISPLAY_NAME_MAX, clean_name, name_key
+from lessons.names import DISPLAY_NAME_MAX, clean_name, clean_text, name_key
 
 MAX_CLASS_MINUTES = 24 * 60
 MAX_ORDER = 99
@@ -108,6 +108,12 @@ class ClassroomForm(forms.Form):
         min_value=5,
         max_value=MAX_CLASS_MINUTES,
     )
+
+    def clean_title(self) -> str:
+        title = clean_text(self.cleaned_data["title"])
+        if not title:
+            raise forms.ValidationError("A title needs letters or digits, not only spaces or symbols that do not print.", code="blank")  # fmt: skip
+        return title
 
     def _order(self, slug: str) -> int | None:
         raw = (self.data.get(f"order-{slug}") or "").strip()

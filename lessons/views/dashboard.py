@@ -49,6 +49,7 @@ from lessons.models import (
     current_attempt,
     first_completed,
 )
+from lessons.names import clean_text
 from lessons.not_found import not_found
 from lessons.outcome import Status
 from lessons.scenario import Probe, Scenario, Step
@@ -433,6 +434,9 @@ class MessageForm(forms.Form):
         label="Message to every learner",
         help_text="Up to 500 characters. It appears at the top of every learner's workspace.",
     )
+
+    def clean_message(self) -> str:
+        return clean_text(self.cleaned_data["message"], lines=True)
 
 
 def _classroom(request: HtmxHttpRequest, code: str) -> Classroom:

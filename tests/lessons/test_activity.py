@@ -109,6 +109,17 @@ def test_every_value_in_a_log_row_is_escaped() -> None:
     assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;") >= 17
 
 
+def test_a_key_with_a_right_to_left_override_shows_the_override_not_a_reversed_name() -> None:
+    """ "report\u202efdp.exe" reads "reportexe.pdf" in a browser: the log shows the code point."""
+    world = bucket_world()
+    admin_client(world, "s3").put_object(Bucket=BUCKET, Key="report\u202efdp.exe", Body=b"x")
+
+    html = activity.row_html(activity.describe(world.events[-1]))
+
+    assert "report⟨U+202E⟩fdp.exe" in html
+    assert "\u202e" not in html
+
+
 def test_a_denied_row_has_its_summary_and_every_part_of_its_explanation() -> None:
     html = activity.row_html(activity.describe(_hostile_event()))
 

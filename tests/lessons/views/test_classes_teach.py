@@ -185,12 +185,21 @@ def test_without_numbers_the_scenarios_keep_the_catalogue_order() -> None:
     [
         ({"scenarios": []}, "Choose at least one scenario."),
         ({"title": "   "}, "This field is required."),
+        ({"title": "\u202e\u200b"}, "A title needs letters or digits"),
         ({"scenarios": ["sandbox"]}, "Select a valid choice."),
         ({"scenarios": ["no-such-scenario"]}, "Select a valid choice."),
         ({"order-two-steps": "first"}, "Order numbers are whole numbers from 1 to 99."),
         ({"minutes": "1"}, "Ensure this value is greater than or equal to 5."),
     ],
-    ids=["no-scenario", "no-title", "sandbox", "unknown-scenario", "bad-order", "too-short"],
+    ids=[
+        "no-scenario",
+        "no-title",
+        "invisible-title",
+        "sandbox",
+        "unknown-scenario",
+        "bad-order",
+        "too-short",
+    ],
 )
 def test_a_class_form_with_a_problem_says_what_it_is(data: dict[str, Any], message: str) -> None:
     client, _ = _signed_in()
@@ -200,6 +209,16 @@ def test_a_class_form_with_a_problem_says_what_it_is(data: dict[str, Any], messa
     assert response.status_code == 200
     assert message in response.text
     assert not Classroom.objects.exists()
+
+
+def test_a_title_keeps_no_character_that_could_turn_the_welcome_line_around() -> None:
+    """U+202E in a title reversed everything after it on the learner's welcome line, their
+    personal code too; zero-width and control characters hide in a title."""
+    client, _ = _signed_in()
+
+    _create(client, title="Lab\u202e 3\u200b \x07Tuesday\u2066")
+
+    assert Classroom.objects.get().title == "Lab 3 Tuesday"
 
 
 def test_the_form_offers_every_scenario_with_an_order_number_and_no_sandbox() -> None:

@@ -631,6 +631,15 @@ def test_a_posted_message_is_stored_for_every_workspace(client: Client) -> None:
     assert "Showing now" in client.get(url(room)).text
 
 
+def test_a_message_keeps_its_lines_but_no_character_that_turns_text_around(client: Client) -> None:
+    room = classroom()
+
+    post(signed_in(client, room), room, {"action": "message", "message": "Hello \u202eclass\nBreak\u200b at 11"})  # fmt: skip
+
+    room.refresh_from_db()
+    assert room.message == "Hello class\nBreak at 11"
+
+
 def test_a_message_can_be_taken_down(client: Client) -> None:
     room = classroom(message="Old news", message_posted=timezone.now())
 

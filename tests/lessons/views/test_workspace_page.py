@@ -142,6 +142,16 @@ def test_key_and_object_tables_turn_to_cards_on_narrow_screens(client: Client) -
     assert '<td role="cell" data-label="Last used">' in html
 
 
+def test_an_object_key_with_a_right_to_left_override_shows_the_override(client: Client) -> None:
+    attempt = _started(client)
+    attempt.act("s3", "PutObject", {"Bucket": BUCKET, "Key": "report\u202efdp.exe", "Body": b"x"})
+
+    html = client.get(URL + f"?open=bucket-{BUCKET}").text
+
+    assert "<code>report⟨U+202E⟩fdp.exe</code>" in html
+    assert 'name="key" value="report\u202efdp.exe"' in html  # what the forms send is the key
+
+
 def test_a_one_step_scenario_completed_with_its_quiz_says_the_1_step_done(client: Client) -> None:
     client.get("/s/mini/")
     key = learner_key(client)
