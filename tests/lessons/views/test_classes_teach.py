@@ -109,6 +109,20 @@ def test_a_wrong_password_is_refused_with_a_message(client: Client) -> None:
     assert "_auth_user_id" not in client.session
 
 
+def test_an_empty_field_at_sign_in_is_named_beside_it(client: Client) -> None:
+    _instructor()
+
+    response = client.post("/accounts/login/", {"username": "ada", "password": ""})
+
+    assert response.status_code == 200
+    assert (
+        '<ul class="errorlist" id="password-errors"><li>Type your password: this field is required.</li></ul>'
+        in response.text
+    )
+    assert 'aria-describedby="password-errors"' in response.text
+    assert 'aria-describedby="login-errors"' not in response.text  # names no missing element
+
+
 def test_signing_in_needs_the_csrf_token() -> None:
     _instructor()
     client = Client(enforce_csrf_checks=True)
