@@ -630,8 +630,16 @@ def _role(world: World, role: Role, drafts: _Drafts) -> dict[str, Any]:
     state = world.state
     dom = dom_id("role", role.name)
     permissions = _permissions(world, role, "role", dom, drafts)
+    # A failed deletion names the resources still using the role, as
+    # GetServiceLinkedRoleDeletionStatus's RoleUsageList does (its reason points there).
     tasks = [
-        {"id": task.task_id, "status": task.status, "reason": task.reason}
+        {
+            "id": task.task_id,
+            "status": task.status,
+            "reason": task.reason,
+            "usage": list(role.used_by) if task.status == "FAILED" else [],
+            "region": state.region,
+        }
         for task in state.deletion_tasks.values()
         if task.role_name == role.name
     ]

@@ -152,6 +152,29 @@ def test_an_object_key_with_a_right_to_left_override_shows_the_override(client: 
     assert 'name="key" value="report\u202efdp.exe"' in html  # what the forms send is the key
 
 
+def test_a_failed_service_linked_role_deletion_lists_the_resources_still_using_it(
+    client: Client,
+) -> None:
+    """The task's reason points at RoleUsageList: the console shows it, as the CLI's
+    get-service-linked-role-deletion-status does."""
+    attempt = _started(client)
+    window = attempt.act("ssm", "CreateMaintenanceWindow", {
+        "Name": "nightly", "Schedule": "cron(0 2 ? * * *)", "Duration": 2, "Cutoff": 1,
+        "AllowUnassociatedTargets": False,
+    })["WindowId"]  # fmt: skip
+    attempt.act("ssm", "RegisterTaskWithMaintenanceWindow", {
+        "WindowId": window, "TaskArn": "AWS-RunPatchBaseline", "TaskType": "RUN_COMMAND",
+    })  # fmt: skip
+    attempt.act("iam", "DeleteServiceLinkedRole", {"RoleName": "AWSServiceRoleForAmazonSSM"})
+    attempt.apply(lambda world: world.advance(60))
+
+    html = client.get(URL + "?open=role-AWSServiceRoleForAmazonSSM").text
+
+    assert ": FAILED — " in html
+    assert "<p>RoleUsageList, in us-east-1:</p>" in html
+    assert f"maintenancewindow/{window}</code></li>" in html
+
+
 def test_a_one_step_scenario_completed_with_its_quiz_says_the_1_step_done(client: Client) -> None:
     client.get("/s/mini/")
     key = learner_key(client)
