@@ -34,7 +34,7 @@ class HeadAsGetMiddleware:
 class BodyLimitMiddleware:
     """A request whose body says it is larger than any form here can be is answered at once,
     413 and the site's page for it, without reading the body (a 60 MB file posted to a form
-    was read to the end). Twice DATA_UPLOAD_MAX_MEMORY_SIZE leaves room for a form's own
+    was read to the end). Four times DATA_UPLOAD_MAX_MEMORY_SIZE leaves room for a form's own
     limit to answer in its own words, as the workspace and the simulator do."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -45,6 +45,6 @@ class BodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > 2 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if length > 4 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return render(request, "400.html", status=413)
         return self.get_response(request)

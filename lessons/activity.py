@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from lessons.names import visible
 from simulator.account import ADMIN, Account
-from simulator.world import OUTSIDE_IP
+from simulator.world import CONSOLE_IP, OUTSIDE_IP
 
 LIMIT = 30
 OUTCOMES = ("all", "denied")
@@ -249,6 +249,10 @@ def credentials_words(event: Mapping[str, Any]) -> str:
     admin = identity.get("type") == "IAMUser" and identity.get("userName") == ADMIN
     if admin and not is_cli(event):
         return "admin console"
+    if admin and event.get("sourceIPAddress") == CONSOLE_IP:
+        # The AWS CLI in CloudShell signs with the credentials CloudShell's container hands
+        # it (the console's own: the admin's), as the terminal's "Act as" list says.
+        return "CloudShell's container credentials"
     return CREDENTIALS.get(source, source if source != "unknown" else "unknown credentials")
 
 

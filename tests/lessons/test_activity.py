@@ -10,9 +10,10 @@ from botocore.exceptions import ClientError
 
 from lessons import activity
 from simulator import World
-from simulator.account import OUTSIDE_IP
+from simulator.account import CONSOLE_IP, OUTSIDE_IP
 from simulator.network import add_endpoint, vpc_id
 from simulator.services import instances
+from simulator.terminal.cli import USER_AGENT
 from tests.factories import (
     BUCKET,
     EC2_TRUST,
@@ -118,6 +119,18 @@ def test_a_key_with_a_right_to_left_override_shows_the_override_not_a_reversed_n
 
     assert "report⟨U+202E⟩fdp.exe" in html
     assert "\u202e" not in html
+
+
+def test_the_cli_in_cloudshell_signs_with_container_credentials_as_the_act_as_list_says():
+    world = bucket_world()
+    admin = world.admin_credentials()
+    world.call(admin, "sts", "GetCallerIdentity", source_ip=CONSOLE_IP, user_agent=USER_AGENT)
+    cloudshell = activity.describe(world.events[-1])
+    world.call(admin, "sts", "GetCallerIdentity", source_ip=OUTSIDE_IP, user_agent=USER_AGENT)
+    laptop = activity.describe(world.events[-1])
+
+    assert cloudshell.credentials == "CloudShell's container credentials"
+    assert laptop.credentials == "stored key"  # the admin's key copied to a laptop
 
 
 def test_a_denied_row_has_its_summary_and_every_part_of_its_explanation() -> None:
