@@ -77,6 +77,7 @@ from simulator.terminal.places import path as place_path
 # awscli's import finder makes "botocore" whichever copy was imported first: boto3's, above.
 import awscli
 import awscli.alias
+import awscli.argparser
 import awscli.argprocess
 import awscli.clidriver
 import awscli.customizations.configure.configure as configure_module
@@ -125,6 +126,14 @@ _LOCAL_COMMANDS = frozenset({
 """awscli's commands that read or write the computer's own files, start a program (ssh, a
 session manager, pip, docker) or open their own connections: refused before they run, so a
 server file's existence never shows in their answer."""
+# awscli v1 opens its usage message with a carriage return and a note recommending version 2;
+# CloudShell runs version 2, whose usage message is the same without them (argparse adds the
+# "usage: " before it).
+_USAGE = (
+    "aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+    + awscli.argparser.HELP_BLURB
+)
+awscli.argparser.USAGE = awscli.clidriver.USAGE = _USAGE
 _LOCK = threading.Lock()  # the CLI writes to sys.stdout: one command at a time per process
 _RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("rolecall_cli_run", default=None)
 _PARAMS = "rolecall_params"

@@ -461,3 +461,17 @@ def test_while_a_command_runs_no_server_file_can_be_opened() -> None:
         open("/etc/hostname")  # noqa: SIM115
     with open(cli.__file__) as outside:  # after the command: the guard is off
         assert outside.readline()
+
+
+def test_a_usage_error_reads_as_cloudshells_cli_without_v1s_note_about_version_2() -> None:
+    world = World.new(seed=0)
+
+    out, err, status = aws(world, cloudshell(world), "sts", "assume-role", "--role-arn")
+
+    assert (out, status) == ("", 2)
+    assert err.startswith(
+        "usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+    )
+    assert "aws: error: argument --role-arn: expected one argument" in err
+    assert "version 2" not in err
+    assert "\r" not in err
