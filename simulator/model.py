@@ -281,6 +281,7 @@ class Terminal:
     exported: dict[str, str | None] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     status: int = 0  # the last command's exit status: $?
+    folders: list[str] = field(default_factory=list)  # made by mkdir and still empty of files
 
 
 @dataclass(slots=True)

@@ -74,6 +74,8 @@ MAX_KEPT_LINE = 2048
 MAX_DEPTH = 3
 """How deep `$(…)` may nest."""
 MAX_VARIABLES = 100
+MAX_FOLDERS = 32
+"""Empty folders mkdir keeps in one place's shell (a folder holding files needs none)."""
 MAX_WORD = 32 * 1024
 """Characters one word (or a heredoc's body) may expand to: `A=$A$A` doubles, and bash would
 go on until the server's memory ran out."""
@@ -436,7 +438,9 @@ class _Shell:
         if absolute in _KNOWN_FOLDERS or absolute == self.place.home:
             return True
         inside = absolute.rstrip("/") + "/"
-        return any(name.startswith(inside) for name in file_paths(self.world, self.place))
+        return any(name.startswith(inside) for name in file_paths(self.world, self.place)) or any(
+            (folder + "/").startswith(inside) for folder in self.term.folders
+        )
 
     def read(self, absolute: str) -> str | None:
         return read_file(self.world, self.place, absolute)
@@ -762,7 +766,7 @@ def _ls(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) 
         }
         entries |= {
             f[len(inside) :].split("/", 1)[0]
-            for f in (*_KNOWN_FOLDERS, shell.place.home)
+            for f in (*_KNOWN_FOLDERS, shell.place.home, *shell.term.folders)
             if f.startswith(inside) and f != absolute
         }
         if "a" in flags:
@@ -863,14 +867,81 @@ def _rm(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) 
             continue
         for doomed_path in doomed:
             delete_file(shell.world, shell.place, doomed_path)
+        _forget_folders(shell, absolute)
     return Output("", "".join(err), 1 if err else 0)
 
 
+def _forget_folders(shell: _Shell, absolute: str) -> None:
+    """mkdir's empty folders at or under `absolute` are gone (rm -r, rmdir)."""
+    inside = absolute.rstrip("/") + "/"
+    shell.term.folders[:] = [
+        folder for folder in shell.term.folders if not (folder + "/").startswith(inside)
+    ]
+
+
 def _mkdir(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) -> Output:
-    # Folders here exist while they hold files, and writing a file makes its folders.
-    if not [arg for arg in args if not arg.startswith("-")]:
+    """A folder exists while it holds files (writing a file makes its folders); mkdir keeps an
+    empty one in the shell's state, so `mkdir policies && cd policies` works."""
+    flags = "".join(arg[1:] for arg in args if arg.startswith("-") and arg != "-")
+    for flag in flags:
+        if flag not in "pv":
+            return Output("", f"mkdir: invalid option -- '{flag}'\n"
+                          "Try 'mkdir --help' for more information.\n", 1)  # fmt: skip
+    names = [arg for arg in args if not arg.startswith("-") or arg == "-"]
+    if not names:
         return Output("", "mkdir: missing operand\nTry 'mkdir --help' for more information.\n", 1)
-    return Output("")
+    out, err = [], []
+    for name in names:
+        absolute = shell.path(name)
+        refused = f"mkdir: cannot create directory '{name}'"
+        if shell.read(absolute) is not None or shell.is_folder(absolute):
+            if not ("p" in flags and shell.is_folder(absolute)):
+                err.append(f"{refused}: File exists\n")
+        elif "p" not in flags and not shell.is_folder(posixpath.dirname(absolute)):
+            err.append(f"{refused}: No such file or directory\n")
+        elif not may_write(shell.place, absolute):
+            err.append(f"{refused}: Permission denied\n")
+        else:
+            # With -p each missing folder on the way is made too (and kept, so removing the
+            # last one leaves its parent).
+            missing = [absolute]
+            while "p" in flags and not shell.is_folder(posixpath.dirname(missing[-1])):
+                missing.append(posixpath.dirname(missing[-1]))
+            if len(shell.term.folders) + len(missing) > MAX_FOLDERS:
+                err.append(f"{refused}: No space left on device\n")
+                continue
+            for folder in reversed(missing):
+                shell.term.folders.append(folder)
+                if "v" in flags:  # as typed: drafts, then drafts/old
+                    cut = len(absolute) - len(folder)
+                    shown = name.rstrip("/")[: len(name.rstrip("/")) - cut] if cut else name
+                    out.append(f"mkdir: created directory '{shown or folder}'\n")
+    return Output("".join(out), "".join(err), 1 if err else 0)
+
+
+def _rmdir(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) -> Output:
+    names = [arg for arg in args if not arg.startswith("-")]
+    if not names:
+        return Output("", "rmdir: missing operand\nTry 'rmdir --help' for more information.\n", 1)
+    err = []
+    for name in names:
+        absolute = shell.path(name)
+        inside = absolute.rstrip("/") + "/"
+        refused = f"rmdir: failed to remove '{name}'"
+        if shell.read(absolute) is not None:
+            err.append(f"{refused}: Not a directory\n")
+        elif not shell.is_folder(absolute):
+            err.append(f"{refused}: No such file or directory\n")
+        elif any(
+            held.startswith(inside)
+            for held in (*file_paths(shell.world, shell.place), *shell.term.folders)
+        ):
+            err.append(f"{refused}: Directory not empty\n")
+        elif absolute not in shell.term.folders:  # home, /tmp: the system's, not mkdir's
+            err.append(f"{refused}: Permission denied\n")
+        else:
+            _forget_folders(shell, absolute)
+    return Output("", "".join(err), 1 if err else 0)
 
 
 def _cd(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) -> Output:
@@ -920,7 +991,7 @@ def _help(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]
         "This terminal runs a few commands in the place you chose:\n"
         "  aws ...                the AWS CLI v1, answered by this simulated account\n"
         "  curl URL               HTTP; on an instance, 169.254.169.254 is its metadata service\n"
-        "  cat, ls, rm, mkdir     the place's files (cat > f <<'EOF' ... EOF writes one)\n"
+        "  cat, ls, rm, mkdir, rmdir  the place's files (cat > f <<'EOF' ... EOF writes one)\n"
         "  echo, export, unset, env   variables: export AWS_PROFILE=dev\n"
         "  cd, pwd, whoami, hostname, history, clear, help\n"
         "Quotes, $VAR, $(...), >, >>, 2>&1, ; && || work as in bash; pipes do not.\n"
@@ -941,6 +1012,7 @@ COMMANDS: dict[str, Handler] = {
     "hostname": _hostname,
     "ls": _ls,
     "mkdir": _mkdir,
+    "rmdir": _rmdir,
     "pwd": _pwd,
     "rm": _rm,
     "unset": _unset,

@@ -31,7 +31,7 @@ ODD = [
     "aws configure set aws_access_key_id AKIA; aws configure list; aws --version",
     "aws sts get-caller-identity --endpoint-url http://example.com; aws help",
     "cat > ../../../etc/p.json <<'EOF'\n{}\nEOF",
-    "history; clear; help; whoami; hostname; mkdir -p /etc/x",
+    "history; clear; help; whoami; hostname; mkdir -p /etc/x; rmdir /etc /tmp x",
 ]
 
 

@@ -224,3 +224,32 @@ def test_aws_is_command_not_found_while_the_cli_cannot_be_imported(world, monkey
 def test_help_lists_the_commands(world):
     output = run(world, "help").output
     assert all(name in output for name in shell.COMMANDS)
+
+
+def test_mkdir_makes_a_folder_to_cd_into_and_rmdir_removes_it_once_empty(world):
+    """`mkdir policies && cd policies`, as tutorials do; the folder is kept with the world."""
+    ran = run(world, "mkdir policies && cd policies && pwd && cat > p.json <<'EOF'\n{}\nEOF")
+    assert ran.output == "/home/you/policies\n"
+    assert read_file(world, find(world, "laptop"), "/home/you/policies/p.json") == "{}\n"
+    run(world, "cd ~ && mkdir -p drafts/old && mkdir empty")
+    again = type(world).from_dict(world.to_dict())  # saved and read back
+    assert run(again, "ls").output == "drafts  empty  policies\n"
+    assert run(again, "ls drafts").output == "old\n"
+
+    refused = run(again, "mkdir empty; mkdir a/b; mkdir /etc/x; rmdir policies; rmdir ~")
+    assert refused.output.splitlines() == [
+        "mkdir: cannot create directory 'empty': File exists",
+        "mkdir: cannot create directory 'a/b': No such file or directory",
+        "mkdir: cannot create directory '/etc/x': Permission denied",
+        "rmdir: failed to remove 'policies': Directory not empty",
+        "rmdir: failed to remove '/home/you': Directory not empty",
+    ]
+    assert run(again, "rmdir empty drafts/old drafts && ls").output == "policies\n"
+
+
+def test_mkdir_keeps_a_bounded_number_of_empty_folders(world):
+    names = " ".join(f"d{n}" for n in range(shell.MAX_FOLDERS))
+    assert run(world, f"mkdir {names}").status == 0
+    full = run(world, "mkdir one-more")
+    assert full.output == "mkdir: cannot create directory 'one-more': No space left on device\n"
+    assert full.status == 1
