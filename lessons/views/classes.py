@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import limits
@@ -295,11 +295,14 @@ def resume(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     return render(request, "lessons/join.html", {"page": "resume", "form": form})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @with_browser
 def leave(request: HtmxHttpRequest, browser: Browser) -> HttpResponse:
     """This browser stops being the class member it is: the self-paced catalogue again. Their
-    record stays, and their personal code brings it back."""
+    record stays, and their personal code brings it back. The address typed (a GET) changes
+    nothing: it leads to the catalogue, whose button leaves."""
+    if request.method != "POST":
+        return redirect("lessons:catalogue")
     membership = browser.membership()
     if membership is not None:
         browser.sign_out()

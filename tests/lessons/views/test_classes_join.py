@@ -717,3 +717,16 @@ def test_a_count_lasts_its_whole_window_not_the_caches_default(settings: Setting
     assert expires > timezone.now() + timedelta(minutes=30)
     assert NEW_LEARNERS.reached(request)
     assert cache.get(key) == 2
+
+
+def test_the_leave_address_typed_in_leads_to_the_catalogue_and_leaves_nothing(
+    client: Client,
+) -> None:
+    _joined(client)
+    before = member_key(client)
+
+    answer = client.get("/leave/")
+
+    assert (answer.status_code, answer.url) == (302, "/")
+    assert member_key(client) == before is not None
+    assert "Leave the class on this device" in client.get(answer.url).text
