@@ -358,7 +358,9 @@ def _minutes(seconds: float) -> str:
 
 
 def _role_exists(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tuple[bool, str]:
-    """{role: NAME, trusts: ec2.amazonaws.com (optional)}."""
+    """{role: NAME, trusts: ec2.amazonaws.com (optional)} — the role exists (and the service
+    may assume it: an Allow for the service principal covering sts:AssumeRole, the action a
+    service assumes a role with; IAM User Guide, id_roles_create_for-service.html)."""
     name = str(args["role"])
     role = world.state.roles.get(name)
     if role is None:
@@ -366,20 +368,14 @@ def _role_exists(world: World, args: dict[str, Any], _: Mapping[str, Any]) -> tu
     service = args.get("trusts")
     if service:
         trust = json.loads(role.trust_policy)
-        statements = (
-            trust["Statement"] if isinstance(trust["Statement"], list) else [trust["Statement"]]
-        )
-        trusted = {
-            value
-            for st in statements
-            if st.get("Effect") == "Allow" and isinstance(st.get("Principal"), dict)
-            for value in (
-                [st["Principal"].get("Service")]
-                if isinstance(st["Principal"].get("Service"), str)
-                else st["Principal"].get("Service") or []
-            )  # fmt: skip
-        }
-        if service not in trusted:
+        key = _principal_key(str(service))
+        if key not in set().union(
+            *(p for p, _ in _trusting_statements(trust, ("sts:assumerole",)))
+        ):
+            named = key in set().union(*(p for p, _ in _trusting_statements(trust, ("*",))))
+            if named:
+                return False, (f"Role {name}'s trust policy names {service}, but not for "
+                               "sts:AssumeRole, the action a service assumes a role with")  # fmt: skip
             return False, f"Role {name} does not trust {service}"
     return True, f"Role {name} exists" + (f" and trusts {service}" if service else "")
 
@@ -886,16 +882,19 @@ def _principal_words(key: tuple[str, str]) -> str:
     return value
 
 
-def _trusting_statements(trust: Any) -> list[tuple[set[tuple[str, str]], dict[str, Any]]]:
-    """The Allow statements of a trust policy that let someone assume the role: each one's
-    principals (as `_principal_key`s) and its Condition block."""
+def _trusting_statements(
+    trust: Any, assume: tuple[str, ...] = ASSUME_ACTIONS
+) -> list[tuple[set[tuple[str, str]], dict[str, Any]]]:
+    """The Allow statements of a trust policy that let someone assume the role (with one of
+    the `assume` actions; "*" for any action): each one's principals (as `_principal_key`s)
+    and its Condition block."""
     found = []
     for statement in _listed(trust.get("Statement") or []):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         actions = [str(action).lower() for action in _listed(statement.get("Action") or [])]
-        if not any(action_glob(action).matches(wanted)
-                   for action in actions for wanted in ASSUME_ACTIONS):  # fmt: skip
+        if assume != ("*",) and not any(action_glob(action).matches(wanted)
+                                        for action in actions for wanted in assume):  # fmt: skip
             continue
         principal = statement.get("Principal")
         principals: set[tuple[str, str]] = set()

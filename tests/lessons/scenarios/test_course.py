@@ -19,6 +19,7 @@ from lessons.scenario import (
 from lessons.scenario.model import ADMIN_ACTOR
 from lessons.scenario.run import PROBE_ACTORS
 from simulator import AwsError
+from simulator.services import instances
 
 SCENARIOS = sorted(settings.ROLECALL_SCENARIO_DIR.glob("*.yaml"))
 GUIDED = [path for path in SCENARIOS if not load_scenario(path).sandbox]
@@ -111,7 +112,12 @@ def test_the_right_answer_is_not_always_in_the_same_place() -> None:
 
 def _vendor_scenario_before(step_id: str) -> tuple[Any, dict[str, Any], Any]:
     """The vendor scenario's world with every solution before `step_id` run, and that step."""
-    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "vendor-external-id.yaml")
+    return _before("vendor-external-id", step_id)
+
+
+def _before(slug: str, step_id: str) -> tuple[Any, dict[str, Any], Any]:
+    """A scenario's world with every solution before `step_id` run, and that step."""
+    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / f"{slug}.yaml")
     world, variables = build_world(scenario)
     for step in scenario.steps:
         if step.id == step_id:
@@ -171,3 +177,69 @@ def test_sandbox_has_no_steps_and_a_working_fleet() -> None:
         "instance profile",
         "shared credentials file",
     }
+
+
+def _admin(world: Any, service: str, operation: str, **params: Any) -> None:
+    world.call(world.admin_credentials(), service, operation, params)
+
+
+def _failing(world: Any, variables: dict[str, Any], step: Any) -> list[str]:
+    return [item.says for item in check_step(world, variables, step).items if not item.passed]
+
+
+def test_fleet_put_only_step_2_refuses_a_put_star_on_every_resource() -> None:
+    """ "Allows only s3:PutObject": s3:Put* on "*" also lets the role rewrite the bucket's policy."""
+    world, variables, step = _before("fleet-put-only", "put-only-role")
+    _admin(world, "iam", "CreatePolicyVersion", SetAsDefault=True,
+           PolicyArn="arn:aws:iam::111122223333:policy/FleetS3Access",
+           PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Put*", "Resource": "*"}]}')  # fmt: skip
+    instances.tick(world)
+
+    assert _failing(world, variables, step) == [
+        "Only uploads: FleetRole may not change the bucket's policy (s3:Put* or s3:* allows "
+        "that too)"
+    ]
+
+
+def test_fleet_put_only_step_4_refuses_a_bucket_policy_that_lets_anyone_read() -> None:
+    world, variables, step = _before("fleet-put-only", "bucket-grant")
+    _admin(world, "s3", "PutBucketPolicy", Bucket="fleet-reports",
+           Policy='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::fleet-reports/config/*"}]}')  # fmt: skip
+    instances.tick(world)
+
+    failing = _failing(world, variables, step)
+
+    assert len(failing) == 1
+    assert failing[0].startswith("The grant is the role's alone: key-1's user is still denied")
+
+
+@pytest.mark.parametrize(
+    ("action", "permissions", "failing"),
+    [
+        (
+            "sts:AssumeRoleWithSAML",
+            "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            "The role WebAppRole exists and EC2 may assume it (sts:AssumeRole)",
+        ),
+        (
+            "sts:AssumeRole",
+            "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+            "And no more than that: the role may not delete objects (s3:* or a managed policy such "
+            "as AmazonS3FullAccess gives far more than the application needs)",
+        ),
+    ],
+    ids=["trust-for-saml", "s3-full-access"],
+)
+def test_keys_vs_role_create_role_wants_ec2s_assume_role_and_only_the_buckets_objects(
+    action: str, permissions: str, failing: str
+) -> None:
+    world, variables, step = _before("keys-vs-role", "create-role")
+    trust = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+             f'{{"Service": "ec2.amazonaws.com"}}, "Action": "{action}"}}]}}')  # fmt: skip
+    _admin(world, "iam", "CreateRole", RoleName="WebAppRole", AssumeRolePolicyDocument=trust)
+    _admin(world, "iam", "AttachRolePolicy", RoleName="WebAppRole", PolicyArn=permissions)
+    _admin(world, "iam", "CreateInstanceProfile", InstanceProfileName="WebAppRole")
+    _admin(world, "iam", "AddRoleToInstanceProfile", InstanceProfileName="WebAppRole",
+           RoleName="WebAppRole")  # fmt: skip
+
+    assert failing in _failing(world, variables, step)
