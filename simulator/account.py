@@ -749,11 +749,6 @@ class Account:
                 f"{decision.request.resource}"
             )
             return AwsError("AccessDenied", message, 403, decision=decision)
-        if decision.request.service == "s3" and not decision.request.same_account:
-            # S3 explains a denial only to callers of the same account or organization; a
-            # caller of another account gets plain "Access Denied" (iam-facts §2, S3 User
-            # Guide troubleshoot-403-errors). The world's accounts share no organization.
-            return AwsError("AccessDenied", "Access Denied", 403, decision=decision)
         return AwsError(error.code, error.message, error.status, decision=decision)
 
     def _encode_authorization_message(self, decision: Decision) -> str:

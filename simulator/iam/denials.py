@@ -44,6 +44,11 @@ def denied_error(decision: Decision, *, encoded_message: str | None = None) -> D
         return None
     service = decision.request.service
     if service == "s3":
+        if not decision.request.same_account:
+            # S3 explains a denial only to callers of the same account or organization; a
+            # caller of another account gets plain "Access Denied" (iam-facts §2, S3 User
+            # Guide troubleshoot-403-errors). RoleCall's accounts share no organization.
+            return DeniedError("AccessDenied", 403, "Access Denied")
         return DeniedError("AccessDenied", 403, decision.message(quote_resource=True) or "")
     if service == "iam":
         resource = iam_resource_name(decision.request.resource)

@@ -18,6 +18,16 @@ def test_put_only_policy_denies_get_with_aws_s3_message():
     )
 
 
+def test_s3_tells_a_caller_of_another_account_only_access_denied():
+    """S3 explains a denial to its own account (or organization) only: the world's calls and
+    the policy simulator's page share this one wording (iam-facts §2)."""
+    stranger = "arn:aws:sts::444455556666:assumed-role/Reader/s"
+
+    error = denied_error(evaluate(request(principal=stranger)))
+
+    assert (error.code, error.status, error.message) == ("AccessDenied", 403, "Access Denied")
+
+
 def test_iam_denial_names_the_role_not_its_arn():
     decision = evaluate(request(action="iam:GetRole", resource=ROLE))
     assert denied_error(decision).message == (
