@@ -84,6 +84,14 @@ MAX_COMMANDS = 100
 MAX_AWS = 6
 """`aws` commands one run may start: each costs a CLI driver (some 10-50 ms)."""
 _KNOWN_FOLDERS = ("/", "/home", "/tmp", "/etc", "/usr", "/usr/bin", "/var", "/var/log")
+# bash's compound commands, which this terminal does not run: the words that begin them.
+_LOOPS = "loops are not available in this terminal: run the command once for each item (↑ brings the last one back to edit)"  # fmt: skip
+_CHOICES = "not available in this terminal: && runs a command when the one before worked, || when it failed"  # fmt: skip
+_COMPOUND = {
+    "for": _LOOPS, "while": _LOOPS, "until": _LOOPS, "select": _LOOPS,
+    "if": _CHOICES, "case": _CHOICES,
+    "function": "functions are not available in this terminal: type the commands themselves",
+}  # fmt: skip
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_REST = _NAME_START | frozenset("0123456789")
 _OPERATORS = ("<<<", "<<-", ">>", ">&", "&>", "&&", "||", "<<", ">", "<", "|", "&", ";")
@@ -680,6 +688,10 @@ def _parse(tokens: list[_Token]) -> list[tuple[str, _Command]]:
         sequence.append((connector, command))
     elif connector in ("&&", "||"):
         raise _Syntax("bash: syntax error: unexpected end of file")
+    for _, each in sequence:
+        keyword = each.words[0].literal() if each.words and not each.words[0].parts[0].quoted else ""  # fmt: skip
+        if keyword in _COMPOUND:
+            raise _Syntax(f"rolecall: `{keyword}`: {_COMPOUND[keyword]}")
     return sequence
 
 
@@ -739,6 +751,49 @@ def _cat(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str])
         else:
             err.append(f"cat: {name}: No such file or directory\n")
     return Output("".join(out), "".join(err), 1 if err else 0)
+
+
+def _ends(which: str) -> Handler:
+    """head and tail: the first or last lines of each file (10, -n N or -N), as coreutils."""
+
+    def run(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) -> Output:
+        count, names = 10, []
+        words = iter(args)
+        for arg in words:
+            if arg == "-n":
+                number = next(words, "")
+            elif arg.startswith("-n"):
+                number = arg[2:]
+            elif arg[:1] == "-" and arg[1:].isdigit():
+                number = arg[1:]
+            elif arg.startswith("-") and arg != "-":
+                return Output("", f"{which}: invalid option -- '{arg[1:2]}'\n"
+                              f"Try '{which} --help' for more information.\n", 1)  # fmt: skip
+            else:
+                names.append(arg)
+                continue
+            if not number.isdigit():
+                return Output("", f"{which}: invalid number of lines: '{number}'\n", 1)
+            count = int(number)
+        out: list[str] = []
+        err: list[str] = []
+        for name in names or ["-"]:
+            absolute = shell.path(name)
+            text = (stdin or "") if name == "-" else shell.read(absolute)
+            if text is None:
+                err.append(f"{which}: error reading '{name}': Is a directory\n"
+                           if shell.is_folder(absolute)
+                           else f"{which}: cannot open '{name}' for reading: No such file or directory\n")  # fmt: skip
+                continue
+            lines = text.splitlines(keepends=True)
+            kept = (
+                lines[:count] if which == "head" else lines[len(lines) - count :] if count else []
+            )
+            heading = ("\n" if out else "") + f"==> {name} <==\n" if len(names) > 1 else ""
+            out.append(heading + "".join(kept))
+        return Output("".join(out), "".join(err), 1 if err else 0)
+
+    return run
 
 
 def _ls(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]) -> Output:
@@ -991,7 +1046,7 @@ def _help(shell: _Shell, args: list[str], stdin: str | None, env: dict[str, str]
         "This terminal runs a few commands in the place you chose:\n"
         "  aws ...                the AWS CLI v1, answered by this simulated account\n"
         "  curl URL               HTTP; on an instance, 169.254.169.254 is its metadata service\n"
-        "  cat, ls, rm, mkdir, rmdir  the place's files (cat > f <<'EOF' ... EOF writes one)\n"
+        "  cat, head, tail, ls, rm, mkdir, rmdir  the place's files (cat > f <<'EOF' ... EOF writes one)\n"
         "  echo, export, unset, env   variables: export AWS_PROFILE=dev\n"
         "  cd, pwd, whoami, hostname, history, clear, help\n"
         "Quotes, $VAR, $(...), >, >>, 2>&1, ; && || work as in bash; pipes do not.\n"
@@ -1012,6 +1067,8 @@ COMMANDS: dict[str, Handler] = {
     "hostname": _hostname,
     "ls": _ls,
     "mkdir": _mkdir,
+    "head": _ends("head"),
+    "tail": _ends("tail"),
     "rmdir": _rmdir,
     "pwd": _pwd,
     "rm": _rm,

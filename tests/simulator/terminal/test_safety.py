@@ -32,6 +32,7 @@ ODD = [
     "aws sts get-caller-identity --endpoint-url http://example.com; aws help",
     "cat > ../../../etc/p.json <<'EOF'\n{}\nEOF",
     "history; clear; help; whoami; hostname; mkdir -p /etc/x; rmdir /etc /tmp x",
+    "head -n 2 /etc/passwd ../../../etc/hosts; tail -1 /proc/self/environ ~/../../etc/shadow",
 ]
 
 

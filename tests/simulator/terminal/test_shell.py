@@ -253,3 +253,29 @@ def test_mkdir_keeps_a_bounded_number_of_empty_folders(world):
     full = run(world, "mkdir one-more")
     assert full.output == "mkdir: cannot create directory 'one-more': No space left on device\n"
     assert full.status == 1
+
+
+def test_head_and_tail_show_the_first_and_last_lines_as_coreutils(world):
+    run(world, "cat > log.txt <<'EOF'\none\ntwo\nthree\nfour\nEOF")
+
+    assert run(world, "tail -n 2 log.txt").output == "three\nfour\n"
+    assert run(world, "head -1 log.txt").output == "one\n"
+    assert run(world, "tail -n1 log.txt nope.txt").output == (
+        "==> log.txt <==\nfour\ntail: cannot open 'nope.txt' for reading: No such file or directory\n"
+    )
+    assert run(world, "head -n x log.txt").output == "head: invalid number of lines: 'x'\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        ("for i in 1 2 3; do aws iam get-user --user-name key-$i; done", "loops are not available"),
+        ("if aws iam get-user; then echo yes; fi", "&& runs a command when the one before worked"),
+    ],
+)
+def test_a_loop_or_an_if_gets_one_clear_refusal_not_three_command_not_found(world, line, words):
+    ran = run(world, line)
+
+    assert ran.status == 2
+    assert ran.output.count("\n") == 1
+    assert words in ran.output
