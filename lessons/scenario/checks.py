@@ -632,12 +632,14 @@ def _app_call(world: World, args: dict[str, Any], variables: Mapping[str, Any]) 
     results = [_last_app_call(world, variables, name, args) for name in names]
     if len(results) == 1:
         return results[0]
-    failed = [detail for passed, detail in results if not passed]
+    failed = [(name, detail) for name, (passed, detail) in zip(names, results, strict=True) if not passed]  # fmt: skip
     if not failed:
         wanted = args.get("result", "Allowed")
         return True, f"All {len(names)} instances: the last {args['operation']} was {wanted}"
-    more = f" (and {len(failed) - 2} more)" if len(failed) > 2 else ""
-    shown = "; ".join(failed[:2]) + more
+    # The first two in full; every other one by name, so none is left to hunt for.
+    rest = [name for name, _ in failed[2:]]
+    more = f"; and {', '.join(rest)} too" if rest else ""
+    shown = "; ".join(detail for _, detail in failed[:2]) + more
     return False, f"{len(failed)} of {len(names)} instances fall short: {shown}"
 
 

@@ -694,3 +694,19 @@ def test_key_idle_is_not_fooled_by_moving_the_clock_before_the_switch():
 
     passed, detail = key_idle(world, {"key": "app_key", "seconds": 3600}, variables)
     assert not passed, detail
+
+
+def test_a_fleet_check_names_every_instance_that_falls_short():
+    """The first two in full, the others by name: a typo on the tenth instance is not hidden
+    behind "and 8 more"."""
+    scenario = load_scenario(settings.ROLECALL_SCENARIO_DIR / "fleet-put-only.yaml")
+    world, variables = build_world(scenario)
+    fleet = [f"fleet-{n}" for n in range(1, 11)]
+
+    passed, detail = app_call(world, {"instances": fleet, "operation": "GetObject"}, variables)
+
+    assert not passed
+    assert detail.startswith("10 of 10 instances fall short: fleet-1's application has made no ")
+    assert detail.endswith(
+        "; and fleet-3, fleet-4, fleet-5, fleet-6, fleet-7, fleet-8, fleet-9, fleet-10 too"
+    )
