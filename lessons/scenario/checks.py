@@ -672,8 +672,8 @@ def _last_app_call(
     elif key is not None:
         as_whom = f"as user {key.user_name}"
     else:
-        as_whom = "as nobody" if not key_id else "as an unknown caller"
-    who = f"{as_whom} with {key_id or 'no key'}"
+        as_whom = "" if not key_id else "as an unknown caller"
+    who = f"{as_whom} with {key_id}" if key_id else "with no credentials at all"
     detail = f"{name}'s last {operation} was {outcome}, {who}"
     problems = []
     if outcome != str(args.get("result", "Allowed")):

@@ -229,7 +229,7 @@ def test_app_call_sees_no_credentials_though_no_call_reached_aws():
     args = {"instance": instance_id, "operation": "PutObject", "result": "NoCredentials"}
     passed, detail = app_call(world, args, {})
     assert passed, detail
-    assert detail.endswith("was NoCredentials, as nobody with no key")
+    assert detail.endswith("was NoCredentials, with no credentials at all")
 
 
 def _writer():
