@@ -258,6 +258,14 @@ class S3Object:
     website_redirect_location: str | None = None
 
 
+def _all_blocked() -> dict[str, bool]:
+    """A new bucket's Block Public Access: all four settings on, as S3 makes every bucket
+    since April 2023 (S3 User Guide, access-control-block-public-access)."""
+    return dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+    )
+
+
 @dataclass(slots=True)
 class Bucket:
     name: str
@@ -265,6 +273,8 @@ class Bucket:
     created: datetime
     policy: str | None = None
     objects: dict[str, S3Object] = field(default_factory=dict)
+    # None once DeletePublicAccessBlock removed it (GetPublicAccessBlock: not found).
+    public_access_block: dict[str, bool] | None = field(default_factory=_all_blocked)
 
 
 @dataclass(slots=True)

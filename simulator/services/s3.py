@@ -1430,7 +1430,123 @@ def put_bucket_policy(call: Call) -> dict[str, Any]:
     _owner_only(call, bucket)
     text: str = params["Policy"]
     _validate_bucket_policy(call, bucket.name, text)
+    blocked = bucket.public_access_block or {}
+    if blocked.get("BlockPublicPolicy") and is_public_policy(loads_text(text)):
+        # Real outputs of this refusal (terraform's, the CLI's) quote it so.
+        raise AwsError(
+            "AccessDenied",
+            f"User: {call.caller.arn} is not authorized to perform: s3:PutBucketPolicy on "
+            f'resource: "{bucket_arn(name)}" because public policies are blocked by the '
+            "BlockPublicPolicy block public access setting.",
+            403,
+        )
     bucket.policy = text
+    return {}
+
+
+# --- Block Public Access -----------------------------------------------------------------------
+# A bucket policy is public when it grants to everyone ("*") without fixing, in a condition,
+# one of the keys that narrow "everyone" to someone known (S3 User Guide,
+# access-control-block-public-access.html, "The meaning of public"): an account, an
+# organization, a source address, network or service. A value with a wildcard fixes nothing;
+# nor does an …IfExists or a negated operator, which let requests without the key in.
+_NARROWING_KEYS = frozenset({
+    "aws:sourceip", "aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner",
+    "aws:sourceaccount", "aws:principalorgid", "aws:principalaccount", "aws:principalarn",
+    "aws:userid", "s3:dataaccesspointarn", "s3:dataaccesspointaccount",
+})  # fmt: skip
+_FIXING_OPERATORS = frozenset({
+    "stringequals", "stringequalsignorecase", "arnequals", "arnlike", "stringlike", "ipaddress",
+})  # fmt: skip
+_EVERYWHERE = frozenset({"0.0.0.0/0", "::/0"})
+
+
+def is_public_policy(document: Any) -> bool:
+    """Whether a bucket policy grants to everyone, as S3's Block Public Access judges it."""
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        if _to_everyone(statement.get("Principal")) and not _narrowed(statement.get("Condition")):
+            return True
+    return False
+
+
+def _to_everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        values = principal.get("AWS")
+        return "*" in (values if isinstance(values, list) else [values])
+    return False
+
+
+def _narrowed(condition: Any) -> bool:
+    if not isinstance(condition, dict):
+        return False
+    for operator, tests in condition.items():
+        name = str(operator).lower()
+        if name not in _FIXING_OPERATORS or not isinstance(tests, dict):
+            continue
+        for key, values in tests.items():
+            fixed = [str(v) for v in (values if isinstance(values, list) else [values])]
+            if (
+                str(key).lower() in _NARROWING_KEYS
+                and fixed
+                and not any("*" in v or "?" in v or v in _EVERYWHERE for v in fixed)
+            ):
+                return True
+    return False
+
+
+@operation("s3", "GetPublicAccessBlock")
+def get_public_access_block(call: Call) -> dict[str, Any]:
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = _find(call, name)
+    _authorize(call, "s3:GetBucketPublicAccessBlock", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    _owner_only(call, bucket)
+    if bucket.public_access_block is None:
+        raise AwsError(
+            "NoSuchPublicAccessBlockConfiguration",
+            "The public access block configuration was not found",
+            404,
+            fields={"BucketName": name},
+        )
+    return {"PublicAccessBlockConfiguration": dict(bucket.public_access_block)}
+
+
+@operation("s3", "PutPublicAccessBlock")
+def put_public_access_block(call: Call) -> dict[str, Any]:
+    """The four settings, each false unless given (S3 API Reference, PutPublicAccessBlock)."""
+    params = _params(call, "Bucket", "PublicAccessBlockConfiguration")
+    name: str = params["Bucket"]
+    found = _find(call, name)
+    _authorize(call, "s3:PutBucketPublicAccessBlock", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    _owner_only(call, bucket)
+    given = params["PublicAccessBlockConfiguration"]
+    bucket.public_access_block = {
+        setting: bool(given.get(setting, False))
+        for setting in (
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        )  # fmt: skip
+    }
+    return {}
+
+
+@operation("s3", "DeletePublicAccessBlock")
+def delete_public_access_block(call: Call) -> dict[str, Any]:
+    """Authorized as s3:PutBucketPublicAccessBlock, as the Service Authorization Reference lists it."""
+    name: str = _params(call, "Bucket")["Bucket"]
+    found = _find(call, name)
+    _authorize(call, "s3:PutBucketPublicAccessBlock", bucket_arn(name), found)
+    bucket = _bucket(call, name)
+    _owner_only(call, bucket)
+    bucket.public_access_block = None
     return {}
 
 

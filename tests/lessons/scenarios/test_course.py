@@ -203,6 +203,8 @@ def test_fleet_put_only_step_2_refuses_a_put_star_on_every_resource() -> None:
 
 def test_fleet_put_only_step_4_refuses_a_bucket_policy_that_lets_anyone_read() -> None:
     world, variables, step = _before("fleet-put-only", "bucket-grant")
+    # S3 refuses a public policy while Block Public Access is on; a learner may turn it off.
+    _admin(world, "s3", "DeletePublicAccessBlock", Bucket="fleet-reports")
     _admin(world, "s3", "PutBucketPolicy", Bucket="fleet-reports",
            Policy='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::fleet-reports/config/*"}]}')  # fmt: skip
     instances.tick(world)
