@@ -17,13 +17,17 @@ Password reset exists only when e-mail is configured (config.urls): without it t
 say a mail was sent when none can be.
 """
 
+import functools
 from typing import Any
 
 from axes.handlers.cache import AxesCacheHandler
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 DEVICE_COOKIE = "rolecall_instructor_device"
 DEVICE_SALT = "rolecall.instructor-device"
@@ -103,3 +107,19 @@ class SignInFailures(AxesCacheHandler):
     def __init__(self) -> None:
         super().__init__()
         self.cache = _ReseedingCache(self.cache)
+
+
+def instructor_required(view: Any) -> Any:
+    """login_required, except that an htmx request (the grid's refresh, an action) of an
+    instructor whose sign-in ended loads the sign-in page whole, back to the page after: a
+    redirect followed by htmx would swap the sign-in page into the grid."""
+
+    @functools.wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        htmx = getattr(request, "htmx", None)
+        if htmx and not request.user.is_authenticated:
+            after = htmx.current_url_abs_path or request.path
+            return HttpResponseClientRedirect(redirect_to_login(after).url)
+        return login_required(view)(request, *args, **kwargs)
+
+    return checked

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import limits
+from lessons.accounts import instructor_required
 from lessons.http import HtmxHttpRequest
 from lessons.learners import Browser, with_browser
 from lessons.models import (
@@ -386,7 +387,7 @@ def public_url(request: HtmxHttpRequest, path: str) -> str:
     return public + path if public else request.build_absolute_uri(path)
 
 
-@login_required
+@instructor_required
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 def projector(request: HtmxHttpRequest, code: str) -> HttpResponse:

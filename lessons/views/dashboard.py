@@ -36,7 +36,9 @@ from django.utils.text import slugify
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRefresh
 
+from lessons.accounts import instructor_required
 from lessons.actions import unknown_action
 from lessons.http import HtmxHttpRequest
 from lessons.models import (
@@ -191,8 +193,13 @@ class Board:
 def build_board(
     classroom: Classroom, *, include_removed: bool = False, now: datetime | None = None
 ) -> Board:
-    """Everyone's progress on every step of the class, with no world read: two queries."""
+    """Everyone's progress on every step of the class, with no world read: two queries. An
+    ended class is shown as it was when it ended: nobody turns stuck afterwards."""
     now = now or timezone.now()
+    if classroom.ended is not None:
+        now = min(now, classroom.ended)
+    elif classroom.ends_at is not None:
+        now = min(now, classroom.ends_at)
     stuck_minutes = int(getattr(settings, "ROLECALL_STUCK_MINUTES", STUCK_MINUTES))
     stuck_checks = int(getattr(settings, "ROLECALL_STUCK_FAILED_CHECKS", STUCK_FAILED_CHECKS))
     members = Membership.objects.filter(classroom=classroom)
@@ -448,7 +455,7 @@ def _classroom(request: HtmxHttpRequest, code: str) -> Classroom:
 # 15 KB gzipped. (Django's GZipMiddleware code pads each response against BREACH, and the
 # CSRF tokens in the page are masked per response.)
 @gzip_page
-@login_required
+@instructor_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request", "HX-Target")
 def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
@@ -457,6 +464,10 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
         return _act(request, classroom)
     target = request.htmx.target if request.htmx and not request.htmx.history_restore_request else None  # fmt: skip
     if target == "grid":  # the grid refreshing itself
+        if request.GET.get("was_open") and not classroom.is_open:
+            # It ended (its time ran out) while this page was open: the whole page again, so
+            # its header and actions say so too, not the grid alone.
+            return HttpResponseClientRefresh()
         return render(request, "lessons/dashboard.html#grid", _context(request, classroom))
     learner = _member(classroom, request.GET.get("learner"), removed=True)
     if target == "learner":  # a learner's name opened

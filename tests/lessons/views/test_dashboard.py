@@ -24,6 +24,7 @@ from tests.lessons.workspace_scenarios import scenarios  # noqa: F401
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scenarios")]
 
 HTMX = {"HX-Request": "true"}
+POLLS = """hx-vals='{"was_open": "1"}' hx-trigger="every 5s\""""  # the open grid's refresh
 
 
 class _Grid(HTMLParser):
@@ -303,7 +304,7 @@ def test_the_grid_refreshes_itself_and_htmx_gets_only_the_grid(client: Client) -
     page = client.get(url(room)).text
     grid = client.get(url(room), headers={**HTMX, "HX-Target": "grid"})
 
-    assert f'hx-get="/teach/{room.join_code}/" hx-trigger="every 5s"' in page
+    assert f'hx-get="/teach/{room.join_code}/" {POLLS}' in page
     assert 'id="grid-refresh"' in page  # the link for when JavaScript is off
     assert grid.status_code == 200
     assert "<html" not in grid.text
@@ -321,6 +322,55 @@ def test_an_ended_class_grid_stops_refreshing(client: Client) -> None:
     assert 'hx-trigger="every 5s"' not in text
     assert "Ended" in text
     assert "This class has ended" in text
+
+
+def test_a_class_whose_time_ran_out_while_its_page_was_open_reloads_the_whole_page(
+    client: Client,
+) -> None:
+    """The grid's refresh notices: the header and the actions must say ended too, not the
+    grid alone (the page polled as open, with was_open)."""
+    room = classroom(ends_at=timezone.now() - timedelta(seconds=1))
+    signed_in(client, room)
+
+    polled = client.get(url(room) + "?was_open=1", headers={**HTMX, "HX-Target": "grid"})
+    again = client.get(url(room), headers={**HTMX, "HX-Target": "grid"})
+
+    assert polled.headers.get("HX-Refresh") == "true"
+    assert "HX-Refresh" not in again.headers  # a grid asked for as ended is just the grid
+
+
+def test_a_signed_out_instructors_refresh_loads_the_sign_in_page_whole(client: Client) -> None:
+    """Not the sign-in page swapped into the grid: htmx is told to go there, and back after."""
+    room = classroom()
+
+    polled = client.get(
+        url(room),
+        headers={
+            **HTMX,
+            "HX-Target": "grid",
+            "HX-Current-URL": f"http://testserver{url(room)}?sort=stuck",
+        },
+    )
+
+    assert polled.status_code == 200
+    assert (
+        polled.headers["HX-Redirect"]
+        == f"/accounts/login/?next=/teach/{room.join_code}/%3Fsort%3Dstuck"
+    )
+    assert polled.content == b""
+
+
+def test_an_ended_class_is_shown_as_it_was_when_it_ended(client: Client) -> None:
+    """Nobody turns stuck after the end: the times stop at the end time."""
+    room = classroom()
+    sam = attempt(member(room))
+    Attempt.objects.filter(pk=sam.pk).update(step_started=timezone.now() - timedelta(minutes=2))
+    Classroom.objects.filter(pk=room.pk).update(ended=timezone.now())
+    room.refresh_from_db()
+
+    later = dashboard.build_board(room, now=timezone.now() + timedelta(minutes=30))
+
+    assert later.rows[0].cells[0].state == "working"
 
 
 def test_a_learners_name_opens_their_panel_with_and_without_htmx(client: Client) -> None:
@@ -511,12 +561,12 @@ def test_the_order_and_filter_are_kept_by_the_refresh_the_links_and_the_actions(
     poll = client.get(url(room) + "?sort=stuck&show=stuck", headers={**HTMX, "HX-Target": "grid"})
     acted = client.post(url(room) + "?sort=stuck&show=stuck", {"action": "hint-all"})
 
-    assert f'hx-get="{here}" hx-trigger="every 5s"' in page
+    assert f'hx-get="{here}" {POLLS}' in page
     assert f'<a href="{here}" id="grid-refresh">' in page
     assert f'action="{here}"' in page
     assert '<option value="stuck" selected>Stuck first</option>' in page
     assert '<option value="stuck" selected>Only the stuck</option>' in page
-    assert f'hx-get="{here}" hx-trigger="every 5s"' in poll.text
+    assert f'hx-get="{here}" {POLLS}' in poll.text
     assert acted.status_code == 302
     assert acted["Location"] == f"/teach/{room.join_code}/?sort=stuck&show=stuck#dash-status"
 
@@ -528,7 +578,7 @@ def test_the_default_view_adds_nothing_to_the_address(client: Client) -> None:
 
     text = signed_in(client, room).get(url(room), {"sort": "name", "show": "all"}).text
 
-    assert f'hx-get="/teach/{room.join_code}/" hx-trigger="every 5s"' in text
+    assert f'hx-get="/teach/{room.join_code}/" {POLLS}' in text
     assert f'href="/teach/{room.join_code}/?learner={sam.pk}#learner"' in text
 
 
