@@ -5,6 +5,8 @@
 // - A status message's Dismiss link ([data-dismiss]) empties its region instead of reloading.
 // - A policy editor's line numbers ([data-gutter] names them) follow its text as you type and
 //   scroll, and mark the lines the findings as you type name (li[data-line]).
+// - A box that scrolls on its own ([data-keep-scroll], with an id) keeps its place when htmx
+//   swaps it for a new copy (the dashboard's grid refreshing every 5 seconds).
 // - An htmx request the server refused (htmx swaps no 4xx or 5xx) or could not reach says so
 //   in the page's status region, instead of nothing happening.
 (function () {
@@ -110,6 +112,23 @@
   }, true);
   document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll('.findings[id^="findings-"]').forEach(mark);
+  });
+
+  var scrolled = {};
+  document.addEventListener("htmx:beforeSwap", function () {
+    scrolled = {};
+    document.querySelectorAll("[data-keep-scroll][id]").forEach(function (box) {
+      scrolled[box.id] = [box.scrollLeft, box.scrollTop];
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    Object.keys(scrolled).forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) {
+        box.scrollLeft = scrolled[id][0];
+        box.scrollTop = scrolled[id][1];
+      }
+    });
   });
 
   // Words for a request that did not go through, by the server's status (0: no answer).

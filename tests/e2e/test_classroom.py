@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, 
 from pytest_django.live_server_helper import LiveServer
 
 from lessons.models import Classroom, Membership, catalogue
-from tests.e2e.helpers import Guard, Learner, scenario
+from tests.e2e.helpers import HTMX_IDLE, Guard, Learner, scenario
 
 ATTACH = scenario("attach-replace")
 KEYS = scenario("keys-vs-role")
@@ -409,6 +409,15 @@ def test_the_dashboard_of_100_learners_fits_the_window_and_keeps_its_header_in_v
     assert shown["width"] > 100, shown
     assert shown["height"] > 10, shown
     expect(tip).to_contain_text(", step 2: ")
+
+    # The refresh every 5 seconds keeps the grid's place and the keyboard's.
+    scrolled = box.evaluate("b => b.scrollTop")
+    assert scrolled > 0
+    with teacher.expect_response(lambda answer: "was_open=1" in answer.url):
+        pass
+    teacher.wait_for_function(HTMX_IDLE)
+    assert teacher.locator("#grid-scroll").evaluate("b => b.scrollTop") == scrolled
+    expect(teacher.locator(".grid__step").nth(1)).to_be_focused()
     room.assert_clean()
 
 
