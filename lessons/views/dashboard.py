@@ -471,7 +471,8 @@ def dashboard(request: HtmxHttpRequest, code: str) -> HttpResponse:
         return render(request, "lessons/dashboard.html#grid", _context(request, classroom))
     learner = _member(classroom, request.GET.get("learner"), removed=True)
     if target == "learner":  # a learner's name opened
-        context = {**_context(request, classroom, board=False), "learner": _learner(classroom, learner)}  # fmt: skip
+        # The keyboard goes with it: the panel takes focus (its link stays behind in the grid).
+        context = {**_context(request, classroom, board=False), "learner": _learner(classroom, learner), "opened": True}  # fmt: skip
         return render(request, "lessons/dashboard.html#learner", context)
     context = _context(
         request, classroom, status=take_flash(request, classroom.join_code, key=FLASH_KEY)

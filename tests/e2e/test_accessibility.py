@@ -278,8 +278,9 @@ def test_the_instructors_pages_and_the_way_in(live_server: LiveServer, page: Pag
     )
     assert narrowest > 100, narrowest
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.locator("#grid").get_by_role("link", name="Zoë O'Brien", exact=True).click()
+    page.locator("#grid").get_by_role("link", name="Zoë O'Brien", exact=True).press("Enter")
     expect(page.locator("#learner").get_by_role("heading", level=2)).to_have_text("Zoë O'Brien")
+    expect(page.locator("#learner section")).to_be_focused()  # the keyboard goes with it
     audit("a stuck learner's panel open", page.locator("#learner"))
     for where, name in (("projector/", "the projector"), ("summary/", "the printed summary")):
         page.goto(f"{live_server.url}/teach/{room.join_code}/{where}")
