@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.conf import settings
@@ -55,6 +55,7 @@ from lessons.names import clean_text
 from lessons.not_found import not_found
 from lessons.outcome import Status
 from lessons.scenario import Probe, Scenario, Step
+from lessons.views.classes import public_url
 from lessons.views.status import flash, forget_flash, take_flash
 
 STUCK_MINUTES = 5  # default of settings.ROLECALL_STUCK_MINUTES
@@ -517,9 +518,16 @@ def _context(
         "scenario_count": len(classroom.scenarios),
         "unavailable": classroom.unavailable(),
         "roster": _roster(classroom) if board else None,
+        "join_address": _join_address(request),
         "learner": None,
         "confirm": None,
     }
+
+
+def _join_address(request: HtmxHttpRequest) -> str:
+    """Where learners join, as the projector shows it: host and path, no scheme."""
+    path = reverse("lessons:join")
+    return urlsplit(public_url(request, path)).netloc + path
 
 
 def _member_id(raw: str) -> int:
@@ -590,7 +598,7 @@ def _learner(classroom: Classroom, member: Membership | None) -> dict[str, Any] 
                 "hints_left": max(len(step.hints) - attempt.hints.get(step.id, 0), 0)
                 if step
                 else 0,
-                "hints_used": sum(attempt.hints.values()) if attempt else 0,
+                "hints_used": sum(attempt.hints.values()) if attempt else 0,  # every step's
                 "quiz": quiz_words(attempt)[1] if scenario.questions and attempt else "",
             }
         )
@@ -718,6 +726,8 @@ def _message(classroom: Classroom, data: QueryDict, member: Membership | None) -
         errors = " ".join(form.errors.get("message", []))
         return Acted(Status("problem", f"The message was not posted. {errors}"), message_form=form, anchor="message")  # fmt: skip
     text = form.cleaned_data["message"]
+    if not text and not classroom.message:
+        return Acted(Status("info", "There is no message to take down: type one to post it."), anchor="message")  # fmt: skip
     classroom.post_message(text)
     if not text:
         return Acted(Status("done", "The message is taken down."), anchor="message")
@@ -800,7 +810,8 @@ def _readmit(classroom: Classroom, data: QueryDict, member: Membership | None) -
     if member.removed is None:
         return Acted(Status("info", f"{member.display_name} is in the class already."), member, anchor="learner")  # fmt: skip
     member.readmit()
-    return Acted(Status("done", f"{member.display_name} is back in the class. They continue with their personal code, {member.grouped_resume_code}."), member, anchor="learner")  # fmt: skip
+    # Not the personal code: this status may be on the projector (the panel has it, folded).
+    return Acted(Status("done", f"{member.display_name} is back in the class. They continue with their personal code, under Personal code in their panel."), member, anchor="learner")  # fmt: skip
 
 
 def _end(classroom: Classroom, data: QueryDict, member: Membership | None) -> Acted:

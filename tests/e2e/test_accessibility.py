@@ -257,6 +257,8 @@ def test_the_instructors_pages_and_the_way_in(live_server: LiveServer, page: Pag
     for _ in range(3):
         assert not stuck.run_check().passed
     assert working.step_index == 0
+    long_name = "Bartholomew-Christopher Montgomery-Jones"
+    Membership.objects.create(classroom=room, display_name=long_name)
 
     for where in ("/join/", "/resume/"):
         page.goto(live_server.url + where)
@@ -270,13 +272,19 @@ def test_the_instructors_pages_and_the_way_in(live_server: LiveServer, page: Pag
     audit("the instructor's classes")
 
     page.goto(f"{live_server.url}/teach/{room.join_code}/")
-    expect(page.locator("#grid-scroll tbody tr")).to_have_count(3)
+    expect(page.locator("#grid-scroll tbody tr")).to_have_count(4)
     audit("a class's dashboard, a learner done, one working, one stuck")
     page.set_viewport_size({"width": 375, "height": 800})  # step names wrap at spaces only
     narrowest = page.locator(".step-sum__title").evaluate_all(
         "cells => Math.min(...cells.map(cell => cell.getBoundingClientRect().width))"
     )
     assert narrowest > 100, narrowest
+    box = page.get_by_role("checkbox", name=long_name).bounding_box()
+    label = page.locator(".roster label", has_text=long_name).bounding_box()
+    assert box is not None
+    assert label is not None
+    assert label["y"] <= box["y"] + box["height"], (box, label)  # on the checkbox's line
+    assert box["x"] < label["x"], (box, label)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("#grid").get_by_role("link", name="Zoë O'Brien", exact=True).press("Enter")
     expect(page.locator("#learner").get_by_role("heading", level=2)).to_have_text("Zoë O'Brien")

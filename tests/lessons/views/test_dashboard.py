@@ -157,7 +157,7 @@ def test_dashboard_shows_each_learner_and_each_step_with_words(client: Client) -
     assert "1. Role in, keys out" in text
     assert "2. Attach a role" in text
     assert (
-        '<th scope="col" class="grid__step grid__first" tabindex="0"><span aria-hidden="true">1</span><span class="grid__tip">Role in, keys out, step 1: Give web-1 a role</span></th>'
+        '<th scope="col" class="grid__step grid__first" id="col-1" tabindex="0"><span aria-hidden="true">1</span><span class="grid__tip">Role in, keys out, step 1: Give web-1 a role</span></th>'
         in text
     )
     # Sam is working on step 1 of two-steps; so is Kim, who joined and has done nothing yet
@@ -688,6 +688,43 @@ def test_a_message_keeps_its_lines_but_no_character_that_turns_text_around(clien
 
     room.refresh_from_db()
     assert room.message == "Hello class\nBreak at 11"
+
+
+def test_an_empty_class_says_where_to_join_with_the_code_as_the_projector_shows_it(
+    client: Client,
+) -> None:
+    room = classroom()
+
+    page = signed_in(client, room).get(url(room)).text
+
+    assert (
+        "Learners go to <strong>testserver/join/</strong> and type the code "
+        f"<strong>{room.grouped_code}</strong>."
+    ) in page
+
+
+def test_posting_nothing_when_no_message_is_up_says_so(client: Client) -> None:
+    room = classroom()
+
+    post(signed_in(client, room), room, {"action": "message", "message": "   "})
+
+    assert "There is no message to take down: type one to post it." in client.get(url(room)).text
+
+
+def test_readmitting_a_learner_does_not_put_their_personal_code_in_the_status(
+    client: Client,
+) -> None:
+    """The status may be on the projector; the code opens the learner's work."""
+    room = classroom()
+    sam = member(room)
+    sam.remove()
+
+    post(signed_in(client, room), room, {"action": "readmit", "learner": sam.pk})
+
+    sam.refresh_from_db()
+    page = client.get(url(room)).text
+    assert "Sam is back in the class" in page
+    assert sam.grouped_resume_code not in page.split('id="learner"')[0]
 
 
 def test_a_message_can_be_taken_down(client: Client) -> None:
