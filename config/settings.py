@@ -6,6 +6,7 @@ DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS, and then passes
 """
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -250,7 +251,13 @@ ROLECALL_SCENARIO_DIR = Path(
 )
 
 LANGUAGE_CODE = "en"
-TIME_ZONE = "UTC"
+# The zone the instructor's pages show times in (a class's end, the dashboard's update), with
+# its abbreviation beside them. Learners' simulated AWS clock is UTC, as AWS's is.
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "").strip() or "UTC"
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        f"DJANGO_TIME_ZONE must be an IANA time zone such as Europe/Berlin; got {TIME_ZONE!r}."
+    )
 # RoleCall is in English only (as AWS's messages it teaches are): no translation machinery.
 # With it on, every template variable and date went through it: a class's requests took
 # 10-20% longer (measured in-process over the load test's mix of requests).

@@ -94,3 +94,10 @@ def test_the_wsgi_entry_point_starts_warm_and_frozen_and_serves(tmp_path: Path) 
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "200 OK True"
+
+
+def test_a_time_zone_that_does_not_exist_stops_the_start_saying_what_is_wanted() -> None:
+    result = run_manage("check", DJANGO_TIME_ZONE="Europe/Atlantis")
+
+    assert result.returncode != 0
+    assert "DJANGO_TIME_ZONE must be an IANA time zone such as Europe/Berlin" in result.stderr

@@ -5,6 +5,7 @@ and that nobody but the class's instructor reaches any of it."""
 import csv
 import io
 import threading
+import zoneinfo
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -1369,3 +1370,15 @@ def test_a_kept_link_to_reset_an_unavailable_scenario_says_why_instead_of_asking
     assert response.status_code == 200
     assert 'id="confirm"' not in response.text
     assert "The scenario “two-steps” is unavailable" in response.text
+
+
+def test_times_are_shown_in_the_configured_zone_with_its_name(
+    client: Client, settings: Any
+) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    room = classroom(ends_at=timezone.now() + timedelta(hours=1))
+
+    page = signed_in(client, room).get(url(room)).text
+
+    local = timezone.localtime(room.ends_at, zoneinfo.ZoneInfo("America/New_York"))
+    assert f"ends {local:%-d %b, %H:%M} E" in page  # EST or EDT
