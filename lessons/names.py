@@ -57,6 +57,8 @@ _INVISIBLE = re.compile(
 def visible(text: str) -> str:
     """`text` with each invisible control shown as its code point (report⟨U+202E⟩fdp.exe): for
     what AWS lets anyone name as they like (an S3 key) and the activity log shows as it is."""
+    if text.isprintable():  # every one of them is unprintable: most text returns here, in C
+        return text
     return _INVISIBLE.sub(lambda found: f"⟨U+{ord(found.group()):04X}⟩", text)
 
 
