@@ -13,6 +13,7 @@ from datetime import datetime
 
 __all__ = [
     "HOME",
+    "PUBLIC_ACCESS_SETTINGS",
     "AccessKey",
     "AppSpec",
     "Association",
@@ -258,12 +259,16 @@ class S3Object:
     website_redirect_location: str | None = None
 
 
+PUBLIC_ACCESS_SETTINGS = (
+    "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets",
+)  # fmt: skip
+"""S3 Block Public Access's four settings (S3 API Reference, PublicAccessBlockConfiguration)."""
+
+
 def _all_blocked() -> dict[str, bool]:
     """A new bucket's Block Public Access: all four settings on, as S3 makes every bucket
     since April 2023 (S3 User Guide, access-control-block-public-access)."""
-    return dict.fromkeys(
-        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
-    )
+    return dict.fromkeys(PUBLIC_ACCESS_SETTINGS, True)
 
 
 @dataclass(slots=True)

@@ -38,7 +38,7 @@ from simulator.iam.conditions import OPERATORS
 from simulator.iam.jsonpos import loads_text
 from simulator.iam.vocabulary import EFFECTS, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
 from simulator.iam.wildcard import glob
-from simulator.model import Bucket, S3Object, State
+from simulator.model import PUBLIC_ACCESS_SETTINGS, Bucket, S3Object, State
 
 __all__ = [
     "MAX_BUCKETS",
@@ -1420,15 +1420,21 @@ def _encoded(text: str, url: bool) -> str:
 # --- bucket policies ---------------------------------------------------------------------------
 
 
-@operation("s3", "PutBucketPolicy")
-def put_bucket_policy(call: Call) -> dict[str, Any]:
-    params = _params(call, "Bucket", "Policy")
-    name: str = params["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:PutBucketPolicy", bucket_arn(name), found)
+def _owned_bucket(call: Call, action: str) -> Bucket:
+    """The bucket of a bucket-configuration call (its policy, its public access block):
+    authorized as `action`, then found, then refused to a caller of another account."""
+    name: str = _params(call, "Bucket")["Bucket"]
+    _authorize(call, action, bucket_arn(name), _find(call, name))
     bucket = _bucket(call, name)
     _owner_only(call, bucket)
-    text: str = params["Policy"]
+    return bucket
+
+
+@operation("s3", "PutBucketPolicy")
+def put_bucket_policy(call: Call) -> dict[str, Any]:
+    text: str = _params(call, "Bucket", "Policy")["Policy"]
+    bucket = _owned_bucket(call, "s3:PutBucketPolicy")
+    name = bucket.name
     _validate_bucket_policy(call, bucket.name, text)
     blocked = bucket.public_access_block or {}
     if blocked.get("BlockPublicPolicy") and is_public_policy(loads_text(text)):
@@ -1501,17 +1507,13 @@ def _narrowed(condition: Any) -> bool:
 
 @operation("s3", "GetPublicAccessBlock")
 def get_public_access_block(call: Call) -> dict[str, Any]:
-    name: str = _params(call, "Bucket")["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:GetBucketPublicAccessBlock", bucket_arn(name), found)
-    bucket = _bucket(call, name)
-    _owner_only(call, bucket)
+    bucket = _owned_bucket(call, "s3:GetBucketPublicAccessBlock")
     if bucket.public_access_block is None:
         raise AwsError(
             "NoSuchPublicAccessBlockConfiguration",
             "The public access block configuration was not found",
             404,
-            fields={"BucketName": name},
+            fields={"BucketName": bucket.name},
         )
     return {"PublicAccessBlockConfiguration": dict(bucket.public_access_block)}
 
@@ -1519,21 +1521,10 @@ def get_public_access_block(call: Call) -> dict[str, Any]:
 @operation("s3", "PutPublicAccessBlock")
 def put_public_access_block(call: Call) -> dict[str, Any]:
     """The four settings, each false unless given (S3 API Reference, PutPublicAccessBlock)."""
-    params = _params(call, "Bucket", "PublicAccessBlockConfiguration")
-    name: str = params["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:PutBucketPublicAccessBlock", bucket_arn(name), found)
-    bucket = _bucket(call, name)
-    _owner_only(call, bucket)
-    given = params["PublicAccessBlockConfiguration"]
+    given = _params(call, "Bucket", "PublicAccessBlockConfiguration")["PublicAccessBlockConfiguration"]  # fmt: skip
+    bucket = _owned_bucket(call, "s3:PutBucketPublicAccessBlock")
     bucket.public_access_block = {
-        setting: bool(given.get(setting, False))
-        for setting in (
-            "BlockPublicAcls",
-            "IgnorePublicAcls",
-            "BlockPublicPolicy",
-            "RestrictPublicBuckets",
-        )  # fmt: skip
+        setting: bool(given.get(setting, False)) for setting in PUBLIC_ACCESS_SETTINGS
     }
     return {}
 
@@ -1541,39 +1532,26 @@ def put_public_access_block(call: Call) -> dict[str, Any]:
 @operation("s3", "DeletePublicAccessBlock")
 def delete_public_access_block(call: Call) -> dict[str, Any]:
     """Authorized as s3:PutBucketPublicAccessBlock, as the Service Authorization Reference lists it."""
-    name: str = _params(call, "Bucket")["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:PutBucketPublicAccessBlock", bucket_arn(name), found)
-    bucket = _bucket(call, name)
-    _owner_only(call, bucket)
-    bucket.public_access_block = None
+    _owned_bucket(call, "s3:PutBucketPublicAccessBlock").public_access_block = None
     return {}
 
 
 @operation("s3", "GetBucketPolicy")
 def get_bucket_policy(call: Call) -> dict[str, Any]:
-    name: str = _params(call, "Bucket")["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:GetBucketPolicy", bucket_arn(name), found)
-    bucket = _bucket(call, name)
-    _owner_only(call, bucket)
+    bucket = _owned_bucket(call, "s3:GetBucketPolicy")
     if bucket.policy is None:
         raise AwsError(
             "NoSuchBucketPolicy",
             "The bucket policy does not exist",
             404,
-            fields={"BucketName": name},
+            fields={"BucketName": bucket.name},
         )
     return {"Policy": bucket.policy}
 
 
 @operation("s3", "DeleteBucketPolicy")
 def delete_bucket_policy(call: Call) -> dict[str, Any]:
-    name: str = _params(call, "Bucket")["Bucket"]
-    found = _find(call, name)
-    _authorize(call, "s3:DeleteBucketPolicy", bucket_arn(name), found)
-    bucket = _bucket(call, name)
-    _owner_only(call, bucket)
+    bucket = _owned_bucket(call, "s3:DeleteBucketPolicy")
     bucket.policy = None  # deleting a policy that is not there succeeds (204)
     return {}
 
