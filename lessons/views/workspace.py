@@ -547,8 +547,13 @@ def _page_params(request: HtmxHttpRequest) -> QueryDict:
     (a form in a region the last swaps left alone may carry an older one: the terminal's,
     posted after the console was told to act as someone else); else this request's."""
     if request.htmx and request.method == "POST" and request.htmx.current_url:
-        return QueryDict(urlsplit(request.htmx.current_url).query)
-    return request.GET
+        params = QueryDict(urlsplit(request.htmx.current_url).query, mutable=True)
+    else:
+        params = request.GET.copy()
+    # What the log shows travels with each htmx request (hx-include="#log-shown"), not in
+    # the page's links: kept there, every click added another copy to the address.
+    params.pop("log_shown", None)
+    return params
 
 
 def _page_query(request: HtmxHttpRequest, name: str) -> str:

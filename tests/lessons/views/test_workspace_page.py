@@ -251,3 +251,16 @@ def test_a_fleet_run_says_how_far_the_clock_moved_and_what_time_it_is_now(client
     assert f"Ran the fleet 5 ticks (the clock moved on 5 minutes: it is now {clock}): 1 instance." in response.text  # fmt: skip
     assert "A tick is 1 minute on the simulated clock." in response.text
     assert f"tick 5 at {now:%H:%M} UTC" in response.text  # the tile and its words
+
+
+def test_the_consoles_links_do_not_carry_what_the_log_shows(client: Client) -> None:
+    """htmx adds log_shown to every console request; links built from the page's own query
+    took it along, so each click added another copy to the address."""
+    _started(client)
+
+    fragment = client.get(
+        URL + "?service=s3&log_shown=e1+e2", headers={**HTMX, "HX-Target": "console"}
+    )
+
+    assert "service=s3" in fragment.text
+    assert "log_shown" not in fragment.text.replace('name="log_shown"', "")
