@@ -6,7 +6,9 @@
 // - A policy editor's line numbers ([data-gutter] names them) follow its text as you type and
 //   scroll, and mark the lines the findings as you type name (li[data-line]).
 // - A box that scrolls on its own ([data-keep-scroll], with an id) keeps its place when htmx
-//   swaps it for a new copy (the dashboard's grid refreshing every 5 seconds).
+//   swaps it for a new copy (the dashboard's grid refreshing every 5 seconds); the form or link
+//   that asked stays where it was on screen (the console is swapped whole, and the page moved
+//   thousands of pixels); the keyboard stays on the control it was on, or goes to the status.
 // - An htmx request the server refused (htmx swaps no 4xx or 5xx) or could not reach says so
 //   in the page's status region, instead of nothing happening.
 (function () {
@@ -114,12 +116,33 @@
     document.querySelectorAll('.findings[id^="findings-"]').forEach(mark);
   });
 
+  // Before a swap: the scroll of [data-keep-scroll] boxes; where the form or link that asked
+  // sits on screen (by its nearest id, which the new copy has too), so the page can be put
+  // back under it; and which control had the keyboard, by that id and its name and value
+  // (htmx puts focus back only on a control with an id of its own).
   var scrolled = {};
-  document.addEventListener("htmx:beforeSwap", function () {
+  var anchor = null;
+  var focused = null;
+
+  function placeOf(element) {
+    var holder = element && element.closest("[id]");
+    return holder ? { id: holder.id, top: holder.getBoundingClientRect().top } : null;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
     scrolled = {};
     document.querySelectorAll("[data-keep-scroll][id]").forEach(function (box) {
       scrolled[box.id] = [box.scrollLeft, box.scrollTop];
     });
+    anchor = placeOf(event.detail.requestConfig && event.detail.requestConfig.elt);
+    var active = document.activeElement;
+    focused = null;
+    if (active && active !== document.body && !active.id && active.name) {
+      var holder = active.closest("[id]");
+      if (holder) {
+        focused = { id: holder.id, tag: active.tagName, name: active.name, value: active.value || "" };
+      }
+    }
   });
   document.addEventListener("htmx:afterSwap", function () {
     Object.keys(scrolled).forEach(function (id) {
@@ -129,6 +152,21 @@
         box.scrollTop = scrolled[id][1];
       }
     });
+    if (anchor) {
+      var again = document.getElementById(anchor.id);
+      if (again) window.scrollBy(0, again.getBoundingClientRect().top - anchor.top);
+      anchor = null;
+    }
+    if (focused && document.activeElement === document.body) {
+      var holder = document.getElementById(focused.id);
+      var control = holder && Array.prototype.find.call(
+        holder.querySelectorAll(focused.tag + '[name="' + focused.name + '"]'),
+        function (each) { return (each.value || "") === focused.value; }
+      );
+      var status = document.querySelector("#status, #dash-status");
+      (control || status || document.body).focus({ preventScroll: true });
+      focused = null;
+    }
   });
 
   // Words for a request that did not go through, by the server's status (0: no answer).

@@ -13,6 +13,7 @@ from lessons import scenario as runner
 from lessons.models import Attempt, Classroom, Membership, catalogue
 from tests.e2e.helpers import (
     CREDENTIALS,
+    HTMX_IDLE,
     Auditor,
     Guard,
     Learner,
@@ -199,6 +200,7 @@ def test_the_keyboard_goes_on_from_an_answered_question(
         if number < total:
             expect(page.locator(f"#question-{number}")).to_be_focused()
             expect(page.locator(f"#question-{number} .question__verdict")).to_be_visible()
+            page.wait_for_function(HTMX_IDLE)  # settled, as it is long before a person's next key
             page.keyboard.press("Tab")  # on to the answer's "Every option, and why"
             expect(page.locator(f"#question-{number} summary")).to_be_focused()
     expect(page.locator("#quiz-review")).to_be_focused()

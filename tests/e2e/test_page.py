@@ -117,3 +117,38 @@ def test_at_375_px_the_console_shows_the_service_chosen_by_keyboard_one_at_a_tim
     page.set_viewport_size({"width": 1280, "height": 800})  # a wide screen shows every service
     expect(iam).to_be_visible()
     guard.assert_clean()
+
+
+def test_a_console_action_leaves_its_form_where_it_was_and_the_keyboard_on_it(
+    live_server: LiveServer, page: Page
+) -> None:
+    """The console is swapped whole: the page must not jump away from the form (creating a
+    policy closed its form, and the page landed thousands of pixels away), and a button
+    without an id of its own keeps the keyboard."""
+    me = Learner(page)
+    me.start(live_server.url, "sandbox")
+    new_policy = me.open("Create a policy")
+    new_policy.get_by_label("Policy name").fill("DevRead")
+    new_policy.get_by_label("Policy document", exact=True).fill(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}'
+    )
+    new_policy.get_by_role("button", name="Create policy").scroll_into_view_if_needed()
+    form = page.locator("#policy-new")
+    before = form.bounding_box()
+    assert before is not None
+
+    me.press("Create policy", new_policy)
+    me.expect_status("Created policy arn:aws:iam::111122223333:policy/DevRead.")
+
+    after = form.bounding_box()
+    assert after is not None
+    assert abs(after["y"] - before["y"]) < 5, (before, after)
+
+    role = me.open("SandboxAppRole")
+    delete = role.get_by_role("button", name="Delete role", exact=True)
+    delete.focus()
+    delete.press("Enter")
+    me.expect_status("DeleteRole failed.")
+    expect(
+        page.locator("#role-SandboxAppRole").get_by_role("button", name="Delete role", exact=True)
+    ).to_be_focused()
