@@ -170,6 +170,7 @@ class Editor:
     findings: tuple[Finding, ...] | None = None
     preview: Preview | None = None
     error: tuple[str, str] | None = None
+    saved: str = ""  # what a successful save did, said beside its button
     open: bool = False
 
     @property
@@ -244,10 +245,14 @@ class _Drafts:
                 editor.set_default = draft.get("set_as_default", "") == "on"
             editor.template = draft.get("template", editor.template)
             editor.description = draft.get("description", editor.description)
-        editor.findings = outcome.findings
+        # The findings are about the document sent: shown only while it is the one in the box
+        # (a saved new policy or role leaves the box to its template).
+        editor.findings = outcome.findings if "document" in draft else None
         editor.preview = outcome.preview
         if outcome.status.error_code:
             editor.error = (outcome.status.error_code, outcome.status.error_message)
+        elif outcome.ok and outcome.preview is None:
+            editor.saved = outcome.status.message
         editor.open = True
         return editor
 

@@ -932,3 +932,24 @@ def test_checking_the_sandbox_says_there_is_nothing_to_check(client: Client) -> 
 
 def test_the_workspace_url_is_named() -> None:
     assert reverse("lessons:workspace", args=["two-steps"]) == URL
+
+
+def test_a_saved_policy_says_so_beside_its_button_and_keeps_no_stale_findings(
+    client: Client,
+) -> None:
+    """The status at the top of the page may be thousands of pixels away; the editor goes back
+    to its template, so findings about the document sent would describe another text."""
+    _started(client)
+    document = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}'  # fmt: skip
+
+    response = client.post(
+        URL,
+        {"action": "console-policy-create", "form": "policy-new", "kind": "identity",
+         "save": "console-policy-create", "policy_name": "DevRead", "document": document},
+        headers=HTMX,
+    )  # fmt: skip
+
+    editor = response.text[response.text.index('<form id="policy-new"') :]
+    editor = editor[: editor.index("</form>")]
+    assert "✔</span> Created policy arn:aws:iam::111122223333:policy/DevRead." in editor
+    assert "Findings show here as you type" in editor  # not the sent document's "No findings"
