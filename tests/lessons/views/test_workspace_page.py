@@ -264,3 +264,14 @@ def test_the_consoles_links_do_not_carry_what_the_log_shows(client: Client) -> N
 
     assert "service=s3" in fragment.text
     assert "log_shown" not in fragment.text.replace('name="log_shown"', "")
+
+
+def test_the_act_as_chooser_says_whose_credentials_it_lists_and_how_to_add_a_key(
+    client: Client,
+) -> None:
+    _started(client)
+
+    page = client.get(URL).text
+
+    assert "The list holds the credentials some place holds" in page
+    assert "To act with a key you have just created, put it in a place first" in page
