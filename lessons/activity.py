@@ -42,6 +42,8 @@ KEY_PARAMS = (
     "AssociationId",
     "RoleArn",
     "RoleSessionName",
+    "WindowId",  # Systems Manager's maintenance windows
+    "TaskArn",
 )
 MAX_VALUE_CHARS = 80
 CLI_AGENT = "aws-cli/"

@@ -346,3 +346,11 @@ def test_another_accounts_assume_role_is_logged_by_its_account_in_yours():
     )
     (row,) = [row for row in activity.rows(world.events) if row.operation == "AssumeRole"]
     assert row.who == "account 444455556666"
+
+
+def test_a_maintenance_window_call_names_its_window_and_task() -> None:
+    words = activity.target_words(
+        "ssm.amazonaws.com", {"WindowId": "mw-0123456789abcdef0", "TaskArn": "AWS-RunPatchBaseline"}
+    )
+
+    assert words == "WindowId mw-0123456789abcdef0, TaskArn AWS-RunPatchBaseline"
