@@ -929,9 +929,54 @@ def _role_create(attempt: Attempt, form: _Form) -> Outcome:
     return outcome
 
 
+def _role_delete(attempt: Attempt, form: _Form) -> Outcome:
+    """DeleteRole as AWS's console does it: "When you use the AWS Management Console to delete
+    a role, IAM also automatically deletes the policies associated with the role. It also
+    deletes any Amazon EC2 instance profile that contains the role" (IAM User Guide,
+    id_roles_manage_delete.html). Each is its own call, in the log, as whom the console acts
+    as; the API's DeleteRole alone refuses (DeleteConflict) while any remains. A
+    service-linked role is AWS's to delete: DeleteRole alone, which IAM refuses."""
+    name = form.text("role_name")
+    delete = _run_api(API["console-role-delete"])
+    role = attempt.load_world().state.roles.get(name)
+    if role is None or role.path.startswith("/aws-service-role/"):
+        return delete(attempt, form)
+    calls: list[tuple[str, dict[str, Any]]] = []
+    try:
+        listed = _call(attempt, form, "iam", "ListInstanceProfilesForRole", {"RoleName": name})[0]
+        for profile in listed.get("InstanceProfiles", []):
+            profile_name = profile["InstanceProfileName"]
+            calls.append(("RemoveRoleFromInstanceProfile", {"InstanceProfileName": profile_name, "RoleName": name}))  # fmt: skip
+            calls.append(("DeleteInstanceProfile", {"InstanceProfileName": profile_name}))
+        inline = _call(attempt, form, "iam", "ListRolePolicies", {"RoleName": name})[0]
+        calls += [("DeleteRolePolicy", {"RoleName": name, "PolicyName": policy})
+                  for policy in inline.get("PolicyNames", [])]  # fmt: skip
+        attached = _call(attempt, form, "iam", "ListAttachedRolePolicies", {"RoleName": name})[0]
+        calls += [("DetachRolePolicy", {"RoleName": name, "PolicyArn": policy["PolicyArn"]})
+                  for policy in attached.get("AttachedPolicies", [])]  # fmt: skip
+        for operation, params in calls:
+            _call(attempt, form, "iam", operation, params)
+    except AwsError as error:
+        return _outcome(False, f"Role {name} was not deleted: {error.code}.", error.code, error.message)  # fmt: skip
+    outcome = delete(attempt, form)
+    words = {
+        "DeleteInstanceProfile": lambda p: (
+            f"deleted its instance profile {p['InstanceProfileName']}"
+        ),
+        "DeleteRolePolicy": lambda p: f"deleted its inline policy {p['PolicyName']}",
+        "DetachRolePolicy": lambda p: f"detached {p['PolicyArn']}",
+    }
+    done = [words[operation](params) for operation, params in calls if operation in words]
+    if outcome.ok and done:
+        said = f"{outcome.status.message[:-1]}; first, as the console does, it {', '.join(done)}."
+        outcome.status = replace(outcome.status, message=said)
+    return outcome
+
+
 ACTIONS: dict[str, Handler] = {
     **{action: _run_api(api) for action, api in API.items()},
     "console-role-create": _role_create,
+    "console-role-delete": _role_delete,
     "console-key-status": _keep_console_key(_run_api(API["console-key-status"])),
     "console-key-delete": _keep_console_key(_run_api(API["console-key-delete"])),
     "console-validate": _validate,

@@ -338,6 +338,34 @@ def test_creating_a_role_from_the_ec2_template():
 
 
 @pytest.mark.django_db
+def test_deleting_a_role_in_the_console_removes_its_policies_and_profile_first_as_aws_console():
+    """The API's DeleteRole refuses while anything remains (DeleteConflict); AWS's console
+    deletes the role's policies and its instance profile first, each a call of its own."""
+    attempt = mini_attempt()
+    post(attempt, "console-role-create", form="role-new", role_name="Reader", template="ec2")
+    attempt.act("iam", "PutRolePolicy", {"RoleName": "Reader", "PolicyName": "read",
+                                         "PolicyDocument": _document("s3:GetObject")})  # fmt: skip
+    attempt.act("iam", "AttachRolePolicy", {"RoleName": "Reader",
+                "PolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"})  # fmt: skip
+
+    outcome = post(attempt, "console-role-delete", form="role-Reader", role_name="Reader")
+
+    assert outcome.ok, outcome
+    assert outcome.status.message == (
+        "Deleted role Reader; first, as the console does, it deleted its instance profile "
+        "Reader, deleted its inline policy read, detached "
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess."
+    )
+    world = attempt.load_world()
+    assert "Reader" not in world.state.roles
+    assert "Reader" not in world.state.instance_profiles
+    assert [e["eventName"] for e in world.events[-5:]] == [
+        "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile", "DeleteRolePolicy",
+        "DetachRolePolicy", "DeleteRole",
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_creating_a_role_with_a_pasted_trust_policy_keeps_it_on_a_malformed_document():
     attempt = mini_attempt()
     outcome = post(attempt, "console-role-create", form="role-new", role_name="Odd", template="paste",
