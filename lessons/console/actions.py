@@ -929,54 +929,91 @@ def _role_create(attempt: Attempt, form: _Form) -> Outcome:
     return outcome
 
 
-def _role_delete(attempt: Attempt, form: _Form) -> Outcome:
-    """DeleteRole as AWS's console does it: "When you use the AWS Management Console to delete
-    a role, IAM also automatically deletes the policies associated with the role. It also
-    deletes any Amazon EC2 instance profile that contains the role" (IAM User Guide,
-    id_roles_manage_delete.html). Each is its own call, in the log, as whom the console acts
-    as; the API's DeleteRole alone refuses (DeleteConflict) while any remains. A
+# What AWS's console removes before it deletes a user or a role, each with the call that
+# lists it and the calls that remove one: "When you use the AWS Management Console to delete a
+# role, IAM also automatically deletes the policies associated with the role. It also deletes
+# any Amazon EC2 instance profile that contains the role" (IAM User Guide,
+# id_roles_manage_delete.html); deleting a user there removes its group memberships, access
+# keys and inline policies and detaches its managed policies (id_users_manage.html). The API's
+# DeleteRole and DeleteUser refuse (DeleteConflict) while any of it remains.
+_Cleanup = tuple[str, str, Callable[[str, Any], list[tuple[str, dict[str, Any]]]]]
+_CONSOLE_CLEANUP: dict[str, tuple[_Cleanup, ...]] = {
+    "role": (
+        ("ListInstanceProfilesForRole", "InstanceProfiles", lambda name, item: [
+            ("RemoveRoleFromInstanceProfile", {"InstanceProfileName": item["InstanceProfileName"], "RoleName": name}),
+            ("DeleteInstanceProfile", {"InstanceProfileName": item["InstanceProfileName"]})]),
+        ("ListRolePolicies", "PolicyNames", lambda name, item: [
+            ("DeleteRolePolicy", {"RoleName": name, "PolicyName": item})]),
+        ("ListAttachedRolePolicies", "AttachedPolicies", lambda name, item: [
+            ("DetachRolePolicy", {"RoleName": name, "PolicyArn": item["PolicyArn"]})]),
+    ),
+    "user": (
+        ("ListGroupsForUser", "Groups", lambda name, item: [
+            ("RemoveUserFromGroup", {"UserName": name, "GroupName": item["GroupName"]})]),
+        ("ListAccessKeys", "AccessKeyMetadata", lambda name, item: [
+            ("DeleteAccessKey", {"UserName": name, "AccessKeyId": item["AccessKeyId"]})]),
+        ("ListUserPolicies", "PolicyNames", lambda name, item: [
+            ("DeleteUserPolicy", {"UserName": name, "PolicyName": item})]),
+        ("ListAttachedUserPolicies", "AttachedPolicies", lambda name, item: [
+            ("DetachUserPolicy", {"UserName": name, "PolicyArn": item["PolicyArn"]})]),
+    ),
+}  # fmt: skip
+_CLEANED = {
+    "DeleteInstanceProfile": lambda p: f"deleted its instance profile {p['InstanceProfileName']}",
+    "RemoveUserFromGroup": lambda p: f"took it out of group {p['GroupName']}",
+    "DeleteAccessKey": lambda p: f"deleted its access key {p['AccessKeyId']}",
+    "DeleteRolePolicy": lambda p: f"deleted its inline policy {p['PolicyName']}",
+    "DeleteUserPolicy": lambda p: f"deleted its inline policy {p['PolicyName']}",
+    "DetachRolePolicy": lambda p: f"detached {p['PolicyArn']}",
+    "DetachUserPolicy": lambda p: f"detached {p['PolicyArn']}",
+}
+
+
+def _console_delete(kind: str) -> Handler:
+    """Delete a user or a role as AWS's console does: first what it holds (_CONSOLE_CLEANUP),
+    each a call in the log, as whom the console acts as; then DeleteUser or DeleteRole. A
     service-linked role is AWS's to delete: DeleteRole alone, which IAM refuses."""
-    name = form.text("role_name")
-    delete = _run_api(API["console-role-delete"])
-    role = attempt.load_world().state.roles.get(name)
-    if role is None or role.path.startswith("/aws-service-role/"):
-        return delete(attempt, form)
-    calls: list[tuple[str, dict[str, Any]]] = []
-    try:
-        listed = _call(attempt, form, "iam", "ListInstanceProfilesForRole", {"RoleName": name})[0]
-        for profile in listed.get("InstanceProfiles", []):
-            profile_name = profile["InstanceProfileName"]
-            calls.append(("RemoveRoleFromInstanceProfile", {"InstanceProfileName": profile_name, "RoleName": name}))  # fmt: skip
-            calls.append(("DeleteInstanceProfile", {"InstanceProfileName": profile_name}))
-        inline = _call(attempt, form, "iam", "ListRolePolicies", {"RoleName": name})[0]
-        calls += [("DeleteRolePolicy", {"RoleName": name, "PolicyName": policy})
-                  for policy in inline.get("PolicyNames", [])]  # fmt: skip
-        attached = _call(attempt, form, "iam", "ListAttachedRolePolicies", {"RoleName": name})[0]
-        calls += [("DetachRolePolicy", {"RoleName": name, "PolicyArn": policy["PolicyArn"]})
-                  for policy in attached.get("AttachedPolicies", [])]  # fmt: skip
-        for operation, params in calls:
-            _call(attempt, form, "iam", operation, params)
-    except AwsError as error:
-        return _outcome(False, f"Role {name} was not deleted: {error.code}.", error.code, error.message)  # fmt: skip
-    outcome = delete(attempt, form)
-    words = {
-        "DeleteInstanceProfile": lambda p: (
-            f"deleted its instance profile {p['InstanceProfileName']}"
-        ),
-        "DeleteRolePolicy": lambda p: f"deleted its inline policy {p['PolicyName']}",
-        "DetachRolePolicy": lambda p: f"detached {p['PolicyArn']}",
-    }
-    done = [words[operation](params) for operation, params in calls if operation in words]
-    if outcome.ok and done:
-        said = f"{outcome.status.message[:-1]}; first, as the console does, it {', '.join(done)}."
-        outcome.status = replace(outcome.status, message=said)
-    return outcome
+    delete = _run_api(API[f"console-{kind}-delete"])
+
+    def handler(attempt: Attempt, form: _Form) -> Outcome:
+        name = form.text(f"{kind}_name")
+        if kind == "user" and name == ADMIN:
+            raise FormError(
+                f"{ADMIN} is the user this console itself signs in as: it stays. Try this on "
+                "another user."
+            )
+        state = attempt.load_world().state
+        held = state.roles.get(name) if kind == "role" else state.users.get(name)
+        if held is None or getattr(held, "path", "").startswith("/aws-service-role/"):
+            return delete(attempt, form)
+        calls: list[tuple[str, dict[str, Any]]] = []
+        try:
+            for listing, items, removals in _CONSOLE_CLEANUP[kind]:
+                params = {f"{kind.title()}Name": name}
+                listed = _call(attempt, form, "iam", listing, params)[0]
+                for item in listed.get(items, []):
+                    calls += removals(name, item)
+            for operation, params in calls:
+                _call(attempt, form, "iam", operation, params)
+        except AwsError as error:
+            return _outcome(False, f"{kind.title()} {name} was not deleted: {error.code}.", error.code, error.message)  # fmt: skip
+        outcome = delete(attempt, form)
+        done = [_CLEANED[operation](params) for operation, params in calls if operation in _CLEANED]  # fmt: skip
+        if outcome.ok and done:
+            said = (
+                f"{outcome.status.message[:-1]}; first, as the console does, it {', '.join(done)}."
+            )
+            outcome.status = replace(outcome.status, message=said)
+        return outcome
+
+    return handler
 
 
 ACTIONS: dict[str, Handler] = {
     **{action: _run_api(api) for action, api in API.items()},
     "console-role-create": _role_create,
-    "console-role-delete": _role_delete,
+    "console-role-delete": _console_delete("role"),
+    "console-user-delete": _console_delete("user"),
     "console-key-status": _keep_console_key(_run_api(API["console-key-status"])),
     "console-key-delete": _keep_console_key(_run_api(API["console-key-delete"])),
     "console-validate": _validate,

@@ -366,6 +366,39 @@ def test_deleting_a_role_in_the_console_removes_its_policies_and_profile_first_a
 
 
 @pytest.mark.django_db
+def test_deleting_a_user_in_the_console_removes_its_keys_groups_and_policies_first():
+    attempt = mini_attempt()
+    for operation, params in (
+        ("CreateUser", {"UserName": "bob"}),
+        ("CreateGroup", {"GroupName": "devs"}),
+        ("AddUserToGroup", {"GroupName": "devs", "UserName": "bob"}),
+        ("PutUserPolicy", {"UserName": "bob", "PolicyName": "read", "PolicyDocument": _document("s3:GetObject")}),
+    ):  # fmt: skip
+        attempt.act("iam", operation, params)
+    key = attempt.act("iam", "CreateAccessKey", {"UserName": "bob"})["AccessKey"]["AccessKeyId"]
+
+    outcome = post(attempt, "console-user-delete", form="user-bob", user_name="bob")
+
+    assert outcome.ok, outcome
+    assert outcome.status.message == (
+        "Deleted user bob; first, as the console does, it took it out of group devs, deleted "
+        f"its access key {key}, deleted its inline policy read."
+    )
+    assert "bob" not in attempt.load_world().state.users
+
+
+@pytest.mark.django_db
+def test_the_console_keeps_its_own_admin_user():
+    attempt = mini_attempt()
+
+    outcome = post(attempt, "console-user-delete", form="user-admin", user_name="admin")
+
+    assert not outcome.ok
+    assert "the user this console itself signs in as" in outcome.status.message
+    assert "admin" in attempt.load_world().state.users
+
+
+@pytest.mark.django_db
 def test_creating_a_role_with_a_pasted_trust_policy_keeps_it_on_a_malformed_document():
     attempt = mini_attempt()
     outcome = post(attempt, "console-role-create", form="role-new", role_name="Odd", template="paste",
