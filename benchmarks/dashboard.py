@@ -9,32 +9,16 @@ checks (some stuck) and one in ten joined with nothing done, as a class looks mi
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-os.environ["DJANGO_TEST_DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
-os.environ.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-" + "x" * 50,
-                  DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_LOG_LEVEL="WARNING")  # fmt: skip
+from django_setup import test_databases  # first: it configures Django
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.runner import DiscoverRunner  # noqa: E402
+# isort: split
+from django.test import Client
 
 LEARNERS = 100
 ROUNDS = 20
@@ -96,12 +80,7 @@ def median_ms(get: Callable[[], Any]) -> tuple[float, int]:
 
 
 def main() -> None:
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
-    settings.ALLOWED_HOSTS = ["testserver"]
-    runner = DiscoverRunner(verbosity=0, interactive=False)
-    databases = runner.setup_databases()
-    try:
+    with test_databases():
         room = populate(LEARNERS)
         client = Client()
         client.force_login(room.instructor)
@@ -115,8 +94,6 @@ def main() -> None:
         ):  # fmt: skip
             ms, size = median_ms(get)
             print(f"dashboard, {LEARNERS} learners, {label}: median {ms:.1f} ms ({size / 1024:.0f} KiB)")  # fmt: skip
-    finally:
-        runner.teardown_databases(databases)
 
 
 if __name__ == "__main__":

@@ -8,30 +8,14 @@ smallest guided scenario and for the 10-instance fleet scenario (the largest wor
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-os.environ["DJANGO_TEST_DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
-os.environ.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="bench-" + "x" * 50,
-                  DJANGO_SECURE_SSL_REDIRECT="0", DJANGO_LOG_LEVEL="WARNING")  # fmt: skip
+from django_setup import test_databases  # first: it configures Django
 
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.runner import DiscoverRunner  # noqa: E402
+# isort: split
+from django.test import Client
 
 HTMX = {"HX-Request": "true"}
 ROUNDS = 40
@@ -65,18 +49,11 @@ def measure(slug: str, attempts: type) -> None:
 
 
 def main() -> None:
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # fmt: skip
-    settings.ALLOWED_HOSTS = ["testserver"]
-    runner = DiscoverRunner(verbosity=0, interactive=False)
-    databases = runner.setup_databases()
     from lessons.models import Attempt
 
-    try:
+    with test_databases():
         for slug in ("keys-vs-role", "fleet-put-only"):
             measure(slug, Attempt)
-    finally:
-        runner.teardown_databases(databases)
 
 
 if __name__ == "__main__":
